@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using Condenser.Data;
+using Condenser.Formats;
+
+namespace Condenser.Cli.Commands;
+
+/// <summary>Options shared by the commands that open a file.</summary>
+internal sealed class CommonOptions
+{
+    public Argument<string> File { get; } = new("file") { Description = "the file to open (any supported format)" };
+
+    public Option<string?> Format { get; } = new("--format") { Description = "read as this format instead of detecting it (see `condenser formats`)" };
+
+    public Option<string?> Shape { get; } = new("--shape") { Description = "for raw data: shape in C order, e.g. 256,256,128,128" };
+
+    public Option<string?> DType { get; } = new("--dtype") { Description = "for raw data: uint8, uint16, float32, ..." };
+
+    public Option<int?> NavDims { get; } = new("--nav-dims") { Description = "for raw data: how many leading dimensions of --shape are navigation" };
+
+    public Option<long> Offset { get; } = new("--offset") { Description = "for raw data: byte offset of the first element", DefaultValueFactory = _ => 0 };
+
+    public Option<bool> BigEndian { get; } = new("--big-endian") { Description = "for raw data: values are big-endian" };
+
+    public Option<string?> ScanShape { get; } = new("--scan-shape") { Description = "scan shape Y,X overriding the file (Merlin MIB, EMPAD)" };
+
+    public void AddTo(Command c)
+    {
+        c.Arguments.Add(File);
+        foreach (var o in new Option[] { Format, Shape, DType, NavDims, Offset, BigEndian, ScanShape })
+        {
+            c.Options.Add(o);
+        }
+    }
+
+    public EmFile Open(ParseResult r)
+    {
+        var path = r.GetValue(File)!;
+        var shape = ParseInts(r.GetValue(Shape), "--shape");
+        var dtypeText = r.GetValue(DType);
+        var options = new OpenOptions
+        {
+            Shape = shape,
+            DType = dtypeText is null ? null : DTypeInfo.Parse(dtypeText),
+            NavigationDims = r.GetValue(NavDims),
+            Offset = r.GetValue(Offset),
+            BigEndian = r.GetValue(BigEndian),
+            NavigationShape = ParseInts(r.GetValue(ScanShape), "--scan-shape"),
+        };
+        var format = r.GetValue(Format);
+        if (format is null && shape is not null && options.DType is not null)
+        {
+            format = "raw";
+        }
+
+        return FormatRegistry.Open(path, options, format);
+    }
+
+    public static int[]? ParseInts(string? text, string what)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var parts = text.Split([',', 'x', '×', ' '], StringSplitOptions.RemoveEmptyEntries);
+        var v = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out v[i]) || v[i] <= 0)
+            {
+                throw new ArgumentException($"{what} '{text}': '{parts[i]}' is not a positive integer");
+            }
+        }
+
+        return v;
+    }
+}

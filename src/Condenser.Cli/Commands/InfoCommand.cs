@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Condenser.Data;
+using Condenser.Formats;
+
+namespace Condenser.Cli.Commands;
+
+/// <summary><c>condenser info FILE</c>: format, datasets, shapes, axes, metadata and statistics.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var json = new Option<bool>("--json") { Description = "print the stable JSON description (and nothing else) on stdout" };
+        var original = new Option<bool>("--original") { Description = "include the file's full original metadata tree" };
+        var c = new Command("info", "show what a file holds: datasets, navigation × signal shape, calibrated axes, metadata, statistics");
+        common.AddTo(c);
+        c.Options.Add(json);
+        c.Options.Add(original);
+        c.SetAction(r => CommandRunner.Run(() =>
+        {
+            using var file = common.Open(r);
+            bool withOriginal = r.GetValue(original);
+            var doc = DatasetDescription.Describe(file, withOriginal);
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(doc.ToJsonString(Json.Options));
+                return 0;
+            }
+
+            Print(doc, withOriginal);
+            return 0;
+        }));
+        return c;
+    }
+
+    private static void Print(JsonObject doc, bool original)
+    {
+        Console.WriteLine($"{doc["file"]}  ({doc["format"]})");
+        var sets = doc["datasets"]!.AsArray();
+        for (int i = 0; i < sets.Count; i++)
+        {
+            var d = sets[i]!;
+            var shape = d["shape"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray();
+            int nav = d["navigation_dims"]!.GetValue<int>();
+            Console.WriteLine();
+            Console.WriteLine($"[{i}] {d["name"]}");
+            Console.WriteLine($"    shape     ({string.Join(", ", shape[..nav])} | {string.Join(", ", shape[nav..])})  {d["dtype"]}");
+            foreach (var a in d["axes"]!.AsArray())
+            {
+                var units = a!["units"]!.GetValue<string>();
+                string nm = a["name"]!.GetValue<string>();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {(a["navigate"]!.GetValue<bool>() ? "nav" : "sig"),-4} {(nm.Length > 0 ? nm : "-"),-14} {a["size"],6}  scale {a["scale"]!.GetValue<double>():G6} {units}  offset {a["offset"]!.GetValue<double>():G6}"));
+            }
+
+            var s = d["stats"]!;
+            Console.WriteLine($"    values    min {s["min"]?.ToString() ?? "-"}  max {s["max"]?.ToString() ?? "-"}  mean {s["mean"]?.ToString() ?? "-"}  sum {s["sum"]}");
+            Console.WriteLine($"    sha256    {d["sha256"]}");
+            foreach (var (k, v) in d["metadata"]!.AsObject())
+            {
+                if (v is not null)
+                {
+                    Console.WriteLine($"    {k,-24} {v}");
+                }
+            }
+
+            if (original && d["original_metadata"] is { } om)
+            {
+                Console.WriteLine("    original metadata:");
+                Console.WriteLine(om.ToJsonString(Json.Options));
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+using Condenser.Cli.Commands;
+
+namespace Condenser.Cli;
+
+/// <summary>The <c>condenser</c> command.</summary>
+public static class Program
+{
+    /// <summary>Runs the command line; returns the process exit code.</summary>
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Condenser: open, inspect, preview and convert electron microscopy data from every vendor.");
+        root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(PreviewCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(FormatsCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root.Parse(args).Invoke();
+    }
+}

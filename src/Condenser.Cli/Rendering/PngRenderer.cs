@@ -1,0 +1,195 @@
+using System.Globalization;
+using Condenser.Data;
+using SkiaSharp;
+
+namespace Condenser.Cli.Rendering;
+
+/// <summary>Draws a <see cref="PreviewImage"/> to PNG: percentile contrast, optional log scale, scale bar from the calibration.</summary>
+internal static class PngRenderer
+{
+    private static readonly string[] FontCandidates =
+    [
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    ];
+
+    /// <summary>Lower and upper contrast percentiles.</summary>
+    public static (double Low, double High) Percentiles { get; set; } = (0.5, 99.5);
+
+    public static void Write(PreviewImage image, string path, bool log, int minSize = 512)
+    {
+        using var typeface = LoadFont();
+        using var bitmap = image.IsSpectrum ? Plot(image, typeface) : Picture(image, log, minSize, typeface);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        using var s = File.Create(path);
+        data.SaveTo(s);
+    }
+
+    private static SKTypeface? LoadFont()
+    {
+        var file = FontCandidates.FirstOrDefault(File.Exists);
+        if (file is null)
+        {
+            Console.Error.WriteLine("warning: no DejaVu font found (install fonts-dejavu-core); the scale bar is drawn without its label");
+            return null;
+        }
+
+        return SKTypeface.FromFile(file);
+    }
+
+    /// <summary>Maps values to 0..255 with percentile limits (and log1p when asked).</summary>
+    public static byte[] Grey(double[] values, bool log)
+    {
+        var v = new double[values.Length];
+        double min = values.Where(double.IsFinite).DefaultIfEmpty(0).Min();
+        for (int i = 0; i < v.Length; i++)
+        {
+            double x = double.IsFinite(values[i]) ? values[i] : min;
+            v[i] = log ? Math.Log(1 + Math.Max(0, x - min)) : x;
+        }
+
+        var sorted = (double[])v.Clone();
+        Array.Sort(sorted);
+        double lo = sorted.Length == 0 ? 0 : sorted[(int)Math.Clamp(Percentiles.Low / 100 * (sorted.Length - 1), 0, sorted.Length - 1)];
+        double hi = sorted.Length == 0 ? 1 : sorted[(int)Math.Clamp(Percentiles.High / 100 * (sorted.Length - 1), 0, sorted.Length - 1)];
+        if (hi <= lo)
+        {
+            hi = sorted.Length == 0 ? lo + 1 : Math.Max(sorted[^1], lo + 1e-12);
+        }
+
+        var g = new byte[v.Length];
+        for (int i = 0; i < v.Length; i++)
+        {
+            g[i] = (byte)Math.Clamp(Math.Round((v[i] - lo) / (hi - lo) * 255), 0, 255);
+        }
+
+        return g;
+    }
+
+    private static SKBitmap Picture(PreviewImage image, bool log, int minSize, SKTypeface? typeface)
+    {
+        int w = image.Width, h = image.Height;
+        using var source = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var pixels = new byte[(long)w * h * 4];
+        if (image.Rgba is not null)
+        {
+            image.Rgba.CopyTo(pixels, 0);
+        }
+        else
+        {
+            var g = Grey(image.Values!, log);
+            for (long i = 0; i < g.LongLength; i++)
+            {
+                pixels[i * 4] = pixels[(i * 4) + 1] = pixels[(i * 4) + 2] = g[i];
+                pixels[(i * 4) + 3] = 255;
+            }
+        }
+
+        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, source.GetPixels(), pixels.Length);
+
+        // Small images are enlarged by whole pixels so that the bar and its label stay legible.
+        int factor = Math.Max(1, (int)Math.Ceiling(minSize / (double)Math.Max(w, h)));
+        int ow = w * factor, oh = h * factor;
+        var output = new SKBitmap(new SKImageInfo(ow, oh, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(output);
+        canvas.Clear(SKColors.Black);
+        using (var img = SKImage.FromBitmap(source))
+        {
+            canvas.DrawImage(img, new SKRect(0, 0, ow, oh), new SKSamplingOptions(SKFilterMode.Nearest));
+        }
+
+        DrawScaleBar(canvas, image.XAxis, w, ow, oh, typeface);
+        return output;
+    }
+
+    /// <summary>A "nice" length (1, 2 or 5 × 10^k) near a fifth of the field of view.</summary>
+    public static double NiceLength(double fieldOfView)
+    {
+        double target = fieldOfView / 5;
+        double p = Math.Pow(10, Math.Floor(Math.Log10(target)));
+        foreach (var m in new[] { 5.0, 2.0, 1.0 })
+        {
+            if (m * p <= target)
+            {
+                return m * p;
+            }
+        }
+
+        return p;
+    }
+
+    private static void DrawScaleBar(SKCanvas canvas, Axis axis, int samples, int ow, int oh, SKTypeface? typeface)
+    {
+        if (string.IsNullOrEmpty(axis.Units) || !(axis.Scale > 0) || !double.IsFinite(axis.Scale))
+        {
+            return;
+        }
+
+        double fov = samples * axis.Scale;
+        double length = NiceLength(fov);
+        float barPx = (float)(length / axis.Scale * ow / samples);
+        float margin = ow * 0.04f, thickness = Math.Max(4, oh * 0.012f);
+        float x0 = ow - margin - barPx, y0 = oh - margin - thickness;
+        using var back = new SKPaint { Color = new SKColor(0, 0, 0, 150), IsAntialias = true };
+        using var bar = new SKPaint { Color = SKColors.White, IsAntialias = true };
+        float textSize = Math.Max(14, oh * 0.04f);
+        canvas.DrawRect(x0 - 8, y0 - textSize - 14, barPx + 16, thickness + textSize + 22, back);
+        canvas.DrawRect(x0, y0, barPx, thickness, bar);
+        if (typeface is not null)
+        {
+            using var font = new SKFont(typeface, textSize);
+            string label = string.Create(CultureInfo.InvariantCulture, $"{length:G3} {axis.Units}");
+            canvas.DrawText(label, x0 + (barPx / 2), y0 - 6, SKTextAlign.Center, font, bar);
+        }
+    }
+
+    private static SKBitmap Plot(PreviewImage image, SKTypeface? typeface)
+    {
+        const int W = 900, H = 500, L = 80, R = 20, T = 20, B = 60;
+        var v = image.Values!;
+        var output = new SKBitmap(W, H);
+        using var canvas = new SKCanvas(output);
+        canvas.Clear(SKColors.White);
+        double min = v.Where(double.IsFinite).DefaultIfEmpty(0).Min(), max = v.Where(double.IsFinite).DefaultIfEmpty(1).Max();
+        if (max <= min)
+        {
+            max = min + 1;
+        }
+
+        using var axisPaint = new SKPaint { Color = SKColors.Black, StrokeWidth = 1.5f, IsAntialias = true, Style = SKPaintStyle.Stroke };
+        using var line = new SKPaint { Color = new SKColor(31, 119, 180), StrokeWidth = 1.5f, IsAntialias = true, Style = SKPaintStyle.Stroke };
+        canvas.DrawRect(L, T, W - L - R, H - T - B, axisPaint);
+        using var path = new SKPath();
+        for (int i = 0; i < v.Length; i++)
+        {
+            float x = L + ((W - L - R) * (float)i / Math.Max(1, v.Length - 1));
+            float y = H - B - (float)((double.IsFinite(v[i]) ? v[i] - min : 0) / (max - min) * (H - T - B));
+            if (i == 0)
+            {
+                path.MoveTo(x, y);
+            }
+            else
+            {
+                path.LineTo(x, y);
+            }
+        }
+
+        canvas.DrawPath(path, line);
+        if (typeface is not null)
+        {
+            using var font = new SKFont(typeface, 14);
+            using var text = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+            var a = image.XAxis;
+            string F(double d) => d.ToString("G4", CultureInfo.InvariantCulture);
+            canvas.DrawText(F(a.Offset), L, H - B + 20, SKTextAlign.Left, font, text);
+            canvas.DrawText(F(a.Offset + (a.Scale * (a.Size - 1))), W - R, H - B + 20, SKTextAlign.Right, font, text);
+            string label = (a.Name.Length > 0 ? a.Name : "channel") + (a.Units.Length > 0 ? $" ({a.Units})" : string.Empty);
+            canvas.DrawText(label, L + ((W - L - R) / 2f), H - 15, SKTextAlign.Center, font, text);
+            canvas.DrawText(F(max), L - 6, T + 14, SKTextAlign.Right, font, text);
+            canvas.DrawText(F(min), L - 6, H - B, SKTextAlign.Right, font, text);
+        }
+
+        return output;
+    }
+}

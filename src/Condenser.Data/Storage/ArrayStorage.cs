@@ -1,0 +1,45 @@
+namespace Condenser.Data.Storage;
+
+/// <summary>
+/// The bytes of an n-d array in C order, little-endian, however they are held: in memory, in a memory-mapped file,
+/// in frames scattered through a file, in HDF5 chunks. Readers build one; processing reads through it.
+/// </summary>
+public abstract class ArrayStorage : IDisposable
+{
+    /// <summary>Total bytes of the array.</summary>
+    public abstract long ByteLength { get; }
+
+    /// <summary>Copies bytes <c>[byteOffset, byteOffset + destination.Length)</c> of the array into <paramref name="destination"/>.</summary>
+    public abstract void Read(long byteOffset, Span<byte> destination);
+
+    /// <summary>
+    /// Gives the bytes without copying where they lie contiguous and in little-endian order in memory or a mapping.
+    /// The span stays valid until the storage is disposed.
+    /// </summary>
+    public virtual bool TryGetSpan(long byteOffset, int length, out ReadOnlySpan<byte> span)
+    {
+        span = default;
+        return false;
+    }
+
+    /// <summary>Throws when a range lies outside the array.</summary>
+    protected void CheckRange(long byteOffset, long length)
+    {
+        if (byteOffset < 0 || length < 0 || byteOffset > ByteLength - length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(byteOffset), $"bytes [{byteOffset}, {byteOffset + length}) lie outside the array of {ByteLength} bytes");
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases mappings and files.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}
