@@ -13,4 +13,12 @@ public static class KnownDifferences
             "DM declares a 5×5 packed complex FFT; the reference unpacks odd widths to 5×4 (one conjugate column short). "
             + "Condenser keeps the declared 5×5; its first 4 columns must hash to the reference.",
     };
+
+    /// <summary>Files whose calibration differs from the reference by a reference error; the scales are checked as stated.</summary>
+    public static readonly Dictionary<string, string> Scale = new()
+    {
+        ["tiff/FEI-Helios-navcam.tif"] =
+            "The reference takes the width pixel from VFW/ResolutionY and the height pixel from HFW/ResolutionX (swapped). "
+            + "Condenser uses HFW/ResolutionX across and VFW/ResolutionY down; the test checks that the two readers' values are each other's swap.",
+    };
 }

@@ -8,7 +8,7 @@ namespace Condenser.Benchmarks.Formats;
 /// <summary>
 /// Reading an uncompressed 4D-STEM file from the page cache into frames, against the plain read of the same file into
 /// a buffer. The file is named by CONDENSER_BENCH_FILE (raw uint16 with CONDENSER_BENCH_SHAPE, or any readable
-/// file); without it a 2 GiB raw uint16 file (256×256 scan of 128×128 frames... halved: 256×128) is made in the temp folder.
+/// file); without it a 2 GiB raw uint16 file (256×256 scan of 128×128 frames) is made in the temp folder.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
@@ -20,11 +20,11 @@ public class ReadThroughputBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _path = Environment.GetEnvironmentVariable("CONDENSER_BENCH_FILE") ?? SyntheticFile.Ensure(Path.Combine(Path.GetTempPath(), "condenser-bench-2GiB.raw"), [128, 128, 256, 256]);
+        _path = Environment.GetEnvironmentVariable("CONDENSER_BENCH_FILE") ?? SyntheticFile.Ensure(Path.Combine(Path.GetTempPath(), "condenser-bench-2GiB.raw"), [256, 256, 128, 128]);
         var shape = Environment.GetEnvironmentVariable("CONDENSER_BENCH_SHAPE");
         _file = shape is null && !_path.EndsWith(".raw", StringComparison.Ordinal)
             ? FormatRegistry.Open(_path)
-            : FormatRegistry.Open(_path, new OpenOptions { Shape = (shape ?? "128,256,128,128").Split(',').Select(int.Parse).ToArray(), DType = DType.UInt16 }, "raw");
+            : FormatRegistry.Open(_path, new OpenOptions { Shape = (shape ?? "256,256,128,128").Split(',').Select(int.Parse).ToArray(), DType = DType.UInt16 }, "raw");
     }
 
     [GlobalCleanup]

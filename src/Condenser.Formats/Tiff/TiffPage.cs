@@ -1,0 +1,181 @@
+using Condenser.Data;
+
+namespace Condenser.Formats.Tiff;
+
+/// <summary>The pixel layout of one TIFF page, validated.</summary>
+internal sealed class TiffPage
+{
+    public required TiffIfd Ifd { get; init; }
+
+    public required int Width { get; init; }
+
+    public required int Height { get; init; }
+
+    public required int Bits { get; init; }
+
+    public required int Channels { get; init; }
+
+    public required int SampleFormat { get; init; }
+
+    public required int Compression { get; init; }
+
+    public required DType DType { get; init; }
+
+    public required long[] Strips { get; init; }
+
+    public required long[] StripCounts { get; init; }
+
+    /// <summary>Decoded bytes of the page.</summary>
+    public long Bytes => (long)Width * Height * Channels * DType.Size();
+
+    /// <summary>True when the page's strips follow each other without gaps (so ImageJ frames can follow them).</summary>
+    public bool IsSingleContiguousBlock
+    {
+        get
+        {
+            for (int i = 1; i < Strips.Length; i++)
+            {
+                if (i >= StripCounts.Length || Strips[i] != Strips[i - 1] + StripCounts[i - 1])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    public bool SameGeometry(TiffPage o) => Width == o.Width && Height == o.Height && Bits == o.Bits && Channels == o.Channels && SampleFormat == o.SampleFormat;
+
+    public static TiffPage From(string path, TiffIfd ifd, int index)
+    {
+        int width = (int)(ifd.Number(256) ?? 0), height = (int)(ifd.Number(257) ?? 0);
+        int bits = (int)(ifd.Number(258) ?? 1), spp = (int)(ifd.Number(277) ?? 1);
+        int format = (int)(ifd.Number(339) ?? 1), planar = (int)(ifd.Number(284) ?? 1);
+        int compression = (int)(ifd.Number(259) ?? 1);
+        if (width <= 0 || height <= 0 || width > 1 << 24 || height > 1 << 24)
+        {
+            throw new EmFileException(path, ifd.Offset, $"page {index}: size {width}×{height} is not valid");
+        }
+
+        if (spp is < 1 or > 4 || (spp > 1 && planar != 1))
+        {
+            throw new EmFileException(path, ifd.Offset, $"page {index}: {spp} samples per pixel with planar configuration {planar} is not supported");
+        }
+
+        var dtype = (format, bits, spp) switch
+        {
+            (_, 8, 3) => DType.Rgb8,
+            (_, 8, 4) => DType.Rgba8,
+            (_, 1, 1) => DType.Bool,
+            (1 or 4, 8, 1) => DType.UInt8,
+            (1 or 4, 16, 1) => DType.UInt16,
+            (1 or 4, 32, 1) => DType.UInt32,
+            (1 or 4, 64, 1) => DType.UInt64,
+            (2, 8, 1) => DType.Int8,
+            (2, 16, 1) => DType.Int16,
+            (2, 32, 1) => DType.Int32,
+            (2, 64, 1) => DType.Int64,
+            (3, 32, 1) => DType.Float32,
+            (3, 64, 1) => DType.Float64,
+            (6, 64, 1) => DType.Complex64,
+            (6, 128, 1) => DType.Complex128,
+            _ => throw new EmFileException(path, ifd.Offset, $"page {index}: {bits}-bit samples of format {format} × {spp} are not supported"),
+        };
+
+        var page = new TiffPage
+        {
+            Ifd = ifd,
+            Width = width,
+            Height = height,
+            Bits = bits,
+            Channels = spp,
+            SampleFormat = format,
+            Compression = compression,
+            DType = dtype,
+            Strips = ifd.Numbers(273).Select(v => (long)v).ToArray(),
+            StripCounts = ifd.Numbers(279).Select(v => (long)v).ToArray(),
+        };
+        if (page.Bytes > TiffFormat.MaxPageBytes)
+        {
+            throw new EmFileException(path, ifd.Offset, $"page {index}: {page.Bytes} bytes decoded is more than one page may hold");
+        }
+
+        return page;
+    }
+
+    /// <summary>Decodes the current directory of <paramref name="tiff"/> into C-order bytes (bits unpacked to 0/1).</summary>
+    public byte[] Decode(BitMiracle.LibTiff.Classic.Tiff tiff)
+    {
+        int pixelBytes = Bits == 1 ? 1 : Bits / 8 * Channels;
+        long rowBytesPacked = Bits == 1 ? (Width + 7) / 8 : (long)Width * pixelBytes;
+        var result = new byte[Bytes];
+        if (tiff.IsTiled())
+        {
+            int tw = (int)(Ifd.Number(322) ?? 0), th = (int)(Ifd.Number(323) ?? 0);
+            if (tw <= 0 || th <= 0 || Bits == 1)
+            {
+                throw new InvalidDataException($"tiles of {tw}×{th} are not supported here");
+            }
+
+            var tile = new byte[tiff.TileSize()];
+            long tileRow = (long)tw * pixelBytes;
+            for (int y = 0; y < Height; y += th)
+            {
+                for (int x = 0; x < Width; x += tw)
+                {
+                    int t = tiff.ComputeTile(x, y, 0, 0);
+                    if (tiff.ReadEncodedTile(t, tile, 0, -1) < 0)
+                    {
+                        throw new InvalidDataException($"tile {t} cannot be decoded");
+                    }
+
+                    int rows = Math.Min(th, Height - y), cols = Math.Min(tw, Width - x);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        Array.Copy(tile, r * tileRow, result, ((long)(y + r) * Width + x) * pixelBytes, (long)cols * pixelBytes);
+                    }
+                }
+            }
+
+            return result;
+        }
+
+        int strips = tiff.NumberOfStrips();
+        var packed = Bits == 1 ? new byte[rowBytesPacked * Height] : result;
+        var buffer = new byte[tiff.StripSize()];
+        long at = 0;
+        for (int s = 0; s < strips && at < packed.LongLength; s++)
+        {
+            int n = tiff.ReadEncodedStrip(s, buffer, 0, -1);
+            if (n < 0)
+            {
+                throw new InvalidDataException($"strip {s} cannot be decoded");
+            }
+
+            int take = (int)Math.Min(n, packed.LongLength - at);
+            Array.Copy(buffer, 0, packed, at, take);
+            at += take;
+        }
+
+        if (at < packed.LongLength)
+        {
+            throw new InvalidDataException($"the strips hold {at} of the page's {packed.LongLength} bytes");
+        }
+
+        if (Bits == 1)
+        {
+            bool whiteIsZero = (int)(Ifd.Number(262) ?? 1) == 0;
+            for (int r = 0; r < Height; r++)
+            {
+                for (int c = 0; c < Width; c++)
+                {
+                    int bit = (packed[(r * rowBytesPacked) + (c >> 3)] >> (7 - (c & 7))) & 1;
+                    result[((long)r * Width) + c] = (byte)(whiteIsZero ? 1 - bit : bit);
+                }
+            }
+        }
+
+        return result;
+    }
+}
