@@ -36,6 +36,17 @@ public sealed class ReferenceTests
         }
 
         using var file = FormatRegistry.Open(path);
+        if (KnownDifferences.Subset.ContainsKey(relative))
+        {
+            foreach (var d in file.Datasets)
+            {
+                var sha = DatasetSummary.Compute(d).Sha256;
+                Assert.Contains(reference.Datasets, r => r.Sha256 == sha && r.Shape.SequenceEqual(d.Shape.Dimensions));
+            }
+
+            return;
+        }
+
         Assert.Equal(reference.Datasets.Count, file.Datasets.Count);
         for (int i = 0; i < reference.Datasets.Count; i++)
         {
@@ -45,8 +56,17 @@ public sealed class ReferenceTests
 
     private static void Compare(string relative, ReferenceDataset expected, EmDataset actual)
     {
-        Assert.Equal(expected.DType, actual.DType.Name());
         var summary = DatasetSummary.Compute(actual);
+        if (KnownDifferences.WidenedToFloat64.Contains(relative) && expected.DType == "float64" && actual.DType.Name() != "float64")
+        {
+            Assert.False(actual.DType.IsComplex());
+            summary = summary with { Sha256 = Float64Hash(actual) };
+        }
+        else
+        {
+            Assert.Equal(expected.DType, actual.DType.Name());
+        }
+
         var shape = actual.Shape.Dimensions;
 
         if (KnownDifferences.Shape.ContainsKey(relative))
@@ -144,6 +164,19 @@ public sealed class ReferenceTests
         Assert.True(t.Value.Kind == o.Value.Kind, $"{file}: axis '{ours.Name}' units '{ours.Units}' vs reference '{theirs.Units}'");
         double a = theirs.Scale * t.Value.Factor, b = ours.Scale * o.Value.Factor;
         Assert.True(Math.Abs(a - b) <= 1e-6 * Math.Abs(a), $"{file}: axis '{ours.Name}' scale {ours.Scale} {ours.Units} vs reference {theirs.Scale} {theirs.Units}");
+    }
+
+    private static string Float64Hash(EmDataset d)
+    {
+        var bytes = d.ReadAll();
+        long n = d.Shape.ElementCount;
+        var wide = new byte[n * 8];
+        for (long i = 0; i < n; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(wide.AsSpan((int)(i * 8)), d.DType.ReadAsDouble(bytes, i));
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(wide));
     }
 
     private static void CheckLeadingColumns(ReferenceDataset expected, EmDataset actual)

@@ -5,10 +5,10 @@ public static class Units
 {
     public static (string Kind, double Factor)? Parse(string? units)
     {
-        var u = (units ?? string.Empty).Trim();
+        var u = (units ?? string.Empty).Replace(" ", string.Empty, StringComparison.Ordinal).Trim();
         return u switch
         {
-            "" or "<undefined>" => ("none", 1),
+            "" or "<undefined>" or "[]" => ("none", 1),
             "m" => ("length", 1),
             "mm" => ("length", 1e-3),
             "µm" or "um" or "μm" or "micron" => ("length", 1e-6),

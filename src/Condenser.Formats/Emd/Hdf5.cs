@@ -1,0 +1,158 @@
+using Condenser.Data;
+using PureHDF;
+using PureHDF.Selections;
+
+namespace Condenser.Formats.Emd;
+
+/// <summary>HDF5 helpers over PureHDF: element types, raw hyperslab reads, attributes.</summary>
+internal static class Hdf5
+{
+    /// <summary>The HDF5 file signature; it may sit at 0, 512, 1024, 2048 ... bytes.</summary>
+    public static ReadOnlySpan<byte> Signature => [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>The element type of a dataset, or null when it is not numeric data Condenser presents.</summary>
+    public static DType? TypeOf(IH5Dataset ds)
+    {
+        var t = ds.Type;
+        return t.Class switch
+        {
+            H5DataTypeClass.FixedPoint => (t.Size, t.FixedPoint.IsSigned) switch
+            {
+                (1, false) => DType.UInt8,
+                (1, true) => DType.Int8,
+                (2, false) => DType.UInt16,
+                (2, true) => DType.Int16,
+                (4, false) => DType.UInt32,
+                (4, true) => DType.Int32,
+                (8, false) => DType.UInt64,
+                (8, true) => DType.Int64,
+                _ => null,
+            },
+            H5DataTypeClass.FloatingPoint => t.Size switch { 4 => DType.Float32, 8 => DType.Float64, _ => null },
+            H5DataTypeClass.Enumerated when t.Size == 1 => DType.Bool,
+            H5DataTypeClass.Compound when t.Compound.Members.Length == 2
+                && t.Compound.Members.All(m => m.Type.Class == H5DataTypeClass.FloatingPoint && m.Type.Size * 2 == t.Size) => t.Size switch
+                {
+                    8 => DType.Complex64,
+                    16 => DType.Complex128,
+                    _ => null,
+                },
+            _ => null,
+        };
+    }
+
+    /// <summary>Reads a block of a dataset as raw bytes (little-endian element bytes as stored).</summary>
+    public static byte[] ReadBlock(IH5Dataset ds, ulong[] start, ulong[] count)
+    {
+        var sel = new HyperslabSelection(start.Length, start, count);
+        return ds.Read<byte[]>(sel);
+    }
+
+    /// <summary>Reads the whole dataset as raw bytes.</summary>
+    public static byte[] ReadAll(IH5Dataset ds) => ds.Read<byte[]>();
+
+    /// <summary>An attribute as text (string, or number formatted), or null.</summary>
+    public static string? AttrString(IH5Object o, string name)
+    {
+        if (!o.AttributeExists(name))
+        {
+            return null;
+        }
+
+        var a = o.Attribute(name);
+        try
+        {
+            return a.Type.Class switch
+            {
+                H5DataTypeClass.String or H5DataTypeClass.VariableLength => a.Read<string>(),
+                H5DataTypeClass.FixedPoint or H5DataTypeClass.FloatingPoint => AttrDouble(o, name)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => null,
+            };
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return a.Type.Class is H5DataTypeClass.String or H5DataTypeClass.VariableLength ? TryStringArray(a) : null;
+        }
+    }
+
+    private static string? TryStringArray(IH5Attribute a)
+    {
+        try
+        {
+            return a.Read<string[]>().FirstOrDefault();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A numeric attribute as a double, or null.</summary>
+    public static double? AttrDouble(IH5Object o, string name)
+    {
+        if (!o.AttributeExists(name))
+        {
+            return null;
+        }
+
+        var a = o.Attribute(name);
+        try
+        {
+            return a.Type.Class switch
+            {
+                H5DataTypeClass.FloatingPoint => a.Type.Size == 4 ? a.Read<float>() : a.Read<double>(),
+                H5DataTypeClass.FixedPoint => (a.Type.Size, a.Type.FixedPoint.IsSigned) switch
+                {
+                    (1, false) => a.Read<byte>(),
+                    (1, true) => a.Read<sbyte>(),
+                    (2, false) => a.Read<ushort>(),
+                    (2, true) => a.Read<short>(),
+                    (4, false) => a.Read<uint>(),
+                    (4, true) => a.Read<int>(),
+                    (8, false) => a.Read<ulong>(),
+                    _ => a.Read<long>(),
+                },
+                H5DataTypeClass.String => double.TryParse(a.Read<string>(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : null,
+                _ => null,
+            };
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Attributes of an object as a metadata tree (scalars and strings; others by type).</summary>
+    public static MetadataTree Attributes(IH5Object o)
+    {
+        var t = new MetadataTree();
+        foreach (var a in o.Attributes())
+        {
+            object? v = a.Type.Class is H5DataTypeClass.String or H5DataTypeClass.VariableLength ? AttrString(o, a.Name) : AttrDouble(o, a.Name);
+            t.Add(a.Name, v ?? $"<{a.Type.Class}>");
+        }
+
+        return t;
+    }
+
+    /// <summary>A 1-d numeric dataset read as doubles (small calibration vectors), or null.</summary>
+    public static double[]? Vector(IH5Dataset ds, int max = 1 << 20)
+    {
+        var type = TypeOf(ds);
+        var dims = ds.Space.Dimensions;
+        if (type is null || type.Value.IsComplex() || dims.Length > 1 || (dims.Length == 1 && dims[0] > (ulong)max))
+        {
+            return null;
+        }
+
+        var raw = ReadAll(ds);
+        int n = raw.Length / type.Value.Size();
+        var v = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            v[i] = type.Value.ReadAsDouble(raw, i);
+        }
+
+        return v;
+    }
+}
