@@ -130,6 +130,17 @@ internal static partial class BerkeleyReader
         {
             md = MetadataJson.ReadNormalised(o["metadata"]!.AsObject());
             navCount = o["navigation_dims"]?.GetValue<int>() ?? navCount;
+            if (o["dtype"]?.GetValue<string>() is { } written && DTypeInfo.TryParse(written, out var w) && w.Size() == type.Size() && !w.IsComplex())
+            {
+                // bool and RGB(A) are stored as uint8.
+                type = w;
+            }
+            if (o["axes"] is JsonArray written && MetadataJson.ReadAxes(written) is { } exact && exact.Count == axes.Count && exact.Select(a => a.Size).SequenceEqual(shape))
+            {
+                // Condenser's own axes, exact (a dim vector of one value cannot carry a scale).
+                axes = exact;
+            }
+
             if (Hdf5.AttrString(group, OriginalAttribute) is { } oj && JsonNode.Parse(oj) is JsonObject ot)
             {
                 original = MetadataJson.ReadTree(ot);

@@ -26,6 +26,9 @@ internal sealed partial class TiffCalibration
 
     public int ImageJImages { get; set; }
 
+    /// <summary>Shape, axes and metadata Condenser wrote into the ImageJ description, if any.</summary>
+    public System.Text.Json.Nodes.JsonObject? Condenser { get; set; }
+
     public Metadata Metadata { get; } = new();
 
     public MetadataTree Original { get; } = new();
@@ -218,7 +221,18 @@ internal sealed partial class TiffCalibration
         foreach (var line in description.Split('\n'))
         {
             int eq = line.IndexOf('=');
-            if (eq > 0)
+            if (eq > 0 && line.StartsWith("condenser=", StringComparison.Ordinal))
+            {
+                try
+                {
+                    Condenser = System.Text.Json.Nodes.JsonNode.Parse(line[(eq + 1)..]) as System.Text.Json.Nodes.JsonObject;
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    Condenser = null;
+                }
+            }
+            else if (eq > 0)
             {
                 tree.Add(line[..eq].Trim(), line[(eq + 1)..].Trim());
             }

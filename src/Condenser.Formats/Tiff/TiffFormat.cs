@@ -69,6 +69,27 @@ public sealed class TiffFormat : IEmFormat
         return new EmFile(path, Name, datasets, handle);
     }
 
+    private static (DatasetShape Shape, List<Axis> Axes)? Restore(System.Text.Json.Nodes.JsonObject c, int frames, TiffPage p)
+    {
+        try
+        {
+            var shape = c["shape"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray();
+            int nav = c["navigation_dims"]!.GetValue<int>();
+            var axes = MetadataJson.ReadAxes(c["axes"]!.AsArray());
+            long elements = shape.Aggregate(1L, (a, b) => a * b);
+            if (nav < 0 || nav > shape.Length || axes.Count != shape.Length || elements != (long)frames * p.Width * p.Height * p.Channels)
+            {
+                return null;
+            }
+
+            return (new DatasetShape(shape[..nav], shape[nav..]), axes);
+        }
+        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException or ArgumentException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     private static EmDataset Build(string path, MappedFile mapped, List<TiffPage> pages, int first, int count, SharedTiff handle)
     {
         var p = pages[first];
@@ -116,11 +137,21 @@ public sealed class TiffFormat : IEmFormat
         }
 
         var md = cal.Metadata;
+        if (cal.Condenser is { } c && Restore(c, frames, p) is { } restored)
+        {
+            // Written by Condenser: the full shape, axes and metadata come back as they were.
+            var rmd = c["metadata"] is System.Text.Json.Nodes.JsonObject m ? MetadataJson.ReadNormalised(m) : md;
+            var name0 = rmd.Title ?? Path.GetFileNameWithoutExtension(path);
+            var type = c["dtype"]?.GetValue<string>() is { } written && DTypeInfo.TryParse(written, out var w) && w.Size() == p.DType.Size() ? w : p.DType;
+            return new EmDataset(name0, restored.Shape, restored.Axes, type, storage, rmd, cal.Original);
+        }
+
         md.SignalType ??= SignalTypeRules.Infer(SignalTypes.Image, nav.Length);
         var name = md.Title ?? Path.GetFileNameWithoutExtension(path) + (first > 0 ? $" page {first}" : string.Empty);
         return new EmDataset(name, new DatasetShape(nav, sig), axes, p.DType, storage, md, cal.Original);
     }
 }
+
 
 /// <summary>One LibTiff handle shared by the datasets of a file; pages are decoded under a lock.</summary>
 internal sealed class SharedTiff : IDisposable
