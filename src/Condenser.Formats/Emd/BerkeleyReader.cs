@@ -135,7 +135,7 @@ internal static partial class BerkeleyReader
                 // bool and RGB(A) are stored as uint8.
                 type = w;
             }
-            if (o["axes"] is JsonArray written && MetadataJson.ReadAxes(written) is { } exact && exact.Count == axes.Count && exact.Select(a => a.Size).SequenceEqual(shape))
+            if (o["axes"] is JsonArray writtenAxes && MetadataJson.ReadAxes(writtenAxes) is { } exact && exact.Count == axes.Count && exact.Select(a => a.Size).SequenceEqual(shape))
             {
                 // Condenser's own axes, exact (a dim vector of one value cannot carry a scale).
                 axes = exact;
