@@ -161,11 +161,9 @@ internal static partial class BerkeleyReader
             axes[i] = axes[i] with { Navigate = i < navCount };
         }
 
-        var storage = Hdf5Storage.Stored(data, stored, type, gate);
-        if (transpose && shape.Length > 1)
-        {
-            storage = new Data.Storage.PermutedStorage(storage, stored.Select(d => (int)d).ToArray(), Enumerable.Range(0, shape.Length).Reverse().ToArray(), type.Size());
-        }
+        var storage = transpose && shape.Length > 1
+            ? Hdf5Storage.Reversed(data, stored, shape.Length - navCount, type, gate)
+            : Hdf5Storage.Stored(data, stored, type, gate);
         var ds = new DatasetShape(shape[..navCount], shape[navCount..]);
         return new EmDataset(md.Title ?? group.Name, ds, axes, type, storage, md, original);
     }

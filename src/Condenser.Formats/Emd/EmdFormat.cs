@@ -35,6 +35,14 @@ public sealed class EmdFormat : IEmFormat
     /// <inheritdoc/>
     public EmFile Open(string path, OpenOptions? options = null)
     {
+        lock (Hdf5.Global)
+        {
+            return OpenLocked(path);
+        }
+    }
+
+    private EmFile OpenLocked(string path)
+    {
         NativeFileHolder holder;
         try
         {
@@ -90,7 +98,7 @@ public sealed class EmdFormat : IEmFormat
     {
         public PureHDF.VOL.Native.NativeFile File { get; } = file;
 
-        public Lock Gate { get; } = new();
+        public Lock Gate => Hdf5.Global;
 
         public void Dispose()
         {

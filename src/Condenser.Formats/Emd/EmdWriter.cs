@@ -25,7 +25,14 @@ public sealed class EmdWriter : IEmWriter
     /// <inheritdoc/>
     public void Write(string path, IReadOnlyList<EmDataset> datasets, WriteOptions? options = null)
     {
-        options ??= new WriteOptions();
+        lock (Hdf5.Global)
+        {
+            WriteLocked(path, datasets, options ?? new WriteOptions());
+        }
+    }
+
+    private static void WriteLocked(string path, IReadOnlyList<EmDataset> datasets, WriteOptions options)
+    {
         var file = new H5File
         {
             Attributes = new Dictionary<string, object>

@@ -7,6 +7,12 @@ namespace Condenser.Formats.Emd;
 /// <summary>HDF5 helpers over PureHDF: element types, raw hyperslab reads, attributes.</summary>
 internal static class Hdf5
 {
+    /// <summary>
+    /// Serialises every PureHDF call in the process: concurrent readers and writers were seen to corrupt a written
+    /// file's chunk index (reads then never return), so HDF5 work takes this one lock.
+    /// </summary>
+    public static readonly Lock Global = new();
+
     /// <summary>The HDF5 file signature; it may sit at 0, 512, 1024, 2048 ... bytes.</summary>
     public static ReadOnlySpan<byte> Signature => [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -45,11 +51,25 @@ internal static class Hdf5
     public static byte[] ReadBlock(IH5Dataset ds, ulong[] start, ulong[] count)
     {
         var sel = new HyperslabSelection(start.Length, start, count);
+        if (ds is PureHDF.VOL.Native.NativeDataset native)
+        {
+            // A cache that holds every chunk one read touches: PureHDF's default (1 MiB) re-reads chunks whose
+            // layout crosses the selection's rows, which made whole-array reads of frame-chunked files crawl.
+            return native.Read<byte[]>(Access(), sel);
+        }
+
         return ds.Read<byte[]>(sel);
     }
 
     /// <summary>Reads the whole dataset as raw bytes.</summary>
-    public static byte[] ReadAll(IH5Dataset ds) => ds.Read<byte[]>();
+    public static byte[] ReadAll(IH5Dataset ds)
+        => ds is PureHDF.VOL.Native.NativeDataset native ? native.Read<byte[]>(Access()) : ds.Read<byte[]>();
+
+    /// <summary>Largest chunk cache of one read.</summary>
+    public const ulong ChunkCacheBytes = 512UL << 20;
+
+    private static PureHDF.VOL.Native.H5DatasetAccess Access()
+        => new(null!, null!, new PureHDF.VOL.Native.SimpleReadingChunkCache(65536, ChunkCacheBytes));
 
     /// <summary>An attribute as text (string, or number formatted), or null.</summary>
     public static string? AttrString(IH5Object o, string name)

@@ -87,6 +87,85 @@ internal static class Hdf5Storage
         });
     }
 
+    /// <summary>
+    /// Presents a dataset stored with its axes reversed (EMD v0.2 as HyperSpy writes it) in presentation order. Each
+    /// frame (the last <paramref name="signalRank"/> presented axes) is one block of the stored array (its leading
+    /// axes whole, one index of each trailing axis): read as such and transposed in memory, chunk-aligned for files
+    /// chunked frame by frame.
+    /// </summary>
+    public static ArrayStorage Reversed(IH5Dataset ds, ulong[] stored, int signalRank, DType type, Lock gate)
+    {
+        int rank = stored.Length;
+        var presented = stored.Reverse().Select(d => (int)d).ToArray();
+        var nav = presented[..(rank - signalRank)];
+        var sig = presented[(rank - signalRank)..];
+        long frameElements = sig.Aggregate(1L, (a, b) => a * b);
+        long frames = nav.Aggregate(1L, (a, b) => a * b);
+        int size = type.Size();
+        return new DecodedFrameStorage(frames, frameElements * size, (f, dst) =>
+        {
+            var start = new ulong[rank];
+            var count = new ulong[rank];
+            long rem = f;
+            for (int k = nav.Length - 1; k >= 0; k--)
+            {
+                // Presented navigation axis k is stored axis rank-1-k.
+                start[rank - 1 - k] = (ulong)(rem % nav[k]);
+                rem /= nav[k];
+                count[rank - 1 - k] = 1;
+            }
+
+            for (int j = 0; j < signalRank; j++)
+            {
+                count[j] = stored[j];
+            }
+
+            var bytes = Locked(gate, () => Hdf5.ReadBlock(ds, start, count));
+            ReverseAxes(bytes, dst, sig.Reverse().ToArray(), size);
+        });
+    }
+
+    /// <summary>Reverses the axes of a C-order block whose shape is <paramref name="shape"/>.</summary>
+    internal static void ReverseAxes(ReadOnlySpan<byte> source, Span<byte> destination, int[] shape, int size)
+    {
+        int rank = shape.Length;
+        if (rank <= 1)
+        {
+            source[..destination.Length].CopyTo(destination);
+            return;
+        }
+
+        var strides = new long[rank];
+        long s = 1;
+        for (int k = 0; k < rank; k++)
+        {
+            strides[k] = s;
+            s *= shape[k];
+        }
+
+        var index = new int[rank];
+        long n = source.Length / size;
+        for (long i = 0; i < n; i++)
+        {
+            long o = 0;
+            for (int k = 0; k < rank; k++)
+            {
+                o += index[k] * strides[k];
+            }
+
+            source.Slice((int)(i * size), size).CopyTo(destination.Slice((int)(o * size), size));
+            for (int k = rank - 1; k >= 0; k--)
+            {
+                if (++index[k] < shape[k])
+                {
+                    break;
+                }
+
+                index[k] = 0;
+            }
+        }
+    }
+
     private static T Locked<T>(Lock gate, Func<T> f)
     {
         lock (gate)
