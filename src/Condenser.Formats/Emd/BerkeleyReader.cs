@@ -95,6 +95,8 @@ internal static partial class BerkeleyReader
             return null;
         }
 
+        Hdf5.CheckSize(path, data, type);
+
         // EMD v0.2 lists dimensions fastest first in practice (HyperSpy and Prismatic write them so, and HyperSpy
         // reads them transposed); 4D "datacube" arrays and EMD 1.0 arrays are stored in presentation order.
         bool transpose = !emd1 && data.Name != "datacube";

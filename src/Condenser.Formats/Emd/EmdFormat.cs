@@ -37,6 +37,7 @@ public sealed class EmdFormat : IEmFormat
     {
         lock (Hdf5.Global)
         {
+            using var naming = Hdf5Storage.ForFile(path);
             return OpenLocked(path);
         }
     }
@@ -48,7 +49,7 @@ public sealed class EmdFormat : IEmFormat
         {
             holder = new NativeFileHolder(H5File.OpenRead(path));
         }
-        catch (Exception e) when (e is not OutOfMemoryException and not FileNotFoundException and not UnauthorizedAccessException)
+        catch (Exception e) when (e is not FileNotFoundException and not UnauthorizedAccessException)
         {
             throw new EmFileException(path, -1, $"not a readable HDF5 file: {e.Message}", e);
         }
@@ -86,8 +87,9 @@ public sealed class EmdFormat : IEmFormat
             holder.Dispose();
             throw;
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e)
         {
+            // Includes OutOfMemoryException: PureHDF raises it for absurd sizes in damaged headers.
             holder.Dispose();
             throw new EmFileException(path, -1, $"the HDF5 structure cannot be read: {e.Message}", e);
         }

@@ -47,6 +47,27 @@ internal static class Hdf5
         };
     }
 
+    /// <summary>
+    /// Rejects a dataset whose logical size the file cannot back: contiguous data must fit in the file; chunked data
+    /// (compressed, or with unwritten chunks) may be larger, up to 1024 × the file (and at least 16 MiB).
+    /// </summary>
+    public static void CheckSize(string path, IH5Dataset ds, DType type)
+    {
+        long fileBytes = new FileInfo(path).Length;
+        double bytes = type.Size();
+        foreach (var d in ds.Space.Dimensions)
+        {
+            bytes *= d;
+        }
+
+        bool contiguous = ds.Layout.Class is H5DataLayoutClass.Contiguous or H5DataLayoutClass.Compact;
+        double limit = contiguous ? fileBytes : Math.Max(16 << 20, 1024.0 * fileBytes);
+        if (bytes > limit)
+        {
+            throw new EmFileException(path, -1, $"dataset '{ds.Name}' claims {bytes:G4} bytes, more than a {fileBytes}-byte file can hold");
+        }
+    }
+
     /// <summary>Reads a block of a dataset as raw bytes (little-endian element bytes as stored).</summary>
     public static byte[] ReadBlock(IH5Dataset ds, ulong[] start, ulong[] count)
     {

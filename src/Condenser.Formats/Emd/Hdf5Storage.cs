@@ -17,10 +17,11 @@ internal static class Hdf5Storage
     /// <summary>Presents a dataset in its stored C order.</summary>
     public static ArrayStorage Stored(IH5Dataset ds, ulong[] dims, DType type, Lock gate)
     {
+        var path = t_path;
         int rank = dims.Length;
         if (rank == 0)
         {
-            return new MemoryStorage(Locked(gate, () => Hdf5.ReadAll(ds)));
+            return new MemoryStorage(Locked(gate, () => Hdf5.ReadAll(ds), path));
         }
 
         // A slab is a block of whole rows of the leading axes whose size fits SlabBytes.
@@ -35,7 +36,7 @@ internal static class Hdf5Storage
         // Axes [split, rank) are read whole; a slab is one index of the axes before split.
         if (split == 0)
         {
-            return new MemoryStorage(Locked(gate, () => Hdf5.ReadAll(ds)));
+            return new MemoryStorage(Locked(gate, () => Hdf5.ReadAll(ds), path));
         }
 
         long slabs = 1;
@@ -61,7 +62,7 @@ internal static class Hdf5Storage
                 count[i] = dims[i];
             }
 
-            var bytes = Locked(gate, () => Hdf5.ReadBlock(ds, start, count));
+            var bytes = Locked(gate, () => Hdf5.ReadBlock(ds, start, count), path);
             bytes.AsSpan(0, dst.Length).CopyTo(dst);
         });
     }
@@ -69,6 +70,7 @@ internal static class Hdf5Storage
     /// <summary>Presents a dataset stored (…, frames) with frames last as (frames, …).</summary>
     public static ArrayStorage FramesLast(IH5Dataset ds, ulong[] dims, DType type, Lock gate)
     {
+        var path = t_path;
         int rank = dims.Length;
         long frameElements = 1;
         for (int i = 0; i < rank - 1; i++)
@@ -82,7 +84,7 @@ internal static class Hdf5Storage
             var count = dims.ToArray();
             start[rank - 1] = (ulong)f;
             count[rank - 1] = 1;
-            var bytes = Locked(gate, () => Hdf5.ReadBlock(ds, start, count));
+            var bytes = Locked(gate, () => Hdf5.ReadBlock(ds, start, count), path);
             bytes.AsSpan(0, dst.Length).CopyTo(dst);
         });
     }
@@ -95,6 +97,7 @@ internal static class Hdf5Storage
     /// </summary>
     public static ArrayStorage Reversed(IH5Dataset ds, ulong[] stored, int signalRank, DType type, Lock gate)
     {
+        var path = t_path;
         int rank = stored.Length;
         var presented = stored.Reverse().Select(d => (int)d).ToArray();
         var nav = presented[..(rank - signalRank)];
@@ -120,7 +123,7 @@ internal static class Hdf5Storage
                 count[j] = stored[j];
             }
 
-            var bytes = Locked(gate, () => Hdf5.ReadBlock(ds, start, count));
+            var bytes = Locked(gate, () => Hdf5.ReadBlock(ds, start, count), path);
             ReverseAxes(bytes, dst, sig.Reverse().ToArray(), size);
         });
     }
@@ -166,11 +169,36 @@ internal static class Hdf5Storage
         }
     }
 
-    private static T Locked<T>(Lock gate, Func<T> f)
+    /// <summary>The file whose datasets are being read, for error messages (set by the reader on this thread).</summary>
+    [ThreadStatic]
+    private static string? t_path;
+
+    /// <summary>Names the file that the storages created on this thread read from.</summary>
+    public static IDisposable ForFile(string path)
+    {
+        var previous = t_path;
+        t_path = path;
+        return new Restore(() => t_path = previous);
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+
+    private static T Locked<T>(Lock gate, Func<T> f, string? path)
     {
         lock (gate)
         {
-            return f();
+            try
+            {
+                return f();
+            }
+            catch (Exception e) when (e is not EmFileException)
+            {
+                // PureHDF reports damaged structures with many exception types (and absurd sizes as OutOfMemory).
+                throw new EmFileException(path ?? "HDF5 file", -1, $"HDF5 data cannot be read: {e.Message}", e);
+            }
         }
     }
 }

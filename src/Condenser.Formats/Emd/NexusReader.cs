@@ -30,7 +30,7 @@ internal static class NexusReader
             }
 
             var p = at + "/" + child.Name;
-            if (Hdf5.AttrString(sub, "NX_class") == "NXdata" && Signal(sub) is { } signal && Build(p, sub, signal, gate) is { } ds)
+            if (Hdf5.AttrString(sub, "NX_class") == "NXdata" && Signal(sub) is { } signal && Build(path, p, sub, signal, gate) is { } ds)
             {
                 sets.Add(ds);
             }
@@ -49,12 +49,14 @@ internal static class NexusReader
         return g.Children().OfType<IH5Dataset>().FirstOrDefault(d => Hdf5.AttrString(d, "signal") is "1" or "true");
     }
 
-    private static EmDataset? Build(string groupPath, IH5Group group, IH5Dataset signal, Lock gate)
+    private static EmDataset? Build(string path, string groupPath, IH5Group group, IH5Dataset signal, Lock gate)
     {
         if (Hdf5.TypeOf(signal) is not { } type)
         {
             return null;
         }
+
+        Hdf5.CheckSize(path, signal, type);
 
         var dims = signal.Space.Dimensions;
         var shape = dims.Select(d => checked((int)d)).ToArray();

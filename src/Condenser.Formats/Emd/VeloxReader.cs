@@ -114,6 +114,8 @@ internal static class VeloxReader
             return null;
         }
 
+        Hdf5.CheckSize(path, d, type);
+
         var dims = d.Space.Dimensions;
         if (dims.Length != 3)
         {
@@ -154,6 +156,8 @@ internal static class VeloxReader
         {
             return null;
         }
+
+        Hdf5.CheckSize(path, d, type);
 
         var dims = d.Space.Dimensions;
         if (dims.Length != 2)

@@ -101,6 +101,14 @@ internal sealed class TiffPage
             throw new EmFileException(path, ifd.Offset, $"page {index}: {page.Bytes} bytes decoded is more than one page may hold");
         }
 
+        // Stored bytes bound the decoded size: equal when uncompressed, at most a generous ratio when compressed.
+        long stored = page.StripCounts.Sum();
+        long bound = compression == 1 ? stored + 16 : (1024 * stored) + (1 << 20);
+        if (!ifd.Has(322) && (stored <= 0 || (bits >= 8 && page.Bytes > bound)))
+        {
+            throw new EmFileException(path, ifd.Offset, $"page {index}: {width}×{height} pixels need {page.Bytes} bytes but its strips hold {stored}");
+        }
+
         return page;
     }
 
@@ -118,6 +126,12 @@ internal sealed class TiffPage
                 throw new InvalidDataException($"tiles of {tw}×{th} are not supported here");
             }
 
+            long tileBytes = (long)tw * th * pixelBytes;
+            if (tileBytes > 64L << 20 || tiff.TileSize() > tileBytes)
+            {
+                throw new InvalidDataException($"tiles of {tw}×{th} are too large");
+            }
+
             var tile = new byte[tiff.TileSize()];
             long tileRow = (long)tw * pixelBytes;
             for (int y = 0; y < Height; y += th)
@@ -125,7 +139,7 @@ internal sealed class TiffPage
                 for (int x = 0; x < Width; x += tw)
                 {
                     int t = tiff.ComputeTile(x, y, 0, 0);
-                    if (tiff.ReadEncodedTile(t, tile, 0, -1) < 0)
+                    if (tiff.ReadEncodedTile(t, tile, 0, tile.Length) < 0)
                     {
                         throw new InvalidDataException($"tile {t} cannot be decoded");
                     }
@@ -143,11 +157,12 @@ internal sealed class TiffPage
 
         int strips = tiff.NumberOfStrips();
         var packed = Bits == 1 ? new byte[rowBytesPacked * Height] : result;
-        var buffer = new byte[tiff.StripSize()];
+        // A strip never holds more than the page: a damaged RowsPerStrip must not size the buffer.
+        var buffer = new byte[Math.Max(1, Math.Min(tiff.StripSize(), packed.LongLength))];
         long at = 0;
         for (int s = 0; s < strips && at < packed.LongLength; s++)
         {
-            int n = tiff.ReadEncodedStrip(s, buffer, 0, -1);
+            int n = tiff.ReadEncodedStrip(s, buffer, 0, buffer.Length);
             if (n < 0)
             {
                 throw new InvalidDataException($"strip {s} cannot be decoded");

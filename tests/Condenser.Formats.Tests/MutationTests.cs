@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using Condenser.Data;
+
+namespace Condenser.Formats.Tests;
+
+/// <summary>
+/// Every real fixture, damaged: truncated at many offsets and with bytes flipped or overwritten by extreme integers.
+/// Reading each one (open, then stream every value) must either succeed or throw <see cref="EmFileException"/> naming
+/// the file — never another exception, never a hang, never an allocation far beyond the file's size.
+/// </summary>
+public sealed class MutationTests : IDisposable
+{
+    private const int TimeoutMs = 20_000;
+    private readonly string _dir = Directory.CreateTempSubdirectory("condenser-mutations-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    public static TheoryData<string> Files() => new(TestData.ReferencedFiles());
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void DamagedFilesFailCleanly(string relative)
+    {
+        var source = TestData.File(relative);
+        var original = File.ReadAllBytes(source);
+        var target = CopyWithSiblings(source);
+        var failures = new List<string>();
+        foreach (var (what, bytes) in Mutations(original, relative))
+        {
+            File.WriteAllBytes(target, bytes);
+            var outcome = ReadWithLimits(target, bytes.Length);
+            if (outcome is not null)
+            {
+                failures.Add($"{what}: {outcome}");
+                if (failures.Count >= 5)
+                {
+                    break;
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{relative}:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>Null when reading behaved; otherwise what went wrong.</summary>
+    private static string? ReadWithLimits(string path, long fileBytes)
+    {
+        string? problem = null;
+        long allocated = 0;
+        var task = Task.Run(() =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            try
+            {
+                using var file = FormatRegistry.Open(path);
+                foreach (var d in file.Datasets)
+                {
+                    DatasetSummary.Compute(d);
+                }
+            }
+            catch (EmFileException e)
+            {
+                if (!e.Message.Contains(Path.GetFileName(path), StringComparison.Ordinal) && !e.Message.Contains(".ser", StringComparison.Ordinal) && !e.Message.Contains(".hdr", StringComparison.Ordinal))
+                {
+                    problem = $"the error does not name the file: {e.Message}";
+                }
+            }
+            catch (Exception e)
+            {
+                problem = $"{e.GetType().Name}: {e.Message}";
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+        if (!task.Wait(TimeoutMs))
+        {
+            return $"no answer within {TimeoutMs / 1000} s";
+        }
+
+        // Decoding may legitimately expand data (packed bits, compression, widening): bounded by a generous factor.
+        long limit = (64L << 20) + (64 * fileBytes);
+        if (allocated > limit)
+        {
+            return $"allocated {allocated >> 20} MiB for a {fileBytes >> 10} KiB file";
+        }
+
+        return problem;
+    }
+
+    private string CopyWithSiblings(string source)
+    {
+        var dir = Path.Combine(_dir, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var stem = Path.GetFileNameWithoutExtension(source);
+        foreach (var f in Directory.EnumerateFiles(Path.GetDirectoryName(source)!))
+        {
+            var name = Path.GetFileName(f);
+            if (f != source && name.StartsWith(stem, StringComparison.Ordinal) && !name.EndsWith(".json", StringComparison.Ordinal))
+            {
+                File.Copy(f, Path.Combine(dir, name));
+            }
+        }
+
+        return Path.Combine(dir, Path.GetFileName(source));
+    }
+
+    private static IEnumerable<(string, byte[])> Mutations(byte[] original, string name)
+    {
+        int n = original.Length;
+        var rng = new Random(name.GetHashCode(StringComparison.Ordinal) & 0x7fffffff);
+        foreach (var cut in new long[] { 0, 1, 3, 8, 16, 64, 200, 512, 1024, 4096, n / 10, n / 3, n / 2, n - (n / 10), n - 8, n - 1 }.Distinct())
+        {
+            if (cut >= 0 && cut < n)
+            {
+                yield return ($"truncated at {cut}", original[..(int)cut]);
+            }
+        }
+
+        int header = Math.Min(n, 4096);
+        for (int i = 0; i < 24; i++)
+        {
+            var b = (byte[])original.Clone();
+            int at = i < 16 ? rng.Next(header) : rng.Next(n);
+            b[at] ^= (byte)(1 << rng.Next(8));
+            yield return ($"bit flipped at {at}", b);
+        }
+
+        uint[] extremes = [0xFFFFFFFF, 0x7FFFFFFF, 0x80000000, 0, 0x00FFFFFF];
+        for (int i = 0; i < 16 && n >= 8; i++)
+        {
+            var b = (byte[])original.Clone();
+            int at = rng.Next(Math.Max(1, header - 4));
+            uint v = extremes[i % extremes.Length];
+            BitConverter.TryWriteBytes(b.AsSpan(at, 4), rng.Next(2) == 0 ? v : System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v));
+            yield return ($"0x{v:X8} written at {at}", b);
+        }
+    }
+}
