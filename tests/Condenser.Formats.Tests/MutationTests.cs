@@ -107,7 +107,14 @@ public sealed class MutationTests : IDisposable
     private static IEnumerable<(string, byte[])> Mutations(byte[] original, string name)
     {
         int n = original.Length;
-        var rng = new Random(name.GetHashCode(StringComparison.Ordinal) & 0x7fffffff);
+        // A stable seed per file (string hashes change from run to run); CONDENSER_MUTATION_SEED explores others.
+        int seed = int.TryParse(Environment.GetEnvironmentVariable("CONDENSER_MUTATION_SEED"), out var s) ? s : 0;
+        foreach (var c in name)
+        {
+            seed = unchecked((seed * 31) + c);
+        }
+
+        var rng = new Random(seed & 0x7fffffff);
         foreach (var cut in new long[] { 0, 1, 3, 8, 16, 64, 200, 512, 1024, 4096, n / 10, n / 3, n / 2, n - (n / 10), n - 8, n - 1 }.Distinct())
         {
             if (cut >= 0 && cut < n)

@@ -76,7 +76,8 @@ internal static class Hdf5
         {
             // A cache that holds every chunk one read touches: PureHDF's default (1 MiB) re-reads chunks whose
             // layout crosses the selection's rows, which made whole-array reads of frame-chunked files crawl.
-            return native.Read<byte[]>(Access(), sel);
+            ulong requested = count.Aggregate(1UL, (a, b) => a * b) * (ulong)ds.Type.Size;
+            return native.Read<byte[]>(Access(requested), sel);
         }
 
         return ds.Read<byte[]>(sel);
@@ -84,13 +85,12 @@ internal static class Hdf5
 
     /// <summary>Reads the whole dataset as raw bytes.</summary>
     public static byte[] ReadAll(IH5Dataset ds)
-        => ds is PureHDF.VOL.Native.NativeDataset native ? native.Read<byte[]>(Access()) : ds.Read<byte[]>();
+        => ds is PureHDF.VOL.Native.NativeDataset native
+            ? native.Read<byte[]>(Access(ds.Space.Dimensions.Aggregate(1UL, (a, b) => a * b) * (ulong)ds.Type.Size))
+            : ds.Read<byte[]>();
 
-    /// <summary>Largest chunk cache of one read.</summary>
-    public const ulong ChunkCacheBytes = 512UL << 20;
-
-    private static PureHDF.VOL.Native.H5DatasetAccess Access()
-        => new(null!, null!, new PureHDF.VOL.Native.SimpleReadingChunkCache(65536, ChunkCacheBytes));
+    private static PureHDF.VOL.Native.H5DatasetAccess Access(ulong requestedBytes)
+        => new(null!, null!, new BudgetedChunkCache((long)Math.Min(requestedBytes, 1UL << 40)));
 
     /// <summary>An attribute as text (string, or number formatted), or null.</summary>
     public static string? AttrString(IH5Object o, string name)
@@ -195,5 +195,34 @@ internal static class Hdf5
         }
 
         return v;
+    }
+
+    /// <summary>
+    /// Keeps every chunk of one read (each is decoded once) and stops a read whose chunks add up to far more than it
+    /// asked for: a damaged chunk index otherwise makes PureHDF decode without end.
+    /// </summary>
+    private sealed class BudgetedChunkCache(long requestedBytes) : PureHDF.VOL.Native.IReadingChunkCache
+    {
+        private readonly Dictionary<ulong, Memory<byte>> _chunks = [];
+        private readonly long _budget = (64L << 20) + (4 * requestedBytes);
+        private long _used;
+
+        public Memory<byte> GetChunk(ulong chunkIndex, Func<Memory<byte>> chunkReader)
+        {
+            if (_chunks.TryGetValue(chunkIndex, out var chunk))
+            {
+                return chunk;
+            }
+
+            chunk = chunkReader();
+            _used += chunk.Length;
+            if (_used > _budget)
+            {
+                throw new InvalidDataException($"the chunks of one read exceed {_budget >> 20} MiB for {requestedBytes} bytes asked");
+            }
+
+            _chunks[chunkIndex] = chunk;
+            return chunk;
+        }
     }
 }

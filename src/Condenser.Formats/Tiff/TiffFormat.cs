@@ -183,8 +183,9 @@ internal sealed class SharedTiff : IDisposable
             {
                 throw;
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
+            catch (Exception e)
             {
+                // Includes OutOfMemoryException: LibTiff raises it for absurd sizes in damaged directories.
                 throw new EmFileException(_path, page.Ifd.Offset, $"page {directory} cannot be decoded: {e.Message}", e);
             }
         }

@@ -19,6 +19,9 @@ internal sealed class TiffIfd
         Offset = offset;
     }
 
+    /// <summary>Size of the file in bytes.</summary>
+    public long FileLength => _file.Length;
+
     /// <summary>True for a big-endian ("MM") file.</summary>
     public bool BigEndian => _be;
 
@@ -85,9 +88,14 @@ internal sealed class TiffIfd
             long bytes = size * count;
             long valueAt = Offset + countSize + (i * entrySize) + (_big ? 12 : 8);
             long offset = bytes <= (_big ? 8 : 4) ? valueAt : (_big ? (long)Read64(e, 12, be) : Read32(e, 8, be));
-            if (size == 0 || count < 0 || offset < 0 || bytes > _file.Length || offset > _file.Length - bytes)
+            if (size == 0)
             {
-                continue; // an entry we cannot place is skipped; the pixels' own tags are checked where used
+                continue; // an unknown type: the entry is skipped, as TIFF readers do
+            }
+
+            if (count < 0 || offset < 0 || bytes > _file.Length || offset > _file.Length - bytes)
+            {
+                throw new EmFileException(_file.Path, valueAt, $"tag {tag} claims {count} values at byte {offset}, past the end of the file");
             }
 
             _tags[tag] = (type, count, offset);

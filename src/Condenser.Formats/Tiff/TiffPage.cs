@@ -101,6 +101,15 @@ internal sealed class TiffPage
             throw new EmFileException(path, ifd.Offset, $"page {index}: {page.Bytes} bytes decoded is more than one page may hold");
         }
 
+        for (int i = 0; i < page.Strips.Length; i++)
+        {
+            long count = i < page.StripCounts.Length ? page.StripCounts[i] : 0;
+            if (page.Strips[i] < 0 || count < 0 || page.Strips[i] + count > ifd.FileLength)
+            {
+                throw new EmFileException(path, ifd.Offset, $"page {index}: strip {i} ({count} bytes at {page.Strips[i]}) passes the end of the file");
+            }
+        }
+
         // Stored bytes bound the decoded size: equal when uncompressed, at most a generous ratio when compressed.
         long stored = page.StripCounts.Sum();
         long bound = compression == 1 ? stored + 16 : (1024 * stored) + (1 << 20);
