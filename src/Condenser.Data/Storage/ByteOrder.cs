@@ -6,6 +6,28 @@ namespace Condenser.Data.Storage;
 /// <summary>Byte-order helpers.</summary>
 public static class ByteOrder
 {
+    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/>, reversing the bytes of every <paramref name="unit"/>-byte value (vectorised).</summary>
+    public static void CopySwapped(ReadOnlySpan<byte> source, Span<byte> destination, int unit)
+    {
+        switch (unit)
+        {
+            case 1:
+                source.CopyTo(destination);
+                return;
+            case 2:
+                BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, ushort>(source), MemoryMarshal.Cast<byte, ushort>(destination));
+                return;
+            case 4:
+                BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, uint>(source), MemoryMarshal.Cast<byte, uint>(destination));
+                return;
+            case 8:
+                BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, ulong>(source), MemoryMarshal.Cast<byte, ulong>(destination));
+                return;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(unit));
+        }
+    }
+
     /// <summary>Reverses the bytes of every <paramref name="unit"/>-byte value in place (unit 1 does nothing).</summary>
     public static void SwapInPlace(Span<byte> bytes, int unit)
     {

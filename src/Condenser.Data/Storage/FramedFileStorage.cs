@@ -20,7 +20,7 @@ public sealed class FramedFileStorage : ArrayStorage
     /// <param name="frameCount">Number of frames.</param>
     /// <param name="frameBytes">Bytes of one decoded frame.</param>
     /// <param name="frameOffset">Byte offset in the file of frame i as stored.</param>
-    /// <param name="swapUnit">Scalar size to byte-swap (1: none); applied after decoding.</param>
+    /// <param name="swapUnit">Scalar size to byte-swap (1: none) for frames copied as stored; a decoder swaps itself.</param>
     /// <param name="decode">Optional decoder; then <paramref name="storedFrameBytes"/> gives the stored size.</param>
     /// <param name="storedFrameBytes">Bytes of one stored frame when a decoder is given.</param>
     public FramedFileStorage(MappedFile file, long frameCount, int frameBytes, Func<long, long> frameOffset, int swapUnit = 1, FrameDecoder? decode = null, int storedFrameBytes = -1)
@@ -80,7 +80,11 @@ public sealed class FramedFileStorage : ArrayStorage
                     scratch.AsSpan(within, n).CopyTo(destination);
                 }
 
-                ByteOrder.SwapInPlace(destination[..n], _swapUnit);
+                if (_decode is null)
+                {
+                    ByteOrder.SwapInPlace(destination[..n], _swapUnit);
+                }
+
                 destination = destination[n..];
                 byteOffset += n;
             }

@@ -67,13 +67,13 @@ public sealed class MibFormat : IEmFormat
         int rows = head.Rows, cols = head.Columns;
         int rowBytes = cols * pixelBytes;
 
-        // Rows are flipped top to bottom, as RosettaSciIO and HyperSpy present Merlin frames.
+        // Rows are flipped top to bottom, as RosettaSciIO and HyperSpy present Merlin frames; big-endian counters are
+        // swapped in the same pass.
         FramedFileStorage.FrameDecoder flip = (stored, frame) =>
         {
-            for (int r = 0; r < rows; r++)
-            {
-                stored.Slice((rows - 1 - r) * rowBytes, rowBytes).CopyTo(frame.Slice(r * rowBytes, rowBytes));
-            }
+            // One vectorised pass from the mapping, then the rows reversed in place while the frame is in cache.
+            ByteOrder.CopySwapped(stored, frame, pixelBytes);
+            ReverseRows(frame, rows, rowBytes);
         };
         var storage = new FramedFileStorage(file, used, checked((int)frameBytes), i => (i * stride) + head.HeaderBytes, pixelBytes, flip, (int)frameBytes);
 
@@ -110,6 +110,20 @@ public sealed class MibFormat : IEmFormat
         var shape = new DatasetShape(nav, [rows, cols]);
         var ds = new EmDataset(Path.GetFileNameWithoutExtension(path), shape, axes, dtype, storage, md, original);
         return new EmFile(path, "mib", [ds]);
+    }
+
+    /// <summary>Reverses the order of the rows of a frame in place.</summary>
+    internal static void ReverseRows(Span<byte> frame, int rows, int rowBytes)
+    {
+        Span<byte> temp = rowBytes <= 4096 ? stackalloc byte[rowBytes] : new byte[rowBytes];
+        for (int top = 0, bottom = rows - 1; top < bottom; top++, bottom--)
+        {
+            var a = frame.Slice(top * rowBytes, rowBytes);
+            var b = frame.Slice(bottom * rowBytes, rowBytes);
+            a.CopyTo(temp);
+            b.CopyTo(a);
+            temp.CopyTo(b);
+        }
     }
 
     private static string? LocalTime(string text)
