@@ -208,6 +208,12 @@ internal static class DmImage
             return true;
         }
 
+        // Calibrated in real space: an image, whatever the projector mode (STEM runs it in diffraction).
+        if (signalAxes.Any(a => units[a] is "nm" or "µm" or "um" or "Å" or "A" or "pm" or "m" or "mm"))
+        {
+            return false;
+        }
+
         var mode = (tags.GetString("Microscope Info", "Operation Mode") ?? string.Empty) + (tags.GetString("Microscope Info", "Imaging Mode") ?? string.Empty);
         return mode.Contains("DIFFRACTION", StringComparison.OrdinalIgnoreCase) || tags.GetString("Meta Data", "Format") == "Diffraction image";
     }

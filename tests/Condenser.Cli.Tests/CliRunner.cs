@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+namespace Condenser.Cli.Tests;
+
+/// <summary>Runs the built <c>condenser</c> command as a user would, capturing stdout, stderr and the exit code.</summary>
+public static class CliRunner
+{
+    public static string TestData { get; } = FindTestData();
+
+    public static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "condenser.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"condenser {string.Join(' ', args)} did not finish");
+        }
+
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static string FindTestData()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var shared = Path.Combine(dir.FullName, "..", "shared", "testdata");
+            if (File.Exists(Path.Combine(dir.FullName, "Condenser.slnx")) && Directory.Exists(shared))
+            {
+                return Path.GetFullPath(shared);
+            }
+        }
+
+        throw new DirectoryNotFoundException("../shared/testdata not found");
+    }
+}

@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+
+namespace Condenser.Cli.Tests;
+
+/// <summary>The stable command-line interface, exercised end to end.</summary>
+public sealed class CommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("condenser-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Fixture(string relative) => Path.Combine(CliRunner.TestData, relative);
+
+    [Fact]
+    public void InfoJsonFollowsTheStableSchema()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("info", Fixture("quantumdetector/001_4x2_6bit.mib"), "--json");
+        Assert.True(code == 0, stderr);
+        var doc = JsonNode.Parse(stdout)!.AsObject();
+        Assert.Equal("001_4x2_6bit.mib", doc["file"]!.GetValue<string>());
+        Assert.Equal("mib", doc["format"]!.GetValue<string>());
+        var d = doc["datasets"]!.AsArray().Single()!.AsObject();
+        Assert.Equal([2, 4, 256, 256], d["shape"]!.AsArray().Select(n => n!.GetValue<int>()));
+        Assert.Equal(2, d["navigation_dims"]!.GetValue<int>());
+        Assert.Equal("uint8", d["dtype"]!.GetValue<string>());
+        Assert.Equal(4, d["axes"]!.AsArray().Count);
+        foreach (var key in new[] { "name", "size", "scale", "offset", "units", "navigate" })
+        {
+            Assert.NotNull(d["axes"]![0]!.AsObject()[key]);
+        }
+
+        Assert.Equal(3623664.0, d["stats"]!["sum"]!.GetValue<double>());
+        Assert.Equal("b1da1eabb1c358e0732c7970f79751dc7e61cd298982d2bce520665913e50450", d["sha256"]!.GetValue<string>());
+        var md = d["metadata"]!.AsObject();
+        Assert.Equal("4d_stem", md["signal_type"]!.GetValue<string>());
+        foreach (var key in new[] { "beam_energy_kev", "magnification", "camera_length_mm", "convergence_angle_mrad", "exposure_s", "acquired", "instrument", "detector" })
+        {
+            Assert.True(md.ContainsKey(key), key);
+        }
+
+        Assert.Null(md["beam_energy_kev"]);
+    }
+
+    [Fact]
+    public void InfoOriginalIncludesTheVendorTree()
+    {
+        var (code, stdout, _) = CliRunner.Run("info", Fixture("digitalmicrograph/3D/EELS_SI.dm4"), "--json", "--original");
+        Assert.Equal(0, code);
+        var d = JsonNode.Parse(stdout)!["datasets"]![0]!;
+        Assert.NotNull(d["original_metadata"]!["ImageTags"]);
+        Assert.Equal([2, 2, 2048], d["shape"]!.AsArray().Select(n => n!.GetValue<int>()));
+    }
+
+    [Fact]
+    public void PreviewWritesAPng()
+    {
+        var png = Path.Combine(_dir, "out.png");
+        var (code, stdout, stderr) = CliRunner.Run("preview", Fixture("digitalmicrograph/2D/test_STEM_image.dm3"), "-o", png, "--json");
+        Assert.True(code == 0, stderr);
+        var bytes = File.ReadAllBytes(png);
+        Assert.True(bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G']));
+        Assert.Equal(png, JsonNode.Parse(stdout)!["output"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void PreviewOfA4dStemScanShowsTheMeanPatternInLogScale()
+    {
+        var png = Path.Combine(_dir, "mean.png");
+        var (code, _, stderr) = CliRunner.Run("preview", Fixture("quantumdetector/001_4x2_6bit.mib"), "--log", "-o", png);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("mean of 8 frames", stderr);
+        Assert.True(new FileInfo(png).Length > 1000);
+    }
+
+    [Fact]
+    public void ConvertToEmdAndBackKeepsTheArray()
+    {
+        var emd = Path.Combine(_dir, "si.emd");
+        var (code, _, stderr) = CliRunner.Run("convert", Fixture("digitalmicrograph/3D/EELS_SI.dm4"), emd);
+        Assert.True(code == 0, stderr);
+        var a = JsonNode.Parse(CliRunner.Run("info", Fixture("digitalmicrograph/3D/EELS_SI.dm4"), "--json").Out)!["datasets"]![0]!;
+        var b = JsonNode.Parse(CliRunner.Run("info", emd, "--json").Out)!["datasets"]![0]!;
+        Assert.Equal(a["sha256"]!.GetValue<string>(), b["sha256"]!.GetValue<string>());
+        Assert.Equal(a["axes"]!.ToJsonString(), b["axes"]!.ToJsonString());
+        Assert.Equal(a["metadata"]!.ToJsonString(), b["metadata"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void RawNeedsShapeAndDtypeAndReadsWithThem()
+    {
+        var raw = Path.Combine(_dir, "cube.bin");
+        var bytes = new byte[2 * 3 * 4 * 5 * 2];
+        for (int i = 0; i < bytes.Length / 2; i++)
+        {
+            BitConverter.TryWriteBytes(bytes.AsSpan(i * 2), (ushort)i);
+        }
+
+        File.WriteAllBytes(raw, bytes);
+        var (bad, _, err) = CliRunner.Run("info", raw);
+        Assert.Equal(2, bad);
+        Assert.Contains("--shape", err);
+        var (code, stdout, stderr) = CliRunner.Run("info", raw, "--shape", "2,3,4,5", "--dtype", "uint16", "--json");
+        Assert.True(code == 0, stderr);
+        var d = JsonNode.Parse(stdout)!["datasets"]![0]!;
+        Assert.Equal(2, d["navigation_dims"]!.GetValue<int>());
+        Assert.Equal(119.0, d["stats"]!["max"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void ADamagedFileGivesOneLineAndExitCodeTwo()
+    {
+        var broken = Path.Combine(_dir, "broken.dm4");
+        var original = File.ReadAllBytes(Fixture("digitalmicrograph/2D/test-3.dm4"));
+        File.WriteAllBytes(broken, original[..(original.Length / 3)]);
+        var (code, stdout, stderr) = CliRunner.Run("info", broken, "--json");
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains("broken.dm4", lines[0]);
+    }
+
+    [Fact]
+    public void AMissingFileIsReportedNotThrown()
+    {
+        var (code, _, stderr) = CliRunner.Run("info", Path.Combine(_dir, "nope.mrc"));
+        Assert.Equal(2, code);
+        Assert.Contains("nope.mrc", stderr);
+    }
+
+    [Fact]
+    public void FormatsListsEveryReader()
+    {
+        var (code, stdout, _) = CliRunner.Run("formats", "--json");
+        Assert.Equal(0, code);
+        var names = JsonNode.Parse(stdout)!.AsArray().Select(n => n!["name"]!.GetValue<string>()).ToHashSet();
+        Assert.Superset(new HashSet<string> { "digitalmicrograph", "mib", "mrc", "tiff", "emd", "tia", "empad", "raw" }, names);
+    }
+}
