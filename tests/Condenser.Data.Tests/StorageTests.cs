@@ -176,3 +176,39 @@ public sealed class StorageTests : IDisposable
         Assert.Equal(SignalTypes.Image, SignalTypeRules.Infer(SignalTypes.Image, 0));
     }
 }
+
+public sealed class LargePermutedStorageTests
+{
+    [Fact]
+    public void MovingTheFirstAxisLastStreamsLargeArraysExactly()
+    {
+        // 300 MiB stored E × N (above the in-memory cache limit), presented N × E; checked on a few frames.
+        const int energies = 75, frames = 1 << 20;
+        var storage = new PatternStorage((long)energies * frames * 4);
+        using var p = new PermutedStorage(storage, [energies, frames], [1, 0], 4);
+        var block = new byte[3 * energies * 4];
+        p.Read(5L * energies * 4, block);
+        for (int f = 0; f < 3; f++)
+        {
+            for (int e = 0; e < energies; e++)
+            {
+                long stored = ((long)e * frames) + 5 + f;
+                Assert.Equal((uint)stored, BitConverter.ToUInt32(block, ((f * energies) + e) * 4));
+            }
+        }
+    }
+
+    /// <summary>uint32 values equal to their own index, computed on demand.</summary>
+    private sealed class PatternStorage(long bytes) : ArrayStorage
+    {
+        public override long ByteLength => bytes;
+
+        public override void Read(long byteOffset, Span<byte> destination)
+        {
+            for (int i = 0; i < destination.Length / 4; i++)
+            {
+                BitConverter.TryWriteBytes(destination.Slice(i * 4, 4), (uint)((byteOffset / 4) + i));
+            }
+        }
+    }
+}

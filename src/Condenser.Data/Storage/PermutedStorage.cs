@@ -32,7 +32,15 @@ public sealed class PermutedStorage : ArrayStorage
         _outShape = order.Select(o => (long)storedShape[o]).ToArray();
         _inStrideForOut = order.Select(o => inStrides[o]).ToArray();
         ByteLength = inner.ByteLength;
+        int r = storedShape.Count;
+        _firstAxisLast = r >= 2 && order[r - 1] == 0 && Enumerable.Range(1, r - 1).SequenceEqual(order.Take(r - 1));
+        _slowSize = storedShape[0];
+        _restSize = ByteLength / elementSize / Math.Max(1, _slowSize);
     }
+
+    private readonly bool _firstAxisLast;
+    private readonly long _slowSize;
+    private readonly long _restSize;
 
     /// <inheritdoc/>
     public override long ByteLength { get; }
@@ -46,9 +54,17 @@ public sealed class PermutedStorage : ArrayStorage
             throw new ArgumentException("reads of a permuted array must be whole elements");
         }
 
-        // Read the whole stored array once into a buffer when small enough; gather element by element otherwise.
         long first = byteOffset / _elementSize;
         long count = destination.Length / _elementSize;
+        if (_firstAxisLast && first % _slowSize == 0 && count % _slowSize == 0 && _inner.ByteLength > 256L << 20)
+        {
+            // A spectrum image stored E × (y·x) read as (y·x) × E: one contiguous run of the stored array per energy
+            // channel, scattered into place; memory stays at one run.
+            ReadFirstAxisLast(first / _slowSize, count / _slowSize, destination);
+            return;
+        }
+
+        // Read the whole stored array once into a buffer when small enough; gather element by element otherwise.
         int rank = _outShape.Length;
         var index = new long[rank];
         long rem = first;
@@ -86,6 +102,20 @@ public sealed class PermutedStorage : ArrayStorage
                 }
 
                 index[k] = 0;
+            }
+        }
+    }
+
+    private void ReadFirstAxisLast(long firstFrame, long frames, Span<byte> destination)
+    {
+        int size = _elementSize;
+        var run = new byte[frames * size];
+        for (long e = 0; e < _slowSize; e++)
+        {
+            _inner.Read(((e * _restSize) + firstFrame) * size, run);
+            for (long f = 0; f < frames; f++)
+            {
+                run.AsSpan((int)(f * size), size).CopyTo(destination.Slice((int)(((f * _slowSize) + e) * size), size));
             }
         }
     }
