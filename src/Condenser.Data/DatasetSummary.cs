@@ -17,7 +17,7 @@ public sealed record DatasetSummary(double? Min, double? Max, double Sum, double
     public const long PartitionBytes = 64L << 20;
 
     /// <summary>Streams the dataset once and summarises it.</summary>
-    public static DatasetSummary Compute(EmDataset dataset, CancellationToken cancel = default)
+    public static DatasetSummary Compute(EmDataset dataset, CancellationToken cancel = default, IProgress<double>? progress = null)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var acc = new Accumulator();
@@ -26,7 +26,7 @@ public sealed record DatasetSummary(double? Min, double? Max, double Sum, double
         {
             hash.AppendData(bytes);
             acc.Add(type, bytes);
-        }, cancel);
+        }, cancel, progress);
 
         // A dataset with no navigation but an empty signal still hashes the empty string.
         string sha = Convert.ToHexStringLower(hash.GetHashAndReset());

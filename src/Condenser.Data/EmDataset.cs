@@ -120,7 +120,7 @@ public sealed class EmDataset : IDisposable
     /// Splits the frames into partitions of at most <paramref name="maxBytes"/> bytes (at least one frame each) and
     /// calls <paramref name="visit"/> with each partition's first frame and bytes. Memory stays bounded by one buffer.
     /// </summary>
-    public void ForEachPartition(long maxBytes, Action<long, ReadOnlySpan<byte>> visit, CancellationToken cancel = default)
+    public void ForEachPartition(long maxBytes, Action<long, ReadOnlySpan<byte>> visit, CancellationToken cancel = default, IProgress<double>? progress = null)
     {
         long frameBytes = Math.Max(1, FrameBytes);
         int framesPer = (int)Math.Clamp(maxBytes / frameBytes, 1, int.MaxValue);
@@ -129,6 +129,7 @@ public sealed class EmDataset : IDisposable
         for (long f = 0; f < FrameCount; f += framesPer)
         {
             cancel.ThrowIfCancellationRequested();
+            progress?.Report((double)f / FrameCount);
             int n = (int)Math.Min(framesPer, FrameCount - f);
             if (TryGetFrames(f, n, out var span))
             {
@@ -146,6 +147,8 @@ public sealed class EmDataset : IDisposable
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
+
+        progress?.Report(1.0);
     }
 
     /// <inheritdoc/>

@@ -7,12 +7,12 @@ namespace Condenser.Formats;
 public static class DatasetDescription
 {
     /// <summary>Describes every dataset of a file; statistics and hashes stream through the data once per dataset.</summary>
-    public static JsonObject Describe(EmFile file, bool original = false, CancellationToken cancel = default)
+    public static JsonObject Describe(EmFile file, bool original = false, CancellationToken cancel = default, Func<EmDataset, IProgress<double>?>? progress = null)
     {
         var list = new JsonArray();
         foreach (var ds in file.Datasets)
         {
-            list.Add(Describe(ds, DatasetSummary.Compute(ds, cancel), original));
+            list.Add(Describe(ds, DatasetSummary.Compute(ds, cancel, progress?.Invoke(ds)), original));
         }
 
         return new JsonObject

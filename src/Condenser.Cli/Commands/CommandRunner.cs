@@ -14,6 +14,11 @@ internal static class CommandRunner
         {
             return body();
         }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("cancelled");
+            return 130;
+        }
         catch (EmFileException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");

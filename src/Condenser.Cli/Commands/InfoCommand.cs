@@ -22,7 +22,7 @@ internal static class InfoCommand
         {
             using var file = common.Open(r);
             bool withOriginal = r.GetValue(original);
-            var doc = DatasetDescription.Describe(file, withOriginal);
+            var doc = DatasetDescription.Describe(file, withOriginal, ConsoleProgress.Cancel, d => ConsoleProgress.For($"reading {d.Name}", d.ByteLength));
             if (r.GetValue(json))
             {
                 Console.WriteLine(doc.ToJsonString(Json.Options));

@@ -18,7 +18,7 @@ internal sealed record PreviewImage(int Width, int Height, double[]? Values, byt
     /// <summary>True when the picture is one spectrum, drawn as a line plot.</summary>
     public bool IsSpectrum => Height == 1 && Values is not null;
 
-    public static PreviewImage From(EmDataset ds)
+    public static PreviewImage From(EmDataset ds, IProgress<double>? progress = null, CancellationToken cancel = default)
     {
         var sig = ds.Shape.Signal;
         var nav = ds.Shape.Navigation;
@@ -29,7 +29,7 @@ internal sealed record PreviewImage(int Width, int Height, double[]? Values, byt
         {
             int h = sig[sigRank - 2], w = sig[sigRank - 1];
             long per = (long)h * w * channels;
-            var mean = MeanFrame(ds, per);
+            var mean = MeanFrame(ds, per, progress, cancel);
             var xAxis = ds.Axes[nav.Count + sigRank - 1];
             string caption = ds.FrameCount > 1 ? $"mean of {ds.FrameCount} frames" : ds.Metadata.SignalType ?? "image";
             if (rgb)
@@ -58,7 +58,7 @@ internal sealed record PreviewImage(int Width, int Height, double[]? Values, byt
         int n = nav.Count;
         int width = n >= 1 ? nav[n - 1] : 1;
         long height = ds.FrameCount / Math.Max(1, width);
-        var map = SignalSums(ds);
+        var map = SignalSums(ds, progress, cancel);
         if (n == 1)
         {
             // A line of spectra is shown as position × energy.
@@ -70,7 +70,7 @@ internal sealed record PreviewImage(int Width, int Height, double[]? Values, byt
         return new PreviewImage(width, checked((int)height), map, null, ds.Axes[n - 1], "signal summed at each scan position");
     }
 
-    private static double[] MeanFrame(EmDataset ds, long per)
+    private static double[] MeanFrame(EmDataset ds, long per, IProgress<double>? progress = null, CancellationToken cancel = default)
     {
         var acc = new double[per];
         long frames = 0;
@@ -83,7 +83,7 @@ internal sealed record PreviewImage(int Width, int Height, double[]? Values, byt
             }
 
             frames += count;
-        });
+        }, cancel, progress);
         if (frames > 1)
         {
             for (long i = 0; i < per; i++)
@@ -95,7 +95,7 @@ internal sealed record PreviewImage(int Width, int Height, double[]? Values, byt
         return acc;
     }
 
-    private static double[] SignalSums(EmDataset ds)
+    private static double[] SignalSums(EmDataset ds, IProgress<double>? progress, CancellationToken cancel)
     {
         var sums = new double[ds.FrameCount];
         var frame = new double[ds.Shape.SignalCount];
@@ -114,7 +114,7 @@ internal sealed record PreviewImage(int Width, int Height, double[]? Values, byt
 
                 sums[first + f] = s;
             }
-        });
+        }, cancel, progress);
         return sums;
     }
 
