@@ -49,13 +49,22 @@ internal static class VeloxReader
 
         if (data.LinkExists("SpectrumStream"))
         {
-            common["unsupported"] = "the EDS spectrum stream (/Data/SpectrumStream) is not decoded yet; its images are read";
+            var streams = data.Group("SpectrumStream").Children().OfType<IH5Group>().OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+            var scan = sets.FirstOrDefault(s => s.Shape.Signal.Count == 2);
+            if (streams.Count > 0 && scan is not null)
+            {
+                sets.Add(VeloxSpectrumStream.Read(path, streams, scan, gate, common));
+            }
+            else if (streams.Count > 0)
+            {
+                common["unsupported"] = "an EDS spectrum stream without a scan image to give its shape";
+            }
         }
 
         return sets;
     }
 
-    private static string? TextOf(IH5Dataset d)
+    internal static string? TextOf(IH5Dataset d)
     {
         try
         {
@@ -76,7 +85,7 @@ internal static class VeloxReader
     }
 
     /// <summary>The JSON metadata of the first frame (column 0 of the Metadata dataset).</summary>
-    private static JsonObject? FrameMetadata(IH5Group g, Lock gate)
+    internal static JsonObject? FrameMetadata(IH5Group g, Lock gate)
     {
         if (!g.LinkExists("Metadata") || g.Get("Metadata") is not IH5Dataset m)
         {
@@ -227,7 +236,7 @@ internal static class VeloxReader
         return (scale, offset, units);
     }
 
-    private static Metadata Normalise(JsonObject? j)
+    internal static Metadata Normalise(JsonObject? j)
     {
         var md = new Metadata();
         if (j is null)
@@ -254,7 +263,7 @@ internal static class VeloxReader
         return md;
     }
 
-    private static MetadataTree Original(JsonObject? json, MetadataTree common, string id)
+    internal static MetadataTree Original(JsonObject? json, MetadataTree common, string id)
     {
         var t = json is null ? new MetadataTree() : MetadataJson.ReadTree(json);
         t["velox_id"] = id;
@@ -268,7 +277,7 @@ internal static class VeloxReader
 
     private static string? Str(JsonObject? o, string key) => o?[key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
 
-    private static double? Num(JsonNode? o, string key)
+    internal static double? Num(JsonNode? o, string key)
     {
         var v = (o as JsonObject)?[key];
         if (v is JsonValue jv)
