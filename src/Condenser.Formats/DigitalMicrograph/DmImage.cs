@@ -93,7 +93,7 @@ internal static class DmImage
             double scale = cal?.GetDouble("Scale") ?? 1.0;
             double origin = cal?.GetDouble("Origin") ?? 0.0;
             scales[c] = scale;
-            offsets[c] = -origin * scale;
+            offsets[c] = (-origin * scale) + 0.0; // + 0.0 turns -0 into 0
             units[c] = cal?.GetString("Units") ?? string.Empty;
         }
 
@@ -117,6 +117,12 @@ internal static class DmImage
         }
 
         string[] xyz = ["x", "y", "z", "t"];
+        if (rank == 4 && !spectrumLike)
+        {
+            // A 4D-STEM scan: scan y, x then detector qy, qx.
+            xyz = ["qx", "qy", "x", "y"];
+        }
+
         for (int k = 0; k < free.Count && k < xyz.Length; k++)
         {
             names[free[free.Count - 1 - k]] = xyz[k];
