@@ -79,6 +79,7 @@ public sealed class ReferenceTests
         Assert.True(perm is not null, $"{relative}: shape [{string.Join(",", shape)}] sha256 {summary.Sha256} matches no axis order of the reference [{string.Join(",", expected.Shape)}] {expected.Sha256}");
 
         CheckStats(expected.Stats, summary);
+        CheckAcquired(relative, expected.Metadata, actual.Metadata);
 
         if (KnownDifferences.Scale.ContainsKey(relative))
         {
@@ -137,6 +138,17 @@ public sealed class ReferenceTests
         Near(stats["min"]!.GetValue<double>(), s.Min ?? double.NaN);
         Near(stats["max"]!.GetValue<double>(), s.Max ?? double.NaN);
         Near(stats["sum"]!.GetValue<double>(), s.Sum);
+    }
+
+    /// <summary>Where the reference dates the acquisition, ours agrees to the second.</summary>
+    private static void CheckAcquired(string file, JsonObject reference, Metadata ours)
+    {
+        if (reference["date"]?.GetValue<string>() is not { Length: > 0 } date || reference["time"]?.GetValue<string>() is not { Length: >= 8 } time)
+        {
+            return;
+        }
+
+        Assert.True(ours.Acquired?.StartsWith($"{date}T{time[..8]}", StringComparison.Ordinal) == true, $"{file}: acquired {ours.Acquired}, reference {date} {time}");
     }
 
     private static void Near(double expected, double actual)

@@ -74,6 +74,10 @@ internal sealed partial class TiffCalibration
         {
             c.Hamamatsu(description, file);
         }
+        else if (description is not null && description.TrimStart().StartsWith("<?xml", StringComparison.Ordinal) && description.Contains("<TemReporter", StringComparison.Ordinal))
+        {
+            c.Jeol(description);
+        }
         else if (ifd.Has(37706) && (int)(ifd.Number(296) ?? 2) == 3)
         {
             // TVIPS: the resolution tags give pixels per cm.
@@ -203,6 +207,80 @@ internal sealed partial class TiffCalibration
         {
             Metadata.Acquired = t.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
         }
+    }
+
+    /// <summary>JEOL SightX: a <c>TemReporter</c> XML document in the image description.</summary>
+    private void Jeol(string xml)
+    {
+        System.Xml.Linq.XElement root;
+        try
+        {
+            root = System.Xml.Linq.XElement.Parse(xml);
+        }
+        catch (System.Xml.XmlException)
+        {
+            return;
+        }
+
+        Original["jeol"] = XmlTree(root, 0);
+        string? V(params string[] path)
+        {
+            System.Xml.Linq.XElement? e = root;
+            foreach (var p in path)
+            {
+                e = e?.Element(p);
+            }
+
+            return string.IsNullOrWhiteSpace(e?.Value) ? null : e.Value.Trim();
+        }
+
+        double? D(params string[] path) => double.TryParse(V(path), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
+        if (D("ElectronGun", "AccelerationVoltage") is > 0 and var hv)
+        {
+            Metadata.BeamEnergyKeV = hv / 1000.0;
+        }
+
+        Metadata.Instrument = V("Instruments") ?? Metadata.Instrument;
+        var mode = V("ImageFormingSystem", "ModeString");
+        if (mode == "MAG" && D("ImageFormingSystem", "SelectorValue") is > 0 and var mag)
+        {
+            Metadata.Magnification = mag;
+        }
+
+        var when = root.Descendants("DateTime").FirstOrDefault()?.Value;
+        if (DateTimeOffset.TryParse(when, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t))
+        {
+            Metadata.Acquired = t.ToString("yyyy-MM-ddTHH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
+        }
+
+        if (root.Descendants("ExposureTimeValue").FirstOrDefault(e => e.Value != "0")?.Value is { } us && double.TryParse(us, NumberStyles.Float, CultureInfo.InvariantCulture, out var exposure))
+        {
+            Metadata.ExposureS = exposure * 1e-6;
+        }
+
+        // The title the JEOL software shows: illumination mode, image field, forming mode, selector.
+        var parts = new[] { V("IlluminationSystem", "Mode"), V("IlluminationSystem", "ImageField"), V("ImageFormingSystem", "ImageFormingMode"), V("ImageFormingSystem", "SelectorString") }
+            .Where(x => x is not null).Select(x => x!.StartsWith("mode", StringComparison.Ordinal) ? x[4..] : x);
+        var title = string.Join(", ", parts);
+        Metadata.Title = title.Length > 0 ? title : null;
+    }
+
+    private static MetadataTree XmlTree(System.Xml.Linq.XElement e, int depth)
+    {
+        var t = new MetadataTree();
+        foreach (var c in e.Elements())
+        {
+            if (c.HasElements && depth < 32)
+            {
+                t.Add(c.Name.LocalName, XmlTree(c, depth + 1));
+            }
+            else
+            {
+                t.Add(c.Name.LocalName, c.Value);
+            }
+        }
+
+        return t;
     }
 
     private void Gatan(TiffIfd ifd)
