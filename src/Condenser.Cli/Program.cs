@@ -14,6 +14,8 @@ public static class Program
         root.Subcommands.Add(PreviewCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(FormatsCommand.Create());
+        root.Subcommands.Add(VirtualImageCommand.Create());
+        root.Subcommands.Add(CenterOfMassCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root.Parse(args).Invoke();
     }

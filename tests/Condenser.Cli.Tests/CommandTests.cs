@@ -138,3 +138,48 @@ public sealed class CommandTests : IDisposable
         Assert.Superset(new HashSet<string> { "digitalmicrograph", "mib", "mrc", "tiff", "emd", "tia", "empad", "raw" }, names);
     }
 }
+
+/// <summary>The 4D-STEM commands on a real Merlin scan.</summary>
+public sealed class FourDStemCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("condenser-4d-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void AWholeDetectorAnnulusSumsEveryCount()
+    {
+        var output = Path.Combine(_dir, "vi.emd");
+        var mib = Path.Combine(CliRunner.TestData, "quantumdetector/001_4x2_6bit.mib");
+        var (code, stdout, stderr) = CliRunner.Run("virtual-image", mib, "--annulus", "0:1000", "--center", "128:128", "-o", output, "--json");
+        Assert.True(code == 0, stderr);
+        var doc = JsonNode.Parse(stdout)!;
+        Assert.Equal(3623664.0, doc["sum"]!.GetValue<double>()); // the reference sum of the whole file
+        Assert.Equal(output, doc["output"]!.GetValue<string>());
+        Assert.True(doc["elapsed_s"]!.GetValue<double>() >= 0);
+        Assert.True(doc["bytes_read"]!.GetValue<long>() >= 2 * 4 * 256 * 256);
+        var info = JsonNode.Parse(CliRunner.Run("info", output, "--json").Out)!["datasets"]![0]!;
+        Assert.Equal([2, 4], info["shape"]!.AsArray().Select(n => n!.GetValue<int>()));
+        Assert.Equal(3623664.0, info["stats"]!["sum"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void CentreOfMassWritesShiftAndIntensityMaps()
+    {
+        var output = Path.Combine(_dir, "com.emd");
+        var mib = Path.Combine(CliRunner.TestData, "quantumdetector/001_4x2_6bit.mib");
+        var (code, stdout, stderr) = CliRunner.Run("com", mib, "-o", output, "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(3623664.0, JsonNode.Parse(stdout)!["sum"]!.GetValue<double>());
+        var info = JsonNode.Parse(CliRunner.Run("info", output, "--json").Out)!["datasets"]!.AsArray();
+        Assert.Equal(3, info.Count);
+    }
+
+    [Fact]
+    public void AnImageIsNotA4dStemScan()
+    {
+        var (code, _, stderr) = CliRunner.Run("virtual-image", Path.Combine(CliRunner.TestData, "digitalmicrograph/1D/test-2.dm3"), "--annulus", "0:5", "-o", Path.Combine(_dir, "x.emd"));
+        Assert.Equal(2, code);
+        Assert.Contains("2-d frames", stderr);
+    }
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Condenser.Data;
+using Condenser.Processing.FourDStem;
+using Condenser.Processing.MapReduce;
+
+namespace Condenser.Cli.Commands;
+
+/// <summary><c>condenser com FILE -o OUT.emd --json</c>: centre of mass of every pattern (shift maps y, x and intensity).</summary>
+internal static class CenterOfMassCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var center = new Option<string?>("--center") { Description = "CY:CX reference centre in detector pixels (default: the detected bright-field disk)" };
+        var output = new Option<string>("--output", "-o") { Description = "output EMD file", Required = true };
+        var workers = new Option<int>("--workers") { Description = "threads (default: all cores)", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "print a JSON summary" };
+        var c = new Command("com", "centre of mass of every diffraction pattern of a 4D-STEM scan");
+        common.AddTo(c);
+        foreach (var o in new Option[] { center, output, workers, json })
+        {
+            c.Options.Add(o);
+        }
+
+        c.SetAction(r => CommandRunner.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            using var file = common.Open(r);
+            var ds = file.Datasets[0];
+            FourDStemInputs.Detector(ds);
+            var (cy, cx) = r.GetValue(center) is { } text ? VirtualImageCommand.Pair(text, "--center") : VirtualImageCommand.DetectCenter(ds);
+            var com = new CenterOfMass(ds.FrameCount, cy, cx);
+            FrameExecutor.RunParallel(ds, [com], r.GetValue(workers), progress: ConsoleProgress.For("centre of mass", ds.ByteLength), cancel: ConsoleProgress.Cancel);
+            var parameters = new MetadataTree();
+            parameters["center_y_px"] = cy;
+            parameters["center_x_px"] = cx;
+            var outPath = r.GetValue(output)!;
+            Results.WriteScanMaps(outPath, file, ds, "com", [("com shift y", com.ShiftY), ("com shift x", com.ShiftX), ("intensity", com.Total)], "com", parameters);
+            Results.Report(r.GetValue(json), new JsonObject
+            {
+                ["elapsed_s"] = clock.Elapsed.TotalSeconds,
+                ["bytes_read"] = ds.ByteLength,
+                ["output"] = outPath,
+                ["sum"] = com.Total.Sum(),
+                ["center"] = new JsonArray(cy, cx),
+                ["mean_shift"] = new JsonArray(Mean(com.ShiftY), Mean(com.ShiftX)),
+            });
+            return 0;
+        }));
+        return c;
+    }
+
+    private static double Mean(double[] v)
+    {
+        var finite = v.Where(double.IsFinite).ToArray();
+        return finite.Length == 0 ? double.NaN : finite.Average();
+    }
+}

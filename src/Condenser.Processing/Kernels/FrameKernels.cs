@@ -1,0 +1,118 @@
+using System.Runtime.InteropServices;
+using Condenser.Data;
+
+namespace Condenser.Processing.Kernels;
+
+/// <summary>Per-frame reductions over the raw bytes of one frame, dispatched on the element type.</summary>
+public static class FrameKernels
+{
+    /// <summary>Sum of the frame's values inside the spans (exact for integer types).</summary>
+    public static double SpanSum(DType type, ReadOnlySpan<byte> frame, ReadOnlySpan<PixelSpan> spans)
+    {
+        switch (type)
+        {
+            case DType.UInt16:
+            {
+                var v = MemoryMarshal.Cast<byte, ushort>(frame);
+                ulong s = 0;
+                foreach (var sp in spans)
+                {
+                    s += SumKernels.Sum(v.Slice(sp.Start, sp.Length));
+                }
+
+                return s;
+            }
+
+            case DType.UInt8 or DType.Bool:
+            {
+                ulong s = 0;
+                foreach (var sp in spans)
+                {
+                    s += SumKernels.Sum(frame.Slice(sp.Start, sp.Length));
+                }
+
+                return s;
+            }
+
+            case DType.UInt32:
+            {
+                var v = MemoryMarshal.Cast<byte, uint>(frame);
+                ulong s = 0;
+                foreach (var sp in spans)
+                {
+                    s += SumKernels.Sum(v.Slice(sp.Start, sp.Length));
+                }
+
+                return s;
+            }
+
+            case DType.Float32:
+            {
+                var v = MemoryMarshal.Cast<byte, float>(frame);
+                double s = 0;
+                foreach (var sp in spans)
+                {
+                    s += SumKernels.Sum(v.Slice(sp.Start, sp.Length));
+                }
+
+                return s;
+            }
+
+            default:
+            {
+                double s = 0;
+                foreach (var sp in spans)
+                {
+                    for (int i = sp.Start; i < sp.Start + sp.Length; i++)
+                    {
+                        s += type.ReadAsDouble(frame, i);
+                    }
+                }
+
+                return s;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Total intensity and first moments of a frame: Σv, Σ y·v, Σ x·v (pixel (y, x) at its centre). Exact in 64-bit
+    /// integers for uint8/uint16 frames up to 2^31 pixels.
+    /// </summary>
+    public static (double Total, double SumY, double SumX) Moments(DType type, ReadOnlySpan<byte> frame, int width)
+    {
+        if (type == DType.UInt16)
+        {
+            var v = MemoryMarshal.Cast<byte, ushort>(frame);
+            ulong total = 0, sy = 0, sx = 0;
+            int height = v.Length / width;
+            for (int y = 0; y < height; y++)
+            {
+                var row = v.Slice(y * width, width);
+                ulong rowSum = SumKernels.Sum(row);
+                ulong rowX = 0;
+                for (int x = 1; x < width; x++)
+                {
+                    rowX += (ulong)x * row[x];
+                }
+
+                total += rowSum;
+                sy += (ulong)y * rowSum;
+                sx += rowX;
+            }
+
+            return (total, sy, sx);
+        }
+
+        double t = 0, my = 0, mx = 0;
+        int n = frame.Length / type.Size();
+        for (int i = 0; i < n; i++)
+        {
+            double val = type.ReadAsDouble(frame, i);
+            t += val;
+            my += (i / width) * val;
+            mx += (i % width) * val;
+        }
+
+        return (t, my, mx);
+    }
+}

@@ -1,0 +1,93 @@
+namespace Condenser.Processing.Kernels;
+
+/// <summary>A run of pixels in one detector row: <c>[Start, Start + Length)</c> of the flattened frame.</summary>
+/// <param name="Start">Index of the first pixel in the frame (row × width + column).</param>
+/// <param name="Length">Number of pixels.</param>
+public readonly record struct PixelSpan(int Start, int Length);
+
+/// <summary>Detector regions as row runs, so a masked sum reads only the pixels inside and branches once per run.</summary>
+public static class PixelSpans
+{
+    /// <summary>
+    /// The pixels of a <paramref name="height"/> × <paramref name="width"/> detector whose centre's distance r from
+    /// (<paramref name="centerY"/>, <paramref name="centerX"/>) satisfies <c>inner ≤ r &lt; outer</c>.
+    /// </summary>
+    /// <remarks>Units: detector pixels; pixel (y, x) has its centre at (y, x).</remarks>
+    public static PixelSpan[] Annulus(int height, int width, double centerY, double centerX, double inner, double outer)
+    {
+        if (height < 0 || width < 0 || !(inner >= 0) || !(outer >= inner))
+        {
+            throw new ArgumentException($"annulus {inner}:{outer} on a {height}×{width} detector is not valid");
+        }
+
+        var spans = new List<PixelSpan>();
+        double inner2 = inner * inner, outer2 = outer * outer;
+        for (int y = 0; y < height; y++)
+        {
+            double dy2 = (y - centerY) * (y - centerY);
+            int runStart = -1;
+            for (int x = 0; x <= width; x++)
+            {
+                bool inside = false;
+                if (x < width)
+                {
+                    double r2 = dy2 + ((x - centerX) * (x - centerX));
+                    inside = r2 >= inner2 && r2 < outer2;
+                }
+
+                if (inside && runStart < 0)
+                {
+                    runStart = x;
+                }
+                else if (!inside && runStart >= 0)
+                {
+                    spans.Add(new PixelSpan((y * width) + runStart, x - runStart));
+                    runStart = -1;
+                }
+            }
+        }
+
+        return [.. spans];
+    }
+
+    /// <summary>Runs of the non-zero entries of a boolean mask (row-major, <paramref name="width"/> wide).</summary>
+    public static PixelSpan[] FromMask(ReadOnlySpan<bool> mask, int width)
+    {
+        var spans = new List<PixelSpan>();
+        int runStart = -1;
+        for (int i = 0; i <= mask.Length; i++)
+        {
+            bool inside = i < mask.Length && mask[i] && (runStart < 0 || (i % width) != 0);
+            if (i < mask.Length && mask[i] && runStart >= 0 && (i % width) == 0)
+            {
+                spans.Add(new PixelSpan(runStart, i - runStart));
+                runStart = i;
+                continue;
+            }
+
+            if (inside && runStart < 0)
+            {
+                runStart = i;
+            }
+            else if (!inside && runStart >= 0)
+            {
+                spans.Add(new PixelSpan(runStart, i - runStart));
+                runStart = -1;
+            }
+        }
+
+        return [.. spans];
+    }
+
+    /// <summary>Number of pixels covered.</summary>
+    public static long Count(ReadOnlySpan<PixelSpan> spans)
+    {
+        long n = 0;
+        foreach (var s in spans)
+        {
+            n += s.Length;
+        }
+
+        return n;
+    }
+}
