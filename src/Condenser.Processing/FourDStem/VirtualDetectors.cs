@@ -11,12 +11,36 @@ namespace Condenser.Processing.FourDStem;
 public sealed class VirtualDetectors : IFrameReducer
 {
     private readonly PixelSpan[][] _detectors;
+    private ushort[]?[]? _masks;
 
     /// <summary>Creates the reduction; <see cref="Images"/>[d][scan position] will hold detector d's values.</summary>
     public VirtualDetectors(IReadOnlyList<PixelSpan[]> detectors, long positions)
     {
         _detectors = detectors.ToArray();
         Images = _detectors.Select(_ => new double[positions]).ToArray();
+    }
+
+    /// <summary>
+    /// For uint16 frames, detectors made of many short runs use a 0/0xFFFF mask over the whole frame (branch-free);
+    /// compact ones keep their runs.
+    /// </summary>
+    private ushort[]?[] Masks(int pixels)
+    {
+        return _masks ??= _detectors.Select(spans =>
+        {
+            if (spans.Length <= pixels / 256)
+            {
+                return null;
+            }
+
+            var m = new ushort[pixels];
+            foreach (var s in spans)
+            {
+                m.AsSpan(s.Start, s.Length).Fill(ushort.MaxValue);
+            }
+
+            return m;
+        }).ToArray();
     }
 
     /// <summary>One image per detector, flattened over the scan (C order).</summary>
@@ -30,12 +54,15 @@ public sealed class VirtualDetectors : IFrameReducer
     {
         int frameBytes = (int)dataset.FrameBytes;
         int n = frames.Length / frameBytes;
+        var masks = dataset.DType == DType.UInt16 ? Masks(frameBytes / 2) : null;
         for (int f = 0; f < n; f++)
         {
             var frame = frames.Slice(f * frameBytes, frameBytes);
             for (int d = 0; d < _detectors.Length; d++)
             {
-                Images[d][firstFrame + f] = FrameKernels.SpanSum(dataset.DType, frame, _detectors[d]);
+                Images[d][firstFrame + f] = masks?[d] is { } mask
+                    ? SumKernels.MaskedSum(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(frame), mask)
+                    : FrameKernels.SpanSum(dataset.DType, frame, _detectors[d]);
             }
         }
     }
