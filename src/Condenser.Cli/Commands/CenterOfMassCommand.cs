@@ -17,7 +17,7 @@ internal static class CenterOfMassCommand
         var output = new Option<string>("--output", "-o") { Description = "output EMD file", Required = true };
         var workers = new Option<int>("--workers") { Description = "threads (default: all cores)", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "print a JSON summary" };
-        var c = new Command("com", "centre of mass of every diffraction pattern of a 4D-STEM scan");
+        var c = new Command("com", "centre of mass of every diffraction pattern of a 4D-STEM scan, with DPC divergence, curl and iDPC for 2-d scans");
         common.AddTo(c);
         foreach (var o in new Option[] { center, output, workers, json })
         {
@@ -37,7 +37,17 @@ internal static class CenterOfMassCommand
             parameters["center_y_px"] = cy;
             parameters["center_x_px"] = cx;
             var outPath = r.GetValue(output)!;
-            Results.WriteScanMaps(outPath, file, ds, "com", [("com shift y", com.ShiftY), ("com shift x", com.ShiftX), ("intensity", com.Total)], "com", parameters);
+            var maps = new List<(string, double[])> { ("com shift y", com.ShiftY), ("com shift x", com.ShiftX), ("intensity", com.Total) };
+            if (ds.Shape.Navigation.Count == 2)
+            {
+                // DPC: the shift field's divergence and curl, and its integrated potential (iDPC).
+                int ny = ds.Shape.Navigation[0], nx = ds.Shape.Navigation[1];
+                maps.Add(("dpc divergence", Dpc.Divergence(com.ShiftY, com.ShiftX, ny, nx)));
+                maps.Add(("dpc curl", Dpc.Curl(com.ShiftY, com.ShiftX, ny, nx)));
+                maps.Add(("idpc", Dpc.Integrate(com.ShiftY, com.ShiftX, ny, nx)));
+            }
+
+            Results.WriteScanMaps(outPath, file, ds, "com", maps, "com", parameters);
             Results.Report(r.GetValue(json), new JsonObject
             {
                 ["elapsed_s"] = clock.Elapsed.TotalSeconds,
