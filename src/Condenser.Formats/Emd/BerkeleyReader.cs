@@ -21,6 +21,13 @@ internal static partial class BerkeleyReader
     {
         var found = new List<(string Path, IH5Group Group, bool Emd1)>();
         Walk(root, "", found, 0);
+        var order = found.Select(f => Hdf5.AttrDouble(f.Group, "condenser_index")).ToList();
+        if (order.All(o => o is not null))
+        {
+            // Written by Condenser: back in the order it wrote them.
+            found = found.Zip(order).OrderBy(p => p.Second).Select(p => p.First).ToList();
+        }
+
         var sets = new List<EmDataset>();
         bool prismatic = root.LinkExists("4DSTEM_simulation");
         for (int i = 0; i < found.Count; i++)

@@ -54,7 +54,9 @@ public sealed class EmdWriter : IEmWriter
         foreach (var ds in datasets)
         {
             string title = UniqueName(ds.Name, used);
-            var group = new H5Group { Attributes = GroupAttributes(ds) };
+            var attributes = GroupAttributes(ds);
+            attributes["condenser_index"] = used.Count - 1; // HDF5 lists groups by name: this keeps the written order
+            var group = new H5Group { Attributes = attributes };
             signals[title] = group;
             int rank = ds.Shape.Rank;
             var dims = ds.Shape.Dimensions;
