@@ -161,6 +161,7 @@ public sealed class FourDStemCommandTests : IDisposable
         var info = JsonNode.Parse(CliRunner.Run("info", output, "--json").Out)!["datasets"]![0]!;
         Assert.Equal([2, 4], info["shape"]!.AsArray().Select(n => n!.GetValue<int>()));
         Assert.Equal(3623664.0, info["stats"]!["sum"]!.GetValue<double>());
+        Assert.True(File.Exists(Path.ChangeExtension(output, ".png")));
     }
 
     [Fact]

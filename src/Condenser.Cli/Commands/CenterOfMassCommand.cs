@@ -48,6 +48,7 @@ internal static class CenterOfMassCommand
             }
 
             Results.WriteScanMaps(outPath, file, ds, "com", maps, "com", parameters);
+            var figure = ds.Shape.Navigation.Count == 2 ? Results.WriteFigure(outPath, ds, maps[^1].Item2, "iDPC") : null;
             Results.Report(r.GetValue(json), new JsonObject
             {
                 ["elapsed_s"] = clock.Elapsed.TotalSeconds,
@@ -56,6 +57,7 @@ internal static class CenterOfMassCommand
                 ["sum"] = com.Total.Sum(),
                 ["center"] = new JsonArray(cy, cx),
                 ["mean_shift"] = new JsonArray(Mean(com.ShiftY), Mean(com.ShiftX)),
+                ["figure"] = figure,
             });
             return 0;
         }));

@@ -54,6 +54,7 @@ internal static class VirtualImageCommand
             parameters["pixels_in_detector"] = PixelSpans.Count(spans);
             var outPath = r.GetValue(output)!;
             Results.WriteScanMaps(outPath, file, ds, "virtual_image", [("virtual image", image)], "virtual-image", parameters);
+            var figure = Results.WriteFigure(outPath, ds, image, "virtual image");
             Results.Report(r.GetValue(json), new JsonObject
             {
                 ["elapsed_s"] = clock.Elapsed.TotalSeconds,
@@ -62,6 +63,7 @@ internal static class VirtualImageCommand
                 ["sum"] = sum,
                 ["center"] = new JsonArray(cy, cx),
                 ["pixels_in_detector"] = PixelSpans.Count(spans),
+                ["figure"] = figure,
             });
             return 0;
         }));
@@ -119,6 +121,20 @@ internal static class Results
         }
 
         FormatRegistry.WriterFor(path).Write(path, sets);
+    }
+
+    /// <summary>Writes a map over a 2-d scan as a PNG beside the EMD output (same name, .png), with the scan's scale bar.</summary>
+    public static string? WriteFigure(string emdPath, EmDataset ds, double[] values, string caption)
+    {
+        if (ds.Shape.Navigation.Count != 2)
+        {
+            return null;
+        }
+
+        var png = Path.ChangeExtension(emdPath, ".png");
+        var picture = new Rendering.PreviewImage(ds.Shape.Navigation[1], ds.Shape.Navigation[0], values, null, ds.Axes[1], caption);
+        Rendering.PngRenderer.Write(picture, png, log: false, minSize: 512);
+        return png;
     }
 
     public static void Report(bool json, JsonObject summary)
