@@ -184,3 +184,75 @@ public sealed class FourDStemCommandTests : IDisposable
         Assert.Contains("2-d frames", stderr);
     }
 }
+
+/// <summary>The 4D-STEM commands against the same computation done independently in numpy on the real files.</summary>
+public sealed class NumpyComparisonTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("condenser-numpy-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    public static TheoryData<string, int, int> Scans() => new()
+    {
+        { "quantumdetector/001_4x2_6bit.mib", 2, 4 },
+        { "quantumdetector/002_merlin_test_roi_sig256x128_nav4x2_hot_pixel_52x_39y.mib", 2, 4 },
+        { "quantumdetector/Quad_9_Frame_CounterDepth_12_Rows_256.mib", 1, 9 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Scans))]
+    public void VirtualImageAndCentreOfMassMatchNumpy(string relative, int sy, int sx)
+    {
+        var mib = Path.Combine(CliRunner.TestData, relative);
+        const string inner = "10.5", outer = "60", cy = "63.7", cx = "120.2";
+        var script = Path.Combine(AppContext.BaseDirectory, "numpy_reference.py");
+        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { script, mib, sy.ToString(), sx.ToString(), inner, outer, cy, cx })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEnd();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, "numpy (python3-numpy) is needed: " + stderr);
+        var numpy = JsonNode.Parse(stdout)!;
+
+        var vi = Path.Combine(_dir, "vi.emd");
+        Assert.Equal(0, CliRunner.Run("virtual-image", mib, "--annulus", $"{inner}:{outer}", "--center", $"{cy}:{cx}", "-o", vi).Code);
+        var com = Path.Combine(_dir, "com.emd");
+        Assert.Equal(0, CliRunner.Run("com", mib, "--center", $"{cy}:{cx}", "-o", com).Code);
+
+        Compare(numpy["virtual"]!.AsArray(), Values(vi, 0));
+        Compare(numpy["com_y"]!.AsArray(), Values(com, 0));
+        Compare(numpy["com_x"]!.AsArray(), Values(com, 1));
+        Compare(numpy["total"]!.AsArray(), Values(com, 2));
+    }
+
+    private static double[] Values(string emd, int index)
+    {
+        var raw = Path.Combine(Path.GetDirectoryName(emd)!, $"{Path.GetFileNameWithoutExtension(emd)}_{index}.raw");
+        Assert.Equal(0, CliRunner.Run("convert", emd, raw, "--dataset", index.ToString()).Code);
+        var bytes = File.ReadAllBytes(raw);
+        var v = new double[bytes.Length / 8];
+        Buffer.BlockCopy(bytes, 0, v, 0, bytes.Length);
+        return v;
+    }
+
+    private static void Compare(JsonArray expected, double[] actual)
+    {
+        Assert.Equal(expected.Count, actual.Length);
+        for (int i = 0; i < actual.Length; i++)
+        {
+            if (expected[i] is null)
+            {
+                Assert.True(double.IsNaN(actual[i]));
+                continue;
+            }
+
+            double e = expected[i]!.GetValue<double>();
+            Assert.True(Math.Abs(e - actual[i]) <= 1e-9 * Math.Max(1, Math.Abs(e)), $"position {i}: numpy {e}, Condenser {actual[i]}");
+        }
+    }
+}
