@@ -188,7 +188,7 @@ public sealed class EmdWriter : IEmWriter
             for (long f = 0; f < ds.FrameCount; f++)
             {
                 ds.ReadFrame(f, frame);
-                Transpose(MemoryMarshal.Cast<byte, T>(frame), transposed, sig);
+                Hdf5Storage.ReverseAxes(frame, MemoryMarshal.AsBytes(transposed.AsSpan()), sig, Marshal.SizeOf<T>());
 
                 // Presented navigation index (C order) → stored start, reversed.
                 var start = new ulong[rank];
@@ -209,61 +209,6 @@ public sealed class EmdWriter : IEmWriter
                 writer.Write(dataset, transposed, fileSelection: new HyperslabSelection(rank, start, count));
             }
         };
-    }
-
-    /// <summary>Reverses the axes of one frame (C order in, C order of the reversed shape out).</summary>
-    internal static void Transpose<T>(ReadOnlySpan<T> source, Span<T> destination, int[] shape)
-    {
-        int rank = shape.Length;
-        if (rank <= 1)
-        {
-            source.CopyTo(destination);
-            return;
-        }
-
-        if (rank == 2)
-        {
-            int rows = shape[0], cols = shape[1];
-            for (int r = 0; r < rows; r++)
-            {
-                for (int c = 0; c < cols; c++)
-                {
-                    destination[(c * rows) + r] = source[(r * cols) + c];
-                }
-            }
-
-            return;
-        }
-
-        var index = new int[rank];
-        var outStrides = new long[rank];
-        long s = 1;
-        for (int k = 0; k < rank; k++)
-        {
-            // Output shape is reversed: output axis (rank-1-k) is input axis k; output strides over input axes.
-            outStrides[k] = s;
-            s *= shape[k];
-        }
-
-        for (long i = 0; i < source.Length; i++)
-        {
-            long o = 0;
-            for (int k = 0; k < rank; k++)
-            {
-                o += index[k] * outStrides[k];
-            }
-
-            destination[(int)o] = source[(int)i];
-            for (int k = rank - 1; k >= 0; k--)
-            {
-                if (++index[k] < shape[k])
-                {
-                    break;
-                }
-
-                index[k] = 0;
-            }
-        }
     }
 
     /// <summary>h5py's complex64 layout: a compound of two float32 named r and i.</summary>

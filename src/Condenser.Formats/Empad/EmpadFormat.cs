@@ -85,7 +85,7 @@ public sealed class EmpadFormat : IEmFormat
             throw new EmFileException(path, -1, $"scan size {string.Join("×", nav)} is not valid");
         }
 
-        var original = XmlTree(root, 0);
+        var original = XmlMetadata.Tree(root);
         var md = new Metadata
         {
             SignalType = SignalTypeRules.Infer(SignalTypes.Diffraction, nav.Length),
@@ -110,27 +110,4 @@ public sealed class EmpadFormat : IEmFormat
     }
 
     private static int? Int(XElement? e) => int.TryParse(e?.Value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
-
-    private static MetadataTree XmlTree(XElement e, int depth)
-    {
-        var t = new MetadataTree();
-        foreach (var a in e.Attributes())
-        {
-            t.Add("@" + a.Name.LocalName, a.Value);
-        }
-
-        foreach (var c in e.Elements())
-        {
-            if (c.HasElements && depth < 32)
-            {
-                t.Add(c.Name.LocalName, XmlTree(c, depth + 1));
-            }
-            else
-            {
-                t.Add(c.Name.LocalName, c.Value);
-            }
-        }
-
-        return t;
-    }
 }

@@ -222,7 +222,7 @@ internal sealed partial class TiffCalibration
             return;
         }
 
-        Original["jeol"] = XmlTree(root, 0);
+        Original["jeol"] = XmlMetadata.Tree(root);
         string? V(params string[] path)
         {
             System.Xml.Linq.XElement? e = root;
@@ -263,24 +263,6 @@ internal sealed partial class TiffCalibration
             .Where(x => x is not null).Select(x => x!.StartsWith("mode", StringComparison.Ordinal) ? x[4..] : x);
         var title = string.Join(", ", parts);
         Metadata.Title = title.Length > 0 ? title : null;
-    }
-
-    private static MetadataTree XmlTree(System.Xml.Linq.XElement e, int depth)
-    {
-        var t = new MetadataTree();
-        foreach (var c in e.Elements())
-        {
-            if (c.HasElements && depth < 32)
-            {
-                t.Add(c.Name.LocalName, XmlTree(c, depth + 1));
-            }
-            else
-            {
-                t.Add(c.Name.LocalName, c.Value);
-            }
-        }
-
-        return t;
     }
 
     private void Gatan(TiffIfd ifd)
