@@ -19,8 +19,7 @@ internal static partial class BerkeleyReader
 
     public static List<EmDataset> Read(string path, IH5Group root, Lock gate)
     {
-        var found = new List<(string Path, IH5Group Group, bool Emd1)>();
-        Walk(root, "", found, 0);
+        var found = DataGroups(root);
         var order = found.Select(f => Hdf5.AttrDouble(f.Group, "condenser_index")).ToList();
         if (order.All(o => o is not null))
         {
@@ -64,35 +63,22 @@ internal static partial class BerkeleyReader
         return sets;
     }
 
-    private static void Walk(IH5Group g, string at, List<(string, IH5Group, bool)> found, int depth)
+    /// <summary>The data groups of an EMD file: v0.2 (<c>emd_group_type = 1</c>) or 1.0 (<c>"array"</c>).</summary>
+    private static List<(string Path, IH5Group Group, bool Emd1)> DataGroups(IH5Group root)
     {
-        if (depth > 32)
+        static bool? Kind(IH5Group g) => Hdf5.AttrString(g, "emd_group_type") switch
         {
-            return;
-        }
+            "1" when DataSet(g) is not null => false,
+            "array" when g.LinkExists("data") => true,
+            _ => null,
+        };
 
-        foreach (var child in g.Children().OrderBy(c => c.Name, StringComparer.Ordinal))
-        {
-            if (child is not IH5Group sub)
-            {
-                continue;
-            }
-
-            var p = at + "/" + child.Name;
-            var kind = Hdf5.AttrString(sub, "emd_group_type");
-            if (kind == "1" && DataSet(sub) is not null)
-            {
-                found.Add((p, sub, false));
-            }
-            else if (kind == "array" && sub.LinkExists("data"))
-            {
-                found.Add((p, sub, true));
-            }
-            else if (kind is not "metadatabundle" and not "metadata")
-            {
-                Walk(sub, p, found, depth + 1);
-            }
-        }
+        // Data groups and metadata are not searched further; any other group (HyperSpy's "signals" is marked 1 too).
+        return Hdf5.Groups(root, g => Kind(g) is null && Hdf5.AttrString(g, "emd_group_type") is not ("metadatabundle" or "metadata"))
+            .Select(x => (x.Path, x.Group, Emd1: Kind(x.Group)))
+            .Where(x => x.Emd1 is not null)
+            .Select(x => (x.Path, x.Group, x.Emd1!.Value))
+            .ToList();
     }
 
     private static EmDataset? Build(string path, string groupPath, IH5Group group, bool emd1, IH5Group root, Lock gate)

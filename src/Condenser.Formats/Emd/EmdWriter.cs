@@ -185,27 +185,13 @@ public sealed class EmdWriter : IEmWriter
             long frameElements = ds.Shape.SignalCount;
             var frame = new byte[ds.FrameBytes];
             var transposed = new T[frameElements];
+            var varying = Hdf5Storage.ReversedNavigationAxes(rank, nav.Length);
             for (long f = 0; f < ds.FrameCount; f++)
             {
                 ds.ReadFrame(f, frame);
                 Hdf5Storage.ReverseAxes(frame, MemoryMarshal.AsBytes(transposed.AsSpan()), sig, Marshal.SizeOf<T>());
 
-                // Presented navigation index (C order) → stored start, reversed.
-                var start = new ulong[rank];
-                var count = new ulong[rank];
-                long rem = f;
-                for (int k = nav.Length - 1; k >= 0; k--)
-                {
-                    start[rank - 1 - k] = (ulong)(rem % nav[k]);
-                    rem /= nav[k];
-                    count[rank - 1 - k] = 1;
-                }
-
-                for (int j = 0; j < sigRank; j++)
-                {
-                    count[j] = stored[j];
-                }
-
+                var (start, count) = Hdf5.Block(stored, varying, f);
                 writer.Write(dataset, transposed, fileSelection: new HyperslabSelection(rank, start, count));
             }
         };

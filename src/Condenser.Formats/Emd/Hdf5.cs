@@ -83,6 +83,66 @@ internal static class Hdf5
         return ds.Read<byte[]>(sel);
     }
 
+    /// <summary>Reads a block of a dataset straight into <paramref name="destination"/> (raw element bytes as stored).</summary>
+    public static void ReadBlock(IH5Dataset ds, ulong[] start, ulong[] count, Span<byte> destination)
+    {
+        var sel = new HyperslabSelection(start.Length, start, count);
+        if (ds is PureHDF.VOL.Native.NativeDataset native)
+        {
+            native.Read(Access((ulong)destination.Length), destination, sel);
+            return;
+        }
+
+        ds.Read<byte[]>(sel).AsSpan(0, destination.Length).CopyTo(destination);
+    }
+
+    /// <summary>
+    /// The hyperslab of block <paramref name="index"/> when the axes in <paramref name="varying"/> (listed slowest
+    /// first, so <paramref name="index"/> runs over them in C order) take one index each and every other axis is whole.
+    /// </summary>
+    public static (ulong[] Start, ulong[] Count) Block(ulong[] dims, int[] varying, long index)
+    {
+        var start = new ulong[dims.Length];
+        var count = dims.ToArray();
+        for (int k = varying.Length - 1; k >= 0; k--)
+        {
+            int axis = varying[k];
+            start[axis] = (ulong)(index % (long)dims[axis]);
+            index /= (long)dims[axis];
+            count[axis] = 1;
+        }
+
+        return (start, count);
+    }
+
+    /// <summary>Deepest group nesting walked.</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>
+    /// Every group below <paramref name="root"/> with its path, depth first in name order (as h5py lists them);
+    /// <paramref name="descend"/> says whether to look inside a group.
+    /// </summary>
+    public static IEnumerable<(string Path, IH5Group Group)> Groups(IH5Group root, Func<IH5Group, bool> descend, string at = "", int depth = 0)
+    {
+        if (depth > MaxDepth)
+        {
+            yield break;
+        }
+
+        foreach (var sub in root.Children().OfType<IH5Group>().OrderBy(c => c.Name, StringComparer.Ordinal).ToList())
+        {
+            var p = at + "/" + sub.Name;
+            yield return (p, sub);
+            if (descend(sub))
+            {
+                foreach (var inner in Groups(sub, descend, p, depth + 1))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
     /// <summary>Reads the whole dataset as raw bytes.</summary>
     public static byte[] ReadAll(IH5Dataset ds)
         => ds is PureHDF.VOL.Native.NativeDataset native

@@ -45,25 +45,11 @@ internal static class Hdf5Storage
             slabs *= (long)dims[i];
         }
 
+        int[] varying = [.. Enumerable.Range(0, split)];
         return new DecodedFrameStorage(slabs, inner, (index, dst) =>
         {
-            var start = new ulong[rank];
-            var count = new ulong[rank];
-            long rem = index;
-            for (int i = split - 1; i >= 0; i--)
-            {
-                start[i] = (ulong)(rem % (long)dims[i]);
-                rem /= (long)dims[i];
-                count[i] = 1;
-            }
-
-            for (int i = split; i < rank; i++)
-            {
-                count[i] = dims[i];
-            }
-
-            var bytes = Locked(gate, () => Hdf5.ReadBlock(ds, start, count), path);
-            bytes.AsSpan(0, dst.Length).CopyTo(dst);
+            var (start, count) = Hdf5.Block(dims, varying, index);
+            ReadLocked(gate, path, ds, start, count, dst);
         });
     }
 
@@ -80,12 +66,8 @@ internal static class Hdf5Storage
 
         return new DecodedFrameStorage((long)dims[rank - 1], frameElements * type.Size(), (f, dst) =>
         {
-            var start = new ulong[rank];
-            var count = dims.ToArray();
-            start[rank - 1] = (ulong)f;
-            count[rank - 1] = 1;
-            var bytes = Locked(gate, () => Hdf5.ReadBlock(ds, start, count), path);
-            bytes.AsSpan(0, dst.Length).CopyTo(dst);
+            var (start, count) = Hdf5.Block(dims, [rank - 1], f);
+            ReadLocked(gate, path, ds, start, count, dst);
         });
     }
 
@@ -102,31 +84,28 @@ internal static class Hdf5Storage
         var presented = stored.Reverse().Select(d => (int)d).ToArray();
         var nav = presented[..(rank - signalRank)];
         var sig = presented[(rank - signalRank)..];
+        var storedSignal = sig.Reverse().ToArray();
+        var varying = ReversedNavigationAxes(rank, nav.Length);
         long frameElements = sig.Aggregate(1L, (a, b) => a * b);
         long frames = nav.Aggregate(1L, (a, b) => a * b);
         int size = type.Size();
+        byte[]? block = null;
         return new DecodedFrameStorage(frames, frameElements * size, (f, dst) =>
         {
-            var start = new ulong[rank];
-            var count = new ulong[rank];
-            long rem = f;
-            for (int k = nav.Length - 1; k >= 0; k--)
-            {
-                // Presented navigation axis k is stored axis rank-1-k.
-                start[rank - 1 - k] = (ulong)(rem % nav[k]);
-                rem /= nav[k];
-                count[rank - 1 - k] = 1;
-            }
-
-            for (int j = 0; j < signalRank; j++)
-            {
-                count[j] = stored[j];
-            }
-
-            var bytes = Locked(gate, () => Hdf5.ReadBlock(ds, start, count), path);
-            ReverseAxes(bytes, dst, sig.Reverse().ToArray(), size);
+            // Called under the storage's lock: one block buffer serves every frame.
+            block ??= new byte[dst.Length];
+            var (start, count) = Hdf5.Block(stored, varying, f);
+            ReadLocked(gate, path, ds, start, count, block);
+            ReverseAxes(block, dst, storedSignal, size);
         });
     }
+
+    /// <summary>
+    /// In an array stored with its axes reversed, the stored axes of the presented navigation axes, slowest presented
+    /// first: presented axis k is stored axis rank − 1 − k.
+    /// </summary>
+    public static int[] ReversedNavigationAxes(int rank, int navigationRank)
+        => [.. Enumerable.Range(0, navigationRank).Select(k => rank - 1 - k)];
 
     /// <summary>Reverses the axes of a C-order block whose shape is <paramref name="shape"/>.</summary>
     internal static void ReverseAxes(ReadOnlySpan<byte> source, Span<byte> destination, int[] shape, int size)
@@ -196,9 +175,27 @@ internal static class Hdf5Storage
             }
             catch (Exception e) when (e is not EmFileException)
             {
-                // PureHDF reports damaged structures with many exception types (and absurd sizes as OutOfMemory).
-                throw new EmFileException(path ?? "HDF5 file", -1, $"HDF5 data cannot be read: {e.Message}", e);
+                throw Damaged(path, e);
             }
         }
     }
+
+    private static void ReadLocked(Lock gate, string? path, IH5Dataset ds, ulong[] start, ulong[] count, Span<byte> destination)
+    {
+        lock (gate)
+        {
+            try
+            {
+                Hdf5.ReadBlock(ds, start, count, destination);
+            }
+            catch (Exception e) when (e is not EmFileException)
+            {
+                throw Damaged(path, e);
+            }
+        }
+    }
+
+    /// <summary>PureHDF reports damaged structures with many exception types (and absurd sizes as OutOfMemory).</summary>
+    private static EmFileException Damaged(string? path, Exception e)
+        => new(path ?? "HDF5 file", -1, $"HDF5 data cannot be read: {e.Message}", e);
 }

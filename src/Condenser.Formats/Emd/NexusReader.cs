@@ -11,32 +11,15 @@ internal static class NexusReader
     public static List<EmDataset> Read(string path, IH5Group root, Lock gate)
     {
         var sets = new List<EmDataset>();
-        Walk(path, root, "", sets, gate, 0);
-        return sets;
-    }
-
-    private static void Walk(string path, IH5Group g, string at, List<EmDataset> sets, Lock gate, int depth)
-    {
-        if (depth > 32)
+        foreach (var (p, g) in Hdf5.Groups(root, _ => true))
         {
-            return;
-        }
-
-        foreach (var child in g.Children().OrderBy(c => c.Name, StringComparer.Ordinal))
-        {
-            if (child is not IH5Group sub)
-            {
-                continue;
-            }
-
-            var p = at + "/" + child.Name;
-            if (Hdf5.AttrString(sub, "NX_class") == "NXdata" && Signal(sub) is { } signal && Build(path, p, sub, signal, gate) is { } ds)
+            if (Hdf5.AttrString(g, "NX_class") == "NXdata" && Signal(g) is { } signal && Build(path, p, g, signal, gate) is { } ds)
             {
                 sets.Add(ds);
             }
-
-            Walk(path, sub, p, sets, gate, depth + 1);
         }
+
+        return sets;
     }
 
     private static IH5Dataset? Signal(IH5Group g)
