@@ -116,36 +116,51 @@ public sealed class EmDataset : IDisposable
         return b;
     }
 
+    /// <summary>Frames per partition when partitions hold at most <paramref name="maxBytes"/> (at least one frame).</summary>
+    public int FramesPerPartition(long maxBytes)
+        => (int)Math.Min(Math.Clamp(maxBytes / Math.Max(1, FrameBytes), 1, int.MaxValue), Math.Max(1, FrameCount));
+
+    /// <summary>
+    /// Frames <c>[first, first + count)</c>: in place where the storage allows, otherwise read into
+    /// <paramref name="buffer"/>, rented from the shared pool on first use (the caller returns it).
+    /// </summary>
+    public ReadOnlySpan<byte> Frames(long first, int count, int capacityFrames, ref byte[]? buffer)
+    {
+        if (TryGetFrames(first, count, out var span))
+        {
+            return span;
+        }
+
+        buffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(checked((int)(capacityFrames * FrameBytes)));
+        var dst = buffer.AsSpan(0, (int)(count * FrameBytes));
+        ReadFrames(first, count, dst);
+        return dst;
+    }
+
     /// <summary>
     /// Splits the frames into partitions of at most <paramref name="maxBytes"/> bytes (at least one frame each) and
     /// calls <paramref name="visit"/> with each partition's first frame and bytes. Memory stays bounded by one buffer.
     /// </summary>
     public void ForEachPartition(long maxBytes, Action<long, ReadOnlySpan<byte>> visit, CancellationToken cancel = default, IProgress<double>? progress = null)
     {
-        long frameBytes = Math.Max(1, FrameBytes);
-        int framesPer = (int)Math.Clamp(maxBytes / frameBytes, 1, int.MaxValue);
-        framesPer = (int)Math.Min(framesPer, Math.Max(1, FrameCount));
+        int framesPer = FramesPerPartition(maxBytes);
         byte[]? buffer = null;
-        for (long f = 0; f < FrameCount; f += framesPer)
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            progress?.Report((double)f / FrameCount);
-            int n = (int)Math.Min(framesPer, FrameCount - f);
-            if (TryGetFrames(f, n, out var span))
+            for (long f = 0; f < FrameCount; f += framesPer)
             {
-                visit(f, span);
-                continue;
+                cancel.ThrowIfCancellationRequested();
+                progress?.Report((double)f / FrameCount);
+                int n = (int)Math.Min(framesPer, FrameCount - f);
+                visit(f, Frames(f, n, framesPer, ref buffer));
             }
-
-            buffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(checked((int)(framesPer * FrameBytes)));
-            var dst = buffer.AsSpan(0, (int)(n * FrameBytes));
-            ReadFrames(f, n, dst);
-            visit(f, dst);
         }
-
-        if (buffer is not null)
+        finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
 
         progress?.Report(1.0);

@@ -122,16 +122,22 @@ public sealed class PermutedStorage : ArrayStorage
 
     private byte[]? _cache;
 
+    private readonly Lock _cacheGate = new();
+
+    /// <summary>The stored array, read once; parallel readers share it.</summary>
     private byte[] Cache()
     {
-        if (_cache is null)
+        lock (_cacheGate)
         {
-            var b = new byte[_inner.ByteLength];
-            _inner.Read(0, b);
-            _cache = b;
-        }
+            if (_cache is null)
+            {
+                var b = new byte[_inner.ByteLength];
+                _inner.Read(0, b);
+                _cache = b;
+            }
 
-        return _cache;
+            return _cache;
+        }
     }
 
     /// <inheritdoc/>

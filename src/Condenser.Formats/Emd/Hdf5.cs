@@ -68,6 +68,21 @@ internal static class Hdf5
         }
     }
 
+    /// <summary>
+    /// The numeric dataset <paramref name="name"/> of a group with its element type, size-checked against the file;
+    /// null when the group has none.
+    /// </summary>
+    public static (IH5Dataset Dataset, DType Type)? NumericData(string path, IH5Group g, string name)
+    {
+        if (!g.LinkExists(name) || g.Get(name) is not IH5Dataset d || TypeOf(d) is not { } type)
+        {
+            return null;
+        }
+
+        CheckSize(path, d, type);
+        return (d, type);
+    }
+
     /// <summary>Reads a block of a dataset as raw bytes (little-endian element bytes as stored).</summary>
     public static byte[] ReadBlock(IH5Dataset ds, ulong[] start, ulong[] count)
     {

@@ -118,12 +118,10 @@ internal static class VeloxReader
 
     private static EmDataset? Image(string path, IH5Group g, Lock gate, MetadataTree common)
     {
-        if (!g.LinkExists("Data") || g.Get("Data") is not IH5Dataset d || Hdf5.TypeOf(d) is not { } type)
+        if (Hdf5.NumericData(path, g, "Data") is not var (d, type))
         {
             return null;
         }
-
-        Hdf5.CheckSize(path, d, type);
 
         var dims = d.Space.Dimensions;
         if (dims.Length != 3)
@@ -161,12 +159,10 @@ internal static class VeloxReader
 
     private static EmDataset? Spectrum(string path, IH5Group g, Lock gate, MetadataTree common)
     {
-        if (!g.LinkExists("Data") || g.Get("Data") is not IH5Dataset d || Hdf5.TypeOf(d) is not { } type)
+        if (Hdf5.NumericData(path, g, "Data") is not var (d, type))
         {
             return null;
         }
-
-        Hdf5.CheckSize(path, d, type);
 
         var dims = d.Space.Dimensions;
         if (dims.Length != 2)

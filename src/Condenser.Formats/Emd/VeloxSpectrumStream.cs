@@ -58,12 +58,11 @@ internal static class VeloxSpectrumStream
         long markers = 0;
         foreach (var g in streams)
         {
-            if (!g.LinkExists("Data") || g.Get("Data") is not IH5Dataset d || Hdf5.TypeOf(d) is not ({ } type and (DType.UInt16 or DType.UInt32)))
+            if (Hdf5.NumericData(path, g, "Data") is not var (d, type) || type is not (DType.UInt16 or DType.UInt32))
             {
                 continue;
             }
 
-            Hdf5.CheckSize(path, d, type);
             byte[] raw;
             lock (gate)
             {

@@ -176,8 +176,7 @@ internal sealed class SharedTiff : IDisposable
                     throw new EmFileException(_path, page.Ifd.Offset, $"page {directory} cannot be selected");
                 }
 
-                var buffer = page.Decode(_tiff);
-                buffer.AsSpan(0, destination.Length).CopyTo(destination);
+                page.Decode(_tiff, destination);
             }
             catch (EmFileException)
             {

@@ -121,12 +121,11 @@ internal sealed class TiffPage
         return page;
     }
 
-    /// <summary>Decodes the current directory of <paramref name="tiff"/> into C-order bytes (bits unpacked to 0/1).</summary>
-    public byte[] Decode(BitMiracle.LibTiff.Classic.Tiff tiff)
+    /// <summary>Decodes the current directory of <paramref name="tiff"/> into <paramref name="result"/> (C order, bits unpacked to 0/1).</summary>
+    public void Decode(BitMiracle.LibTiff.Classic.Tiff tiff, Span<byte> result)
     {
         int pixelBytes = Bits == 1 ? 1 : Bits / 8 * Channels;
         long rowBytesPacked = Bits == 1 ? (Width + 7) / 8 : (long)Width * pixelBytes;
-        var result = new byte[Bytes];
         if (tiff.IsTiled())
         {
             int tw = (int)(Ifd.Number(322) ?? 0), th = (int)(Ifd.Number(323) ?? 0);
@@ -156,20 +155,21 @@ internal sealed class TiffPage
                     int rows = Math.Min(th, Height - y), cols = Math.Min(tw, Width - x);
                     for (int r = 0; r < rows; r++)
                     {
-                        Array.Copy(tile, r * tileRow, result, ((long)(y + r) * Width + x) * pixelBytes, (long)cols * pixelBytes);
+                        tile.AsSpan((int)(r * tileRow), cols * pixelBytes).CopyTo(result[(int)((((long)(y + r) * Width) + x) * pixelBytes)..]);
                     }
                 }
             }
 
-            return result;
+            return;
         }
 
         int strips = tiff.NumberOfStrips();
         var packed = Bits == 1 ? new byte[rowBytesPacked * Height] : result;
+        long total = packed.Length;
         // A strip never holds more than the page: a damaged RowsPerStrip must not size the buffer.
-        var buffer = new byte[Math.Max(1, Math.Min(tiff.StripSize(), packed.LongLength))];
+        var buffer = new byte[Math.Max(1, Math.Min(tiff.StripSize(), total))];
         long at = 0;
-        for (int s = 0; s < strips && at < packed.LongLength; s++)
+        for (int s = 0; s < strips && at < total; s++)
         {
             int n = tiff.ReadEncodedStrip(s, buffer, 0, buffer.Length);
             if (n < 0)
@@ -177,14 +177,14 @@ internal sealed class TiffPage
                 throw new InvalidDataException($"strip {s} cannot be decoded");
             }
 
-            int take = (int)Math.Min(n, packed.LongLength - at);
-            Array.Copy(buffer, 0, packed, at, take);
+            int take = (int)Math.Min(n, total - at);
+            buffer.AsSpan(0, take).CopyTo(packed[(int)at..]);
             at += take;
         }
 
-        if (at < packed.LongLength)
+        if (at < total)
         {
-            throw new InvalidDataException($"the strips hold {at} of the page's {packed.LongLength} bytes");
+            throw new InvalidDataException($"the strips hold {at} of the page's {total} bytes");
         }
 
         if (Bits == 1)
@@ -194,12 +194,10 @@ internal sealed class TiffPage
             {
                 for (int c = 0; c < Width; c++)
                 {
-                    int bit = (packed[(r * rowBytesPacked) + (c >> 3)] >> (7 - (c & 7))) & 1;
-                    result[((long)r * Width) + c] = (byte)(whiteIsZero ? 1 - bit : bit);
+                    int bit = (packed[(int)((r * rowBytesPacked) + (c >> 3))] >> (7 - (c & 7))) & 1;
+                    result[(r * Width) + c] = (byte)(whiteIsZero ? 1 - bit : bit);
                 }
             }
         }
-
-        return result;
     }
 }

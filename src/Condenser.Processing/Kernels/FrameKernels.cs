@@ -12,40 +12,11 @@ public static class FrameKernels
         switch (type)
         {
             case DType.UInt16:
-            {
-                var v = MemoryMarshal.Cast<byte, ushort>(frame);
-                ulong s = 0;
-                foreach (var sp in spans)
-                {
-                    s += SumKernels.Sum(v.Slice(sp.Start, sp.Length));
-                }
-
-                return s;
-            }
-
+                return SumOver(MemoryMarshal.Cast<byte, ushort>(frame), spans, SumKernels.Sum);
             case DType.UInt8 or DType.Bool:
-            {
-                ulong s = 0;
-                foreach (var sp in spans)
-                {
-                    s += SumKernels.Sum(frame.Slice(sp.Start, sp.Length));
-                }
-
-                return s;
-            }
-
+                return SumOver(frame, spans, SumKernels.Sum);
             case DType.UInt32:
-            {
-                var v = MemoryMarshal.Cast<byte, uint>(frame);
-                ulong s = 0;
-                foreach (var sp in spans)
-                {
-                    s += SumKernels.Sum(v.Slice(sp.Start, sp.Length));
-                }
-
-                return s;
-            }
-
+                return SumOver(MemoryMarshal.Cast<byte, uint>(frame), spans, SumKernels.Sum);
             case DType.Float32:
             {
                 var v = MemoryMarshal.Cast<byte, float>(frame);
@@ -72,6 +43,18 @@ public static class FrameKernels
                 return s;
             }
         }
+    }
+
+    /// <summary>Exact sum over the spans with one of the integer kernels.</summary>
+    private static ulong SumOver<T>(ReadOnlySpan<T> values, ReadOnlySpan<PixelSpan> spans, Func<ReadOnlySpan<T>, ulong> sum)
+    {
+        ulong s = 0;
+        foreach (var sp in spans)
+        {
+            s += sum(values.Slice(sp.Start, sp.Length));
+        }
+
+        return s;
     }
 
     /// <summary>

@@ -33,8 +33,7 @@ public static class FrameExecutor
     public static void RunParallel(EmDataset dataset, IReadOnlyList<IFrameReducer> reducers, int workers = 0, long partitionBytes = DefaultPartitionBytes, IProgress<double>? progress = null, CancellationToken cancel = default)
     {
         workers = workers > 0 ? workers : Environment.ProcessorCount;
-        long frameBytes = Math.Max(1, dataset.FrameBytes);
-        int framesPer = (int)Math.Clamp(partitionBytes / frameBytes, 1, int.MaxValue);
+        int framesPer = dataset.FramesPerPartition(partitionBytes);
         long partitions = (dataset.FrameCount + framesPer - 1) / framesPer;
         if (workers == 1 || partitions <= 1)
         {
@@ -61,15 +60,7 @@ public static class FrameExecutor
                         cancel.ThrowIfCancellationRequested();
                         long first = p * framesPer;
                         int n = (int)Math.Min(framesPer, dataset.FrameCount - first);
-                        ReadOnlySpan<byte> bytes;
-                        if (!dataset.TryGetFrames(first, n, out bytes))
-                        {
-                            buffer ??= ArrayPool<byte>.Shared.Rent(checked((int)(framesPer * frameBytes)));
-                            var span = buffer.AsSpan(0, (int)(n * dataset.FrameBytes));
-                            dataset.ReadFrames(first, n, span);
-                            bytes = span;
-                        }
-
+                        var bytes = dataset.Frames(first, n, framesPer, ref buffer);
                         foreach (var r in partials[id])
                         {
                             r.Process(dataset, first, bytes);
