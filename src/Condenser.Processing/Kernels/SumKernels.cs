@@ -50,18 +50,6 @@ public static class SumKernels
         return Vector.Sum(lo + hi);
     }
 
-    /// <summary>Scalar reference of <see cref="Sum(ReadOnlySpan{ushort})"/>.</summary>
-    public static ulong SumScalar(ReadOnlySpan<ushort> values)
-    {
-        ulong total = 0;
-        foreach (var v in values)
-        {
-            total += v;
-        }
-
-        return total;
-    }
-
     /// <summary>
     /// Exact sum of the uint16 values whose mask entry is 0xFFFF (others must be 0): branch-free, one AND and one
     /// widening add per vector, so a frame-sized detector runs at memory speed whatever its shape.
@@ -150,18 +138,6 @@ public static class SumKernels
         return total;
     }
 
-    /// <summary>Scalar reference of <see cref="Sum(ReadOnlySpan{byte})"/>.</summary>
-    public static ulong SumScalar(ReadOnlySpan<byte> values)
-    {
-        ulong total = 0;
-        foreach (var v in values)
-        {
-            total += v;
-        }
-
-        return total;
-    }
-
     /// <summary>Exact sum of uint32 values.</summary>
     public static ulong Sum(ReadOnlySpan<uint> values)
     {
@@ -189,13 +165,14 @@ public static class SumKernels
         return total;
     }
 
-    /// <summary>Scalar reference of <see cref="Sum(ReadOnlySpan{uint})"/>.</summary>
-    public static ulong SumScalar(ReadOnlySpan<uint> values)
+    /// <summary>Scalar reference of the exact integer sums (uint8, uint16, uint32).</summary>
+    public static ulong SumScalar<T>(ReadOnlySpan<T> values)
+        where T : unmanaged, IUnsignedNumber<T>, IBinaryInteger<T>
     {
         ulong total = 0;
         foreach (var v in values)
         {
-            total += v;
+            total += ulong.CreateTruncating(v);
         }
 
         return total;
