@@ -39,6 +39,67 @@ public sealed class KernelTests
         Assert.Equal(reference, SumKernels.Sum(f32), Math.Max(1e-3, Math.Abs(reference) * 1e-6));
     }
 
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void MomentsMatchTheScalarReference(int width)
+    {
+        if (width == 0)
+        {
+            Assert.Throws<ArgumentException>(() => MomentKernels.Moments([], 0));
+            return;
+        }
+
+        var rng = new Random(width);
+        int height = width == 70_000 ? 2 : 1 + (width % 7);
+        var frame = new ushort[width * height];
+        for (int i = 0; i < frame.Length; i++)
+        {
+            frame[i] = i % 3 == 0 ? ushort.MaxValue : (ushort)rng.Next(65536);
+        }
+
+        Assert.Equal(MomentKernels.MomentsScalar(frame, width), MomentKernels.Moments(frame, width));
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void BlockMasksMatchTheScalarReference(int pixels)
+    {
+        var rng = new Random(pixels);
+        var frame = new ushort[pixels];
+        var inside = new bool[pixels];
+        for (int i = 0; i < pixels; i++)
+        {
+            frame[i] = i % 3 == 0 ? ushort.MaxValue : (ushort)rng.Next(65536);
+            inside[i] = rng.Next(3) != 0;
+        }
+
+        var mask = new MaskVectors(PixelSpans.FromMask(inside, Math.Max(1, pixels)), pixels);
+        ulong expected = 0;
+        for (int i = 0; i < pixels; i++)
+        {
+            expected += inside[i] ? frame[i] : 0u;
+        }
+
+        Assert.Equal(expected, mask.Sum(frame));
+        ulong blocksOnly = mask.SumScalarBlocks(frame);
+        Assert.Equal(blocksOnly, mask.SumPortable(frame));
+    }
+
+    [Fact]
+    public void MomentsStayExactAtTheRowLimit()
+    {
+        var frame = new ushort[65536 * 16];
+        Array.Fill(frame, ushort.MaxValue);
+        Assert.Equal(MomentKernels.MomentsScalar(frame, 16), MomentKernels.Moments(frame, 16));
+        foreach (int width in new[] { 128, 512, 2048 })
+        {
+            var big = new ushort[width * 1024];
+            Array.Fill(big, ushort.MaxValue);
+            Assert.Equal(MomentKernels.MomentsScalar(big, width), MomentKernels.Moments(big, width));
+            Assert.Equal(MomentKernels.MomentsScalar(big, width), MomentKernels.MomentsPortable(big, width));
+        }
+    }
+
     [Fact]
     public void AnnulusHoldsExactlyThePixelsWhoseCentresLieInside()
     {

@@ -50,7 +50,64 @@ internal static class BenchCommand
             Console.WriteLine(result.ToJsonString(Json.Options));
             return 0;
         }));
-        var c = new Command("bench", "measure Condenser on this machine") { read };
+        var c = new Command("bench", "measure Condenser on this machine") { read, FourDStem() };
+        return c;
+    }
+
+    /// <summary>
+    /// <c>condenser bench fourd FILE</c>: passes of a plain sum, one annular virtual detector, ten detectors and the
+    /// centre of mass over the same 4D-STEM data in one process (the mapping kept between passes), each timed alone.
+    /// </summary>
+    private static Command FourDStem()
+    {
+        var common = new CommonOptions();
+        var repeats = new Option<int>("--repeats") { Description = "passes of each measurement", DefaultValueFactory = _ => 3 };
+        var workers = new Option<int>("--workers") { Description = "threads (default: all cores)", DefaultValueFactory = _ => 0 };
+        var c = new Command("fourd", "GB/s of a plain sum, a virtual detector, ten virtual detectors and the centre of mass over a 4D-STEM file (one JSON line each)");
+        common.AddTo(c);
+        c.Options.Add(repeats);
+        c.Options.Add(workers);
+        c.SetAction(r => CommandRunner.Run(() =>
+        {
+            using var file = common.Open(r);
+            var ds = file.Datasets[0];
+            var (h, w) = Processing.FourDStem.FourDStemInputs.Detector(ds);
+            int n = Math.Max(1, r.GetValue(repeats)), threads = r.GetValue(workers) > 0 ? r.GetValue(workers) : Environment.ProcessorCount;
+            double cy = (h - 1) / 2.0, cx = (w - 1) / 2.0;
+            var ring = Processing.Kernels.PixelSpans.Annulus(h, w, cy, cx, h / 4.0, h / 2.0);
+            var tenRings = Enumerable.Range(0, 10).Select(k => Processing.Kernels.PixelSpans.Annulus(h, w, cy, cx, k * h / 20.0, (k + 1) * h / 20.0)).ToArray();
+            var cases = new (string Name, Func<Processing.MapReduce.IFrameReducer> Make)[]
+            {
+                ("sum", () => new Processing.FourDStem.FrameSums(ds.FrameCount)),
+                ("virtual-image", () => new Processing.FourDStem.VirtualDetectors([ring], ds.FrameCount)),
+                ("virtual-image-10", () => new Processing.FourDStem.VirtualDetectors(tenRings, ds.FrameCount)),
+                ("com", () => new Processing.FourDStem.CenterOfMass(ds.FrameCount, cy, cx)),
+            };
+            foreach (var (name, make) in cases)
+            {
+                var times = new JsonArray();
+                double best = double.MaxValue;
+                for (int i = 0; i < n; i++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    Processing.MapReduce.FrameExecutor.RunParallel(ds, [make()], threads);
+                    double t = clock.Elapsed.TotalSeconds;
+                    best = Math.Min(best, t);
+                    times.Add(t);
+                }
+
+                Console.WriteLine(new JsonObject
+                {
+                    ["method"] = "condenser-" + name,
+                    ["threads"] = threads,
+                    ["bytes"] = ds.ByteLength,
+                    ["elapsed_s"] = times,
+                    ["gb_per_s_best"] = ds.ByteLength / best / 1e9,
+                }.ToJsonString());
+            }
+
+            return 0;
+        }));
         return c;
     }
 }

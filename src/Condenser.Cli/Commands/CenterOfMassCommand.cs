@@ -32,7 +32,9 @@ internal static class CenterOfMassCommand
             FourDStemInputs.Detector(ds);
             var (cy, cx) = r.GetValue(center) is { } text ? VirtualImageCommand.Pair(text, "--center") : VirtualImageCommand.DetectCenter(ds);
             var com = new CenterOfMass(ds.FrameCount, cy, cx);
+            var pass = Stopwatch.StartNew();
             FrameExecutor.RunParallel(ds, [com], r.GetValue(workers), progress: ConsoleProgress.For("centre of mass", ds.ByteLength), cancel: ConsoleProgress.Cancel);
+            double passSeconds = pass.Elapsed.TotalSeconds;
             var parameters = new MetadataTree();
             parameters["center_y_px"] = cy;
             parameters["center_x_px"] = cx;
@@ -53,6 +55,8 @@ internal static class CenterOfMassCommand
             {
                 ["elapsed_s"] = clock.Elapsed.TotalSeconds,
                 ["bytes_read"] = ds.ByteLength,
+                ["pass_s"] = passSeconds,
+                ["gb_per_s"] = ds.ByteLength / passSeconds / 1e9,
                 ["output"] = outPath,
                 ["sum"] = com.Total.Sum(),
                 ["center"] = new JsonArray(cy, cx),

@@ -43,7 +43,9 @@ internal static class VirtualImageCommand
             var (cy, cx) = r.GetValue(center) is { } text ? Pair(text, "--center") : DetectCenter(ds);
             var spans = PixelSpans.Annulus(h, w, cy, cx, radii.A, radii.B);
             var reducer = new VirtualDetectors([spans], ds.FrameCount);
+            var pass = Stopwatch.StartNew();
             FrameExecutor.RunParallel(ds, [reducer], r.GetValue(workers), progress: ConsoleProgress.For("virtual image", ds.ByteLength), cancel: ConsoleProgress.Cancel);
+            double passSeconds = pass.Elapsed.TotalSeconds;
             var image = reducer.Images[0];
             double sum = image.Sum();
             var parameters = new MetadataTree();
@@ -59,6 +61,8 @@ internal static class VirtualImageCommand
             {
                 ["elapsed_s"] = clock.Elapsed.TotalSeconds,
                 ["bytes_read"] = ds.ByteLength,
+                ["pass_s"] = passSeconds,
+                ["gb_per_s"] = ds.ByteLength / passSeconds / 1e9,
                 ["output"] = outPath,
                 ["sum"] = sum,
                 ["center"] = new JsonArray(cy, cx),

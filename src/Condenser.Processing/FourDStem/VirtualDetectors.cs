@@ -11,7 +11,7 @@ namespace Condenser.Processing.FourDStem;
 public sealed class VirtualDetectors : IFrameReducer
 {
     private readonly PixelSpan[][] _detectors;
-    private ushort[]?[]? _masks;
+    private MaskVectors[]? _masks;
 
     /// <summary>Creates the reduction; <see cref="Images"/>[d][scan position] will hold detector d's values.</summary>
     public VirtualDetectors(IReadOnlyList<PixelSpan[]> detectors, long positions)
@@ -20,28 +20,8 @@ public sealed class VirtualDetectors : IFrameReducer
         Images = _detectors.Select(_ => new double[positions]).ToArray();
     }
 
-    /// <summary>
-    /// For uint16 frames, detectors made of many short runs use a 0/0xFFFF mask over the whole frame (branch-free);
-    /// compact ones keep their runs.
-    /// </summary>
-    private ushort[]?[] Masks(int pixels)
-    {
-        return _masks ??= _detectors.Select(spans =>
-        {
-            if (spans.Length <= pixels / 256)
-            {
-                return null;
-            }
-
-            var m = new ushort[pixels];
-            foreach (var s in spans)
-            {
-                m.AsSpan(s.Start, s.Length).Fill(ushort.MaxValue);
-            }
-
-            return m;
-        }).ToArray();
-    }
+    /// <summary>For uint16 frames, each detector as the blocks it touches with their weights.</summary>
+    private MaskVectors[] Masks(int pixels) => _masks ??= _detectors.Select(spans => new MaskVectors(spans, pixels)).ToArray();
 
     /// <summary>One image per detector, flattened over the scan (C order).</summary>
     public double[][] Images { get; }
@@ -60,8 +40,8 @@ public sealed class VirtualDetectors : IFrameReducer
             var frame = frames.Slice(f * frameBytes, frameBytes);
             for (int d = 0; d < _detectors.Length; d++)
             {
-                Images[d][firstFrame + f] = masks?[d] is { } mask
-                    ? SumKernels.MaskedSum(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(frame), mask)
+                Images[d][firstFrame + f] = masks is not null
+                    ? masks[d].Sum(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(frame))
                     : FrameKernels.SpanSum(dataset.DType, frame, _detectors[d]);
             }
         }

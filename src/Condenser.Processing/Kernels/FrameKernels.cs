@@ -57,45 +57,38 @@ public static class FrameKernels
         return s;
     }
 
+    /// <summary>Sum of all of the frame's values (exact for integer types).</summary>
+    public static double Sum(DType type, ReadOnlySpan<byte> frame) => type switch
+    {
+        DType.UInt16 => SumKernels.Sum(MemoryMarshal.Cast<byte, ushort>(frame)),
+        DType.UInt8 or DType.Bool => SumKernels.Sum(frame),
+        DType.UInt32 => SumKernels.Sum(MemoryMarshal.Cast<byte, uint>(frame)),
+        DType.Float32 => SumKernels.Sum(MemoryMarshal.Cast<byte, float>(frame)),
+        _ => SpanSum(type, frame, [new PixelSpan(0, frame.Length / type.Size())]),
+    };
+
     /// <summary>
     /// Total intensity and first moments of a frame: Σv, Σ y·v, Σ x·v (pixel (y, x) at its centre). Exact in 64-bit
-    /// integers for uint8/uint16 frames up to 2^31 pixels.
+    /// integers for uint16 frames of up to 65 536 rows.
     /// </summary>
     public static (double Total, double SumY, double SumX) Moments(DType type, ReadOnlySpan<byte> frame, int width)
     {
-        if (type == DType.UInt16)
+        if (type == DType.UInt16 && frame.Length / 2 / width <= 65536)
         {
-            var v = MemoryMarshal.Cast<byte, ushort>(frame);
-            ulong total = 0, sy = 0, sx = 0;
-            int height = v.Length / width;
-            for (int y = 0; y < height; y++)
-            {
-                var row = v.Slice(y * width, width);
-                ulong rowSum = SumKernels.Sum(row);
-                ulong rowX = 0;
-                for (int x = 1; x < width; x++)
-                {
-                    rowX += (ulong)x * row[x];
-                }
-
-                total += rowSum;
-                sy += (ulong)y * rowSum;
-                sx += rowX;
-            }
-
-            return (total, sy, sx);
+            var (t, y, x) = MomentKernels.Moments(MemoryMarshal.Cast<byte, ushort>(frame), width);
+            return (t, y, x);
         }
 
-        double t = 0, my = 0, mx = 0;
+        double total = 0, my = 0, mx = 0;
         int n = frame.Length / type.Size();
         for (int i = 0; i < n; i++)
         {
             double val = type.ReadAsDouble(frame, i);
-            t += val;
+            total += val;
             my += (i / width) * val;
             mx += (i % width) * val;
         }
 
-        return (t, my, mx);
+        return (total, my, mx);
     }
 }
