@@ -1,5 +1,5 @@
 using System.Numerics;
-using MathNet.Numerics.IntegralTransforms;
+using Condenser.Processing.Imaging;
 
 namespace Condenser.Processing.FourDStem;
 
@@ -42,8 +42,8 @@ public static class Dpc
             }
         }
 
-        Fft2D(gy, my, mx, inverse: false);
-        Fft2D(gx, my, mx, inverse: false);
+        Fourier2D.Transform(gy, my, mx, inverse: false);
+        Fourier2D.Transform(gx, my, mx, inverse: false);
         var phi = new Complex[my * mx];
         for (int y = 0; y < my; y++)
         {
@@ -62,7 +62,7 @@ public static class Dpc
             }
         }
 
-        Fft2D(phi, my, mx, inverse: true);
+        Fourier2D.Transform(phi, my, mx, inverse: true);
         var result = new double[ny * nx];
         double mean = 0;
         for (int y = 0; y < ny; y++)
@@ -83,43 +83,66 @@ public static class Dpc
         return result;
     }
 
-    /// <summary>Unscaled 2-d FFT (forward e^{-2πi k·r}) as row transforms then column transforms.</summary>
-    internal static void Fft2D(Complex[] data, int rows, int cols, bool inverse)
+    /// <summary>
+    /// The rotation between scan and detector axes (and whether one axis is flipped) that makes the centre-of-mass
+    /// field curl-free: every angle in 0.5° steps, with and without a flip, is scored by the RMS curl of the rotated
+    /// field. Of the two solutions 180° apart (same curl), the one with the more negative mean divergence over the
+    /// scan is kept: shifts point towards the atoms (py4DSTEM's convention for a positive potential).
+    /// </summary>
+    /// <remarks>Units: degrees, counter-clockwise from the detector to the scan frame.</remarks>
+    public static (double AngleDegrees, bool Flip) FindRotation(double[] fy, double[] fx, int ny, int nx)
     {
-        var row = new Complex[cols];
-        for (int r = 0; r < rows; r++)
+        double best = double.MaxValue, bestAngle = 0;
+        bool bestFlip = false;
+        foreach (bool flip in new[] { false, true })
         {
-            Array.Copy(data, r * cols, row, 0, cols);
-            Transform(row, inverse);
-            Array.Copy(row, 0, data, r * cols, cols);
+            for (int k = 0; k < 360; k++)
+            {
+                double angle = k * 0.5;
+                var (ry, rx) = Rotate(fy, fx, angle, flip);
+                var curl = Curl(ry, rx, ny, nx);
+                double rms = 0;
+                foreach (var c in curl)
+                {
+                    rms += c * c;
+                }
+
+                if (rms < best - 1e-12)
+                {
+                    best = rms;
+                    bestAngle = angle;
+                    bestFlip = flip;
+                }
+            }
         }
 
-        var col = new Complex[rows];
-        for (int c = 0; c < cols; c++)
+        // 180° apart: the same curl, opposite divergence.
+        var (ay, ax) = Rotate(fy, fx, bestAngle, bestFlip);
+        if (Divergence(ay, ax, ny, nx).Average() > 0)
         {
-            for (int r = 0; r < rows; r++)
-            {
-                col[r] = data[(r * cols) + c];
-            }
-
-            Transform(col, inverse);
-            for (int r = 0; r < rows; r++)
-            {
-                data[(r * cols) + c] = col[r];
-            }
+            bestAngle += 180;
         }
+
+        return (bestAngle, bestFlip);
     }
 
-    private static void Transform(Complex[] v, bool inverse)
+    /// <summary>
+    /// The field expressed in the scan frame: optionally flip the detector's x, then rotate by
+    /// <paramref name="angleDegrees"/> counter-clockwise.
+    /// </summary>
+    public static (double[] Y, double[] X) Rotate(double[] fy, double[] fx, double angleDegrees, bool flip)
     {
-        if (inverse)
+        double a = angleDegrees * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
+        var ry = new double[fy.Length];
+        var rx = new double[fx.Length];
+        for (int i = 0; i < fy.Length; i++)
         {
-            Fourier.Inverse(v, FourierOptions.NoScaling);
+            double x = flip ? -fx[i] : fx[i], y = fy[i];
+            rx[i] = (c * x) - (s * y);
+            ry[i] = (s * x) + (c * y);
         }
-        else
-        {
-            Fourier.Forward(v, FourierOptions.NoScaling);
-        }
+
+        return (ry, rx);
     }
 
     private static double Value(double[] v, int i) => double.IsFinite(v[i]) ? v[i] : 0;

@@ -79,6 +79,28 @@ public static class PixelSpans
         return [.. spans];
     }
 
+    /// <summary>
+    /// The spans moved by <paramref name="dy"/> rows and <paramref name="dx"/> columns on a
+    /// <paramref name="height"/> × <paramref name="width"/> detector; pixels moved off the detector are dropped.
+    /// </summary>
+    public static PixelSpan[] Shift(ReadOnlySpan<PixelSpan> spans, int height, int width, int dy, int dx)
+    {
+        var moved = new List<PixelSpan>(spans.Length);
+        foreach (var s in spans)
+        {
+            int y = (s.Start / width) + dy;
+            int x0 = (s.Start % width) + dx, x1 = x0 + s.Length;
+            x0 = Math.Max(0, x0);
+            x1 = Math.Min(width, x1);
+            if (y >= 0 && y < height && x1 > x0)
+            {
+                moved.Add(new PixelSpan((y * width) + x0, x1 - x0));
+            }
+        }
+
+        return [.. moved];
+    }
+
     /// <summary>Number of pixels covered.</summary>
     public static long Count(ReadOnlySpan<PixelSpan> spans)
     {

@@ -1,0 +1,218 @@
+using System.Numerics;
+using Condenser.Data;
+using Condenser.Processing.Imaging;
+using Condenser.Processing.MapReduce;
+
+namespace Condenser.Processing.FourDStem;
+
+/// <summary>A diffracted disk: its centre and correlation strength.</summary>
+/// <param name="Y">Centre row.</param>
+/// <param name="X">Centre column.</param>
+/// <param name="Intensity">Cross-correlation peak height.</param>
+/// <remarks>Units: detector pixels.</remarks>
+public readonly record struct BraggPeak(double Y, double X, double Intensity);
+
+/// <summary>Options of the Bragg disk search.</summary>
+/// <param name="MinSpacing">Peaks closer than this to a stronger peak are dropped (detector pixels).</param>
+/// <param name="MinRelativeIntensity">Peaks weaker than this fraction of the strongest are dropped.</param>
+/// <param name="MaxPeaks">At most this many peaks per pattern, strongest first.</param>
+/// <param name="EdgeBoundary">Peaks closer than this to the detector edge are dropped (detector pixels).</param>
+/// <param name="CorrelationPower">1: cross-correlation; 0: phase correlation; between: the hybrid (py4DSTEM's corrPower).</param>
+public sealed record BraggOptions(double MinSpacing = 5, double MinRelativeIntensity = 0.005, int MaxPeaks = 64, double EdgeBoundary = 2, double CorrelationPower = 1);
+
+/// <summary>
+/// Bragg disk detection by template matching: each pattern is cross-correlated (FFT) with the measured probe, local
+/// maxima are kept by strength and spacing, and each is refined to sub-pixel precision by a parabola through the
+/// peak and its neighbours along each axis.
+/// </summary>
+public sealed class BraggDisks
+{
+    private readonly int _height, _width;
+    private readonly Complex[] _templateConjugate;
+    private readonly BraggOptions _options;
+
+    /// <summary>Prepares the search with the probe (a vacuum pattern, or the bright-field disk), centred on its centre of mass.</summary>
+    public BraggDisks(ReadOnlySpan<double> probe, int height, int width, BraggOptions? options = null)
+    {
+        if (probe.Length != height * width || height < 4 || width < 4)
+        {
+            throw new ArgumentException($"a probe of {probe.Length} values for a {height}×{width} detector");
+        }
+
+        _height = height;
+        _width = width;
+        _options = options ?? new BraggOptions();
+        double total = 0, cy = 0, cx = 0;
+        for (int i = 0; i < probe.Length; i++)
+        {
+            double v = Math.Max(0, probe[i]);
+            total += v;
+            cy += v * (i / width);
+            cx += v * (i % width);
+        }
+
+        if (!(total > 0))
+        {
+            throw new ArgumentException("the probe has no positive intensity");
+        }
+
+        // The template is the probe rolled so that its centre of mass sits at pixel (0, 0), normalised to unit sum.
+        int sy = (int)Math.Round(cy / total), sx = (int)Math.Round(cx / total);
+        var rolled = new double[probe.Length];
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                int ty = ((y - sy) % height + height) % height, tx = ((x - sx) % width + width) % width;
+                rolled[(ty * width) + tx] = Math.Max(0, probe[(y * width) + x]) / total;
+            }
+        }
+
+        _templateConjugate = Fourier2D.Forward(rolled, height, width);
+        for (int i = 0; i < _templateConjugate.Length; i++)
+        {
+            _templateConjugate[i] = Complex.Conjugate(_templateConjugate[i]);
+        }
+    }
+
+    /// <summary>The cross-correlation of a pattern with the probe (peaks at disk centres).</summary>
+    public double[] Correlate(ReadOnlySpan<double> pattern)
+    {
+        var f = Fourier2D.Forward(pattern, _height, _width);
+        double power = _options.CorrelationPower;
+        for (int i = 0; i < f.Length; i++)
+        {
+            var p = f[i] * _templateConjugate[i];
+            if (power != 1)
+            {
+                double m = p.Magnitude;
+                p = m > 0 ? p * Math.Pow(m, power - 1) : Complex.Zero;
+            }
+
+            f[i] = p;
+        }
+
+        return Fourier2D.InverseReal(f, _height, _width);
+    }
+
+    /// <summary>The disks of one pattern, strongest first.</summary>
+    public BraggPeak[] Find(ReadOnlySpan<double> pattern)
+    {
+        var c = Correlate(pattern);
+        return Peaks(c, _height, _width, _options);
+    }
+
+    /// <summary>Local maxima of an image with sub-pixel refinement, filtered by strength, spacing and edge distance.</summary>
+    public static BraggPeak[] Peaks(double[] image, int height, int width, BraggOptions options)
+    {
+        var candidates = new List<(int Y, int X, double V)>();
+        double max = double.MinValue;
+        for (int y = 1; y < height - 1; y++)
+        {
+            for (int x = 1; x < width - 1; x++)
+            {
+                double v = image[(y * width) + x];
+                if (v <= 0)
+                {
+                    continue;
+                }
+
+                bool peak = true;
+                for (int dy = -1; dy <= 1 && peak; dy++)
+                {
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        if ((dy != 0 || dx != 0) && image[((y + dy) * width) + x + dx] > v)
+                        {
+                            peak = false;
+                            break;
+                        }
+                    }
+                }
+
+                if (peak)
+                {
+                    candidates.Add((y, x, v));
+                    max = Math.Max(max, v);
+                }
+            }
+        }
+
+        candidates.Sort((a, b) => b.V.CompareTo(a.V));
+        var kept = new List<BraggPeak>();
+        double spacing2 = options.MinSpacing * options.MinSpacing;
+        foreach (var (y, x, v) in candidates)
+        {
+            if (v < options.MinRelativeIntensity * max || kept.Count >= options.MaxPeaks)
+            {
+                break;
+            }
+
+            double py = y + Vertex(image[((y - 1) * width) + x], v, image[((y + 1) * width) + x]);
+            double px = x + Vertex(image[(y * width) + x - 1], v, image[(y * width) + x + 1]);
+            if (py < options.EdgeBoundary || px < options.EdgeBoundary || py > height - 1 - options.EdgeBoundary || px > width - 1 - options.EdgeBoundary)
+            {
+                continue;
+            }
+
+            if (kept.Any(k => ((k.Y - py) * (k.Y - py)) + ((k.X - px) * (k.X - px)) < spacing2))
+            {
+                continue;
+            }
+
+            kept.Add(new BraggPeak(py, px, v));
+        }
+
+        return [.. kept];
+    }
+
+    /// <summary>Offset of the vertex of the parabola through (−1, a), (0, b), (1, c), clamped to ±0.5.</summary>
+    private static double Vertex(double a, double b, double c)
+    {
+        double d = a - (2 * b) + c;
+        return d < 0 ? Math.Clamp(0.5 * (a - c) / d, -0.5, 0.5) : 0;
+    }
+}
+
+/// <summary>Bragg disks of every pattern of a dataset (map-reduce; the correlation runs on every worker).</summary>
+public sealed class BraggDiskReducer(BraggDisks finder, long positions) : IFrameReducer
+{
+    /// <summary>The disks found at each scan position.</summary>
+    public BraggPeak[][] Peaks { get; } = new BraggPeak[positions][];
+
+    /// <inheritdoc/>
+    public IFrameReducer CreatePartial() => new BraggDiskReducer(finder, Peaks.LongLength);
+
+    /// <inheritdoc/>
+    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    {
+        int frameBytes = (int)dataset.FrameBytes;
+        int pixels = (int)(frameBytes / dataset.DType.Size());
+        var pattern = new double[pixels];
+        for (int f = 0; f < frames.Length / frameBytes; f++)
+        {
+            var frame = frames.Slice(f * frameBytes, frameBytes);
+            for (int i = 0; i < pixels; i++)
+            {
+                pattern[i] = dataset.DType.ReadAsDouble(frame, i);
+            }
+
+            Peaks[firstFrame + f] = finder.Find(pattern);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Merge(IFrameReducer other)
+    {
+        var o = (BraggDiskReducer)other;
+        for (long i = 0; i < Peaks.LongLength; i++)
+        {
+            Peaks[i] ??= o.Peaks[i];
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Complete(EmDataset dataset)
+    {
+    }
+}

@@ -1,0 +1,155 @@
+using System.Numerics.Tensors;
+using Condenser.Data;
+using Condenser.Processing.MapReduce;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Condenser.Processing.SpectrumImaging;
+
+/// <summary>
+/// Principal component analysis of a spectrum image by the singular value decomposition of the mean-centred data
+/// (positions × channels), computed from the channel covariance accumulated in one streamed pass: the eigenvalues
+/// of XᵀX are the squared singular values, its eigenvectors the loadings (HyperSpy's "SVD" decomposition without
+/// noise normalisation).
+/// </summary>
+public sealed class Pca : IFrameReducer
+{
+    private readonly int _channels;
+    private readonly double[] _sum;
+    private readonly double[] _gram;
+    private long _count;
+
+    /// <summary>Accumulates the statistics of spectra of <paramref name="channels"/> channels (at most 8192).</summary>
+    public Pca(int channels)
+    {
+        if (channels is < 1 or > 8192)
+        {
+            throw new ArgumentException($"PCA over {channels} channels: between 1 and 8192 are supported (bin the energy axis first)");
+        }
+
+        _channels = channels;
+        _sum = new double[channels];
+        _gram = new double[(long)channels * channels];
+    }
+
+    /// <summary>Singular values of the centred data, largest first (the scree plot is their squares).</summary>
+    public double[] SingularValues { get; private set; } = [];
+
+    /// <summary>Fraction of the variance explained by each component.</summary>
+    public double[] ExplainedVarianceRatio { get; private set; } = [];
+
+    /// <summary>Loadings: component k's spectrum is Loadings[k] (unit length, sign chosen so its largest entry is positive).</summary>
+    public double[][] Loadings { get; private set; } = [];
+
+    /// <summary>The mean spectrum.</summary>
+    public double[] Mean { get; private set; } = [];
+
+    /// <inheritdoc/>
+    public IFrameReducer CreatePartial() => new Pca(_channels);
+
+    /// <inheritdoc/>
+    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    {
+        int frameBytes = (int)dataset.FrameBytes;
+        var x = new double[_channels];
+        for (int f = 0; f < frames.Length / frameBytes; f++)
+        {
+            var frame = frames.Slice(f * frameBytes, frameBytes);
+            for (int i = 0; i < _channels; i++)
+            {
+                x[i] = dataset.DType.ReadAsDouble(frame, i);
+            }
+
+            Accumulate(x);
+        }
+    }
+
+    /// <summary>Adds one spectrum: the sum and the upper triangle of the Gram matrix (rank-one update).</summary>
+    public void Accumulate(ReadOnlySpan<double> x)
+    {
+        _count++;
+        TensorPrimitives.Add(_sum, x, _sum);
+        for (int i = 0; i < _channels; i++)
+        {
+            if (x[i] != 0)
+            {
+                var row = _gram.AsSpan((i * _channels) + i, _channels - i);
+                TensorPrimitives.MultiplyAdd(x[i..], x[i], row, row);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Merge(IFrameReducer other)
+    {
+        var o = (Pca)other;
+        _count += o._count;
+        TensorPrimitives.Add(_sum, o._sum, _sum);
+        TensorPrimitives.Add(_gram, o._gram, _gram);
+    }
+
+    /// <inheritdoc/>
+    public void Complete(EmDataset dataset) => Solve();
+
+    /// <summary>Eigen-decomposes the centred covariance.</summary>
+    public void Solve()
+    {
+        int c = _channels;
+        double n = Math.Max(1, _count);
+        Mean = _sum.Select(s => s / n).ToArray();
+        var cov = Matrix<double>.Build.Dense(c, c);
+        for (int i = 0; i < c; i++)
+        {
+            for (int j = i; j < c; j++)
+            {
+                // Σ (x_i − m_i)(x_j − m_j) = Σ x_i x_j − n m_i m_j
+                double v = _gram[((long)i * c) + j] - (n * Mean[i] * Mean[j]);
+                cov[i, j] = v;
+                cov[j, i] = v;
+            }
+        }
+
+        var evd = cov.Evd(Symmetricity.Symmetric);
+        var order = Enumerable.Range(0, c).OrderByDescending(k => evd.EigenValues[k].Real).ToArray();
+        SingularValues = order.Select(k => Math.Sqrt(Math.Max(0, evd.EigenValues[k].Real))).ToArray();
+        double total = SingularValues.Sum(s => s * s);
+        ExplainedVarianceRatio = SingularValues.Select(s => total > 0 ? s * s / total : 0).ToArray();
+        Loadings = order.Select(k =>
+        {
+            var v = evd.EigenVectors.Column(k).ToArray();
+            int big = 0;
+            for (int i = 1; i < v.Length; i++)
+            {
+                big = Math.Abs(v[i]) > Math.Abs(v[big]) ? i : big;
+            }
+
+            return v[big] < 0 ? v.Select(a => -a).ToArray() : v;
+        }).ToArray();
+    }
+
+    /// <summary>The scores (coordinates along the first <paramref name="components"/> loadings) of one spectrum.</summary>
+    public double[] Scores(ReadOnlySpan<double> spectrum, int components)
+    {
+        var centred = new double[_channels];
+        TensorPrimitives.Subtract(spectrum, Mean, centred);
+        var s = new double[components];
+        for (int k = 0; k < components; k++)
+        {
+            s[k] = TensorPrimitives.Dot(centred, Loadings[k]);
+        }
+
+        return s;
+    }
+
+    /// <summary>The spectrum rebuilt from its first <paramref name="components"/> components (the denoised spectrum).</summary>
+    public double[] Reconstruct(ReadOnlySpan<double> spectrum, int components)
+    {
+        var scores = Scores(spectrum, components);
+        var r = (double[])Mean.Clone();
+        for (int k = 0; k < components; k++)
+        {
+            TensorPrimitives.MultiplyAdd(Loadings[k], scores[k], r, r);
+        }
+
+        return r;
+    }
+}
