@@ -90,6 +90,60 @@ public sealed class Pca : IFrameReducer
     /// <inheritdoc/>
     public void Complete(EmDataset dataset) => Solve();
 
+    /// <summary>
+    /// PCA of spectra held in memory: with fewer spectra than channels the thin SVD of the centred matrix (cost
+    /// n²·c instead of c³); otherwise the covariance route.
+    /// </summary>
+    public static Pca FromSpectra(IReadOnlyList<double[]> spectra)
+    {
+        if (spectra.Count == 0)
+        {
+            throw new ArgumentException("PCA of no spectra");
+        }
+
+        int c = spectra[0].Length;
+        var pca = new Pca(c);
+        if (spectra.Count >= c)
+        {
+            foreach (var s in spectra)
+            {
+                pca.Accumulate(s);
+            }
+
+            pca.Solve();
+            return pca;
+        }
+
+        int n = spectra.Count;
+        pca._count = n;
+        pca.Mean = new double[c];
+        foreach (var s in spectra)
+        {
+            TensorPrimitives.Add(pca.Mean, s, pca.Mean);
+        }
+
+        TensorPrimitives.Divide(pca.Mean, n, pca.Mean);
+        var x = Matrix<double>.Build.Dense(n, c, (i, j) => spectra[i][j] - pca.Mean[j]);
+        var svd = x.Svd(true);
+        pca.SingularValues = svd.S.ToArray();
+        double total = pca.SingularValues.Sum(v => v * v);
+        pca.ExplainedVarianceRatio = pca.SingularValues.Select(v => total > 0 ? v * v / total : 0).ToArray();
+        pca.Loadings = Enumerable.Range(0, pca.SingularValues.Length).Select(k => Oriented(svd.VT.Row(k).ToArray())).ToArray();
+        return pca;
+    }
+
+    /// <summary>Signs a loading so that its largest entry is positive (the SVD leaves the sign free).</summary>
+    private static double[] Oriented(double[] v)
+    {
+        int big = 0;
+        for (int i = 1; i < v.Length; i++)
+        {
+            big = Math.Abs(v[i]) > Math.Abs(v[big]) ? i : big;
+        }
+
+        return v[big] < 0 ? v.Select(a => -a).ToArray() : v;
+    }
+
     /// <summary>Eigen-decomposes the centred covariance.</summary>
     public void Solve()
     {
@@ -113,17 +167,7 @@ public sealed class Pca : IFrameReducer
         SingularValues = order.Select(k => Math.Sqrt(Math.Max(0, evd.EigenValues[k].Real))).ToArray();
         double total = SingularValues.Sum(s => s * s);
         ExplainedVarianceRatio = SingularValues.Select(s => total > 0 ? s * s / total : 0).ToArray();
-        Loadings = order.Select(k =>
-        {
-            var v = evd.EigenVectors.Column(k).ToArray();
-            int big = 0;
-            for (int i = 1; i < v.Length; i++)
-            {
-                big = Math.Abs(v[i]) > Math.Abs(v[big]) ? i : big;
-            }
-
-            return v[big] < 0 ? v.Select(a => -a).ToArray() : v;
-        }).ToArray();
+        Loadings = order.Select(k => Oriented(evd.EigenVectors.Column(k).ToArray())).ToArray();
     }
 
     /// <summary>The scores (coordinates along the first <paramref name="components"/> loadings) of one spectrum.</summary>
