@@ -22,8 +22,8 @@ public sealed record BraggOptions(double MinSpacing = 5, double MinRelativeInten
 
 /// <summary>
 /// Bragg disk detection by template matching: each pattern is cross-correlated (FFT) with the measured probe, local
-/// maxima are kept by strength and spacing, and each is refined to sub-pixel precision by a parabola through the
-/// peak and its neighbours along each axis.
+/// maxima are kept by strength and spacing, and each is refined to sub-pixel precision by the centroid of
+/// its top half.
 /// </summary>
 public sealed class BraggDisks
 {
@@ -68,10 +68,18 @@ public sealed class BraggDisks
             }
         }
 
+        // The fractional part of the centre is removed by the shift theorem: f(r + d) ↔ F(k)·e^{2πi k·d}.
+        double fy = (cy / total) - sy, fx = (cx / total) - sx;
         _templateConjugate = Fourier2D.Forward(rolled, height, width);
-        for (int i = 0; i < _templateConjugate.Length; i++)
+        for (int y = 0; y < height; y++)
         {
-            _templateConjugate[i] = Complex.Conjugate(_templateConjugate[i]);
+            double ky = Fourier2D.Frequency(y, height);
+            for (int x = 0; x < width; x++)
+            {
+                double phase = 2 * Math.PI * ((ky * fy) + (Fourier2D.Frequency(x, width) * fx));
+                int i = (y * width) + x;
+                _templateConjugate[i] = Complex.Conjugate(_templateConjugate[i] * Complex.FromPolarCoordinates(1, phase));
+            }
         }
     }
 
@@ -148,8 +156,7 @@ public sealed class BraggDisks
                 break;
             }
 
-            double py = y + Vertex(image[((y - 1) * width) + x], v, image[((y + 1) * width) + x]);
-            double px = x + Vertex(image[(y * width) + x - 1], v, image[(y * width) + x + 1]);
+            var (py, px) = Centroid(image, height, width, y, x, v, Math.Max(1.5, options.MinSpacing / 2));
             if (py < options.EdgeBoundary || px < options.EdgeBoundary || py > height - 1 - options.EdgeBoundary || px > width - 1 - options.EdgeBoundary)
             {
                 continue;
@@ -166,11 +173,43 @@ public sealed class BraggDisks
         return [.. kept];
     }
 
-    /// <summary>Offset of the vertex of the parabola through (−1, a), (0, b), (1, c), clamped to ±0.5.</summary>
-    private static double Vertex(double a, double b, double c)
+    /// <summary>
+    /// Sub-pixel centre of a correlation peak: the centroid of the part above half its height, within
+    /// <paramref name="radius"/> of the maximum, iterated three times around the moving centre (the peak of two
+    /// disks' overlap is a symmetric cone, so the centroid of its top is unbiased; a stronger neighbour's slope is
+    /// cut off by the half-height level).
+    /// </summary>
+    private static (double Y, double X) Centroid(double[] image, int height, int width, int y0, int x0, double peak, double radius)
     {
-        double d = a - (2 * b) + c;
-        return d < 0 ? Math.Clamp(0.5 * (a - c) / d, -0.5, 0.5) : 0;
+        double cy = y0, cx = x0, level = peak / 2;
+        for (int iteration = 0; iteration < 3; iteration++)
+        {
+            double sw = 0, sy = 0, sx = 0;
+            int r = (int)Math.Ceiling(radius);
+            for (int y = Math.Max(0, (int)cy - r); y <= Math.Min(height - 1, (int)cy + r + 1); y++)
+            {
+                for (int x = Math.Max(0, (int)cx - r); x <= Math.Min(width - 1, (int)cx + r + 1); x++)
+                {
+                    double w = image[(y * width) + x] - level;
+                    if (w > 0 && ((y - cy) * (y - cy)) + ((x - cx) * (x - cx)) <= radius * radius)
+                    {
+                        sw += w;
+                        sy += w * y;
+                        sx += w * x;
+                    }
+                }
+            }
+
+            if (sw <= 0)
+            {
+                break;
+            }
+
+            cy = sy / sw;
+            cx = sx / sw;
+        }
+
+        return Math.Abs(cy - y0) <= 1 && Math.Abs(cx - x0) <= 1 ? (cy, cx) : (y0, x0);
     }
 }
 
