@@ -44,9 +44,27 @@ public sealed record Lattice(double OriginY, double OriginX, double G1Y, double 
     /// <summary>
     /// Indexes the disks against this lattice (a disk counts when its fractional indices are within
     /// <paramref name="tolerance"/> of whole numbers) and fits origin, g1 and g2 by weighted least squares. Null when
-    /// fewer than three non-collinear disks index.
+    /// fewer than three non-collinear disks index. Indexing and fitting repeat <paramref name="passes"/> times, so a
+    /// rough guess that indexes only the nearby disks grows to all of them.
     /// </summary>
-    public Lattice? Refine(IReadOnlyList<BraggPeak> peaks, double tolerance = 0.25)
+    public Lattice? Refine(IReadOnlyList<BraggPeak> peaks, double tolerance = 0.25, int passes = 4)
+    {
+        var lattice = this;
+        for (int pass = 0; pass < passes; pass++)
+        {
+            var next = lattice.RefineOnce(peaks, tolerance);
+            if (next is null)
+            {
+                return pass == 0 ? null : lattice;
+            }
+
+            lattice = next;
+        }
+
+        return lattice;
+    }
+
+    private Lattice? RefineOnce(IReadOnlyList<BraggPeak> peaks, double tolerance)
     {
         double det = (G1Y * G2X) - (G1X * G2Y);
         if (Math.Abs(det) < 1e-12)
