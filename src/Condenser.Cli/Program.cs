@@ -16,6 +16,11 @@ public static class Program
         root.Subcommands.Add(FormatsCommand.Create());
         root.Subcommands.Add(VirtualImageCommand.Create());
         root.Subcommands.Add(CenterOfMassCommand.Create());
+        root.Subcommands.Add(StrainCommand.Create());
+        root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(DecomposeCommand.Create());
+        root.Subcommands.Add(EelsMapCommand.Create());
+        root.Subcommands.Add(AtomsCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root.Parse(args).Invoke();
     }

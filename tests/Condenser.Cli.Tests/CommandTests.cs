@@ -173,7 +173,7 @@ public sealed class FourDStemCommandTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Equal(3623664.0, JsonNode.Parse(stdout)!["sum"]!.GetValue<double>());
         var info = JsonNode.Parse(CliRunner.Run("info", output, "--json").Out)!["datasets"]!.AsArray();
-        Assert.Equal(new[] { "com shift y", "com shift x", "intensity", "dpc divergence", "dpc curl", "idpc" }, info.Select(d => d!["name"]!.GetValue<string>()));
+        Assert.Equal(new[] { "com shift y", "com shift x", "intensity", "dpc field y (scan frame)", "dpc field x (scan frame)", "dpc divergence", "dpc curl", "idpc" }, info.Select(d => d!["name"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -228,6 +228,41 @@ public sealed class NumpyComparisonTests : IDisposable
         Compare(numpy["com_y"]!.AsArray(), Values(com, 0));
         Compare(numpy["com_x"]!.AsArray(), Values(com, 1));
         Compare(numpy["total"]!.AsArray(), Values(com, 2));
+    }
+
+    [Theory]
+    [InlineData("digitalmicrograph/3D/EELS_SI.dm4")]
+    [InlineData("tia/old/16x16-spectrum_image-5x5x1024.emi")]
+    [InlineData("tia/new/16x16-diffraction_imagel_5x5x256x256_EDS.emi")]
+    public void PcaAndZeroLossOfRealSpectrumImagesMatchNumpy(string relative)
+    {
+        // numpy reads the same values through Condenser's raw export (the reader itself is checked against RosettaSciIO).
+        var file = Path.Combine(CliRunner.TestData, relative);
+        var raw = Path.Combine(_dir, "si.raw");
+        Assert.Equal(0, CliRunner.Run("convert", file, raw).Code);
+        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "numpy_spectra.py"));
+        psi.ArgumentList.Add(raw);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEnd();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, "numpy (python3-numpy) is needed: " + stderr);
+        var numpy = JsonNode.Parse(stdout)!;
+
+        var pca = CliRunner.Run("decompose", file, "-k", "2", "-o", Path.Combine(_dir, "pca.emd"), "--json");
+        Assert.Equal(0, pca.Code);
+        var ours = JsonNode.Parse(pca.Out)!["singular_values"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var theirs = numpy["singular_values"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        double scale = Math.Max(1e-300, theirs[0]);
+        for (int i = 0; i < Math.Min(ours.Length, theirs.Length); i++)
+        {
+            Assert.True(Math.Abs(ours[i] - theirs[i]) <= 1e-9 * scale, $"singular value {i}: numpy {theirs[i]}, Condenser {ours[i]}");
+        }
+
+        var zlp = Path.Combine(_dir, "zlp.emd");
+        Assert.Equal(0, CliRunner.Run("eels-map", file, "--zero-loss", "-o", zlp).Code);
+        Compare(numpy["zlp"]!.AsArray(), Values(zlp, 0));
     }
 
     private static double[] Values(string emd, int index)

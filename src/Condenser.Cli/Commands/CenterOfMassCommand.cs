@@ -39,14 +39,24 @@ internal static class CenterOfMassCommand
             parameters["center_y_px"] = cy;
             parameters["center_x_px"] = cx;
             var outPath = r.GetValue(output)!;
+            (double Angle, bool Flip)? rotation = null;
             var maps = new List<(string, double[])> { ("com shift y", com.ShiftY), ("com shift x", com.ShiftX), ("intensity", com.Total) };
             if (ds.Shape.Navigation.Count == 2)
             {
                 // DPC: the shift field's divergence and curl, and its integrated potential (iDPC).
+                // Rotation calibration between detector and scan (the curl-free orientation), then the DPC maps in the scan frame.
                 int ny = ds.Shape.Navigation[0], nx = ds.Shape.Navigation[1];
-                maps.Add(("dpc divergence", Dpc.Divergence(com.ShiftY, com.ShiftX, ny, nx)));
-                maps.Add(("dpc curl", Dpc.Curl(com.ShiftY, com.ShiftX, ny, nx)));
-                maps.Add(("idpc", Dpc.Integrate(com.ShiftY, com.ShiftX, ny, nx)));
+                var (angle, flip) = Dpc.FindRotation(com.ShiftY, com.ShiftX, ny, nx);
+                parameters["rotation_deg"] = angle;
+                parameters["rotation_flip"] = flip;
+                var (fy, fx) = Dpc.Rotate(com.ShiftY, com.ShiftX, angle, flip);
+                rotation = (angle, flip);
+                maps.Add(("dpc field y (scan frame)", fy));
+                maps.Add(("dpc field x (scan frame)", fx));
+                maps.Add(("dpc divergence", Dpc.Divergence(fy, fx, ny, nx)));
+                maps.Add(("dpc curl", Dpc.Curl(fy, fx, ny, nx)));
+                maps.Add(("idpc", Dpc.Integrate(fy, fx, ny, nx)));
+                Rendering.PngRenderer.WriteVectorField(Path.ChangeExtension(r.GetValue(output)!, ".field.png"), fy, fx, ny, nx, ds.Axes[1]);
             }
 
             Results.WriteScanMaps(outPath, file, ds, "com", maps, "com", parameters);
@@ -62,6 +72,8 @@ internal static class CenterOfMassCommand
                 ["center"] = new JsonArray(cy, cx),
                 ["mean_shift"] = new JsonArray(Mean(com.ShiftY), Mean(com.ShiftX)),
                 ["figure"] = figure,
+                ["rotation_deg"] = rotation?.Angle,
+                ["rotation_flip"] = rotation?.Flip,
             });
             return 0;
         }));

@@ -17,10 +17,11 @@ internal static class PngRenderer
     /// <summary>Lower and upper contrast percentiles.</summary>
     public static (double Low, double High) Percentiles { get; set; } = (0.5, 99.5);
 
-    public static void Write(PreviewImage image, string path, bool log, int minSize = 512)
+    /// <summary>Writes the picture; maps get a colour bar (the grey scale with its limits) when <paramref name="colorBar"/> is set.</summary>
+    public static void Write(PreviewImage image, string path, bool log, int minSize = 512, bool colorBar = false)
     {
         using var typeface = LoadFont();
-        using var bitmap = image.IsSpectrum ? Plot(image, typeface) : Picture(image, log, minSize, typeface);
+        using var bitmap = image.IsSpectrum ? Plot(image, typeface) : Picture(image, log, minSize, typeface, colorBar);
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
         using var s = File.Create(path);
         data.SaveTo(s);
@@ -39,7 +40,10 @@ internal static class PngRenderer
     }
 
     /// <summary>Maps values to 0..255 with percentile limits (and log1p when asked).</summary>
-    public static byte[] Grey(double[] values, bool log)
+    public static byte[] Grey(double[] values, bool log) => GreyWithLimits(values, log).Grey;
+
+    /// <summary>The grey levels and the values that map to black and white (in log1p units when <paramref name="log"/>).</summary>
+    public static (byte[] Grey, double Low, double High) GreyWithLimits(double[] values, bool log)
     {
         var v = new double[values.Length];
         double min = values.Where(double.IsFinite).DefaultIfEmpty(0).Min();
@@ -64,11 +68,12 @@ internal static class PngRenderer
             g[i] = (byte)Math.Clamp(Math.Round((v[i] - lo) / (hi - lo) * 255), 0, 255);
         }
 
-        return g;
+        return (g, lo, hi);
     }
 
-    private static SKBitmap Picture(PreviewImage image, bool log, int minSize, SKTypeface? typeface)
+    private static SKBitmap Picture(PreviewImage image, bool log, int minSize, SKTypeface? typeface, bool colorBar = false)
     {
+        double low = 0, high = 0;
         int w = image.Width, h = image.Height;
         using var source = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         var pixels = new byte[(long)w * h * 4];
@@ -78,7 +83,8 @@ internal static class PngRenderer
         }
         else
         {
-            var g = Grey(image.Values!, log);
+            var (g, lo, hi) = GreyWithLimits(image.Values!, log);
+            (low, high) = (lo, hi);
             for (long i = 0; i < g.LongLength; i++)
             {
                 pixels[i * 4] = pixels[(i * 4) + 1] = pixels[(i * 4) + 2] = g[i];
@@ -91,7 +97,8 @@ internal static class PngRenderer
         // Small images are enlarged by whole pixels so that the bar and its label stay legible.
         int factor = Math.Max(1, (int)Math.Ceiling(minSize / (double)Math.Max(w, h)));
         int ow = w * factor, oh = h * factor;
-        var output = new SKBitmap(new SKImageInfo(ow, oh, SKColorType.Rgba8888, SKAlphaType.Premul));
+        int barWidth = colorBar && image.Values is not null ? 150 : 0;
+        var output = new SKBitmap(new SKImageInfo(ow + barWidth, oh, SKColorType.Rgba8888, SKAlphaType.Premul));
         using var canvas = new SKCanvas(output);
         canvas.Clear(SKColors.Black);
         using (var img = SKImage.FromBitmap(source))
@@ -100,7 +107,97 @@ internal static class PngRenderer
         }
 
         DrawScaleBar(canvas, image.XAxis, w, ow, oh, typeface);
+        if (barWidth > 0)
+        {
+            DrawColorBar(canvas, ow, oh, low, high, log, image.Caption, typeface);
+        }
+
         return output;
+    }
+
+    /// <summary>A vertical grey ramp right of the image, labelled with the values at black and white.</summary>
+    private static void DrawColorBar(SKCanvas canvas, int x0, int oh, double low, double high, bool log, string caption, SKTypeface? typeface)
+    {
+        float top = oh * 0.1f, bottom = oh * 0.9f, left = x0 + 20, width = 24;
+        for (int i = 0; i <= 255; i++)
+        {
+            using var paint = new SKPaint { Color = new SKColor((byte)i, (byte)i, (byte)i) };
+            float y1 = bottom - ((bottom - top) * (i + 1) / 256f), y0 = bottom - ((bottom - top) * i / 256f);
+            canvas.DrawRect(left, y1, width, y0 - y1 + 0.5f, paint);
+        }
+
+        using var frame = new SKPaint { Color = SKColors.White, Style = SKPaintStyle.Stroke, StrokeWidth = 1 };
+        canvas.DrawRect(left, top, width, bottom - top, frame);
+        if (typeface is null)
+        {
+            return;
+        }
+
+        using var font = new SKFont(typeface, 14);
+        using var text = new SKPaint { Color = SKColors.White, IsAntialias = true };
+        string F(double d) => (log ? "log1p " : string.Empty) + d.ToString("G4", CultureInfo.InvariantCulture);
+        canvas.DrawText(F(high), left + width + 6, top + 10, SKTextAlign.Left, font, text);
+        canvas.DrawText(F(low), left + width + 6, bottom, SKTextAlign.Left, font, text);
+        canvas.DrawText(caption, left, top - 12, SKTextAlign.Left, font, text);
+    }
+
+    /// <summary>
+    /// A vector field as colour (hue = direction, brightness = length up to its 99th percentile) with a colour wheel
+    /// in the corner that shows which hue means which direction.
+    /// </summary>
+    public static void WriteVectorField(string path, double[] fy, double[] fx, int ny, int nx, Axis xAxis, int minSize = 512)
+    {
+        var mags = fy.Select((v, i) => Math.Sqrt((v * v) + (fx[i] * fx[i]))).Where(double.IsFinite).Order().ToArray();
+        double top = mags.Length == 0 ? 1 : Math.Max(1e-300, mags[(int)(0.99 * (mags.Length - 1))]);
+        var rgba = new byte[ny * nx * 4];
+        for (int i = 0; i < ny * nx; i++)
+        {
+            var c = Hsv(Math.Atan2(fy[i], fx[i]), double.IsFinite(fy[i]) && double.IsFinite(fx[i]) ? Math.Min(1, Math.Sqrt((fy[i] * fy[i]) + (fx[i] * fx[i])) / top) : 0);
+            rgba[i * 4] = c.Red;
+            rgba[(i * 4) + 1] = c.Green;
+            rgba[(i * 4) + 2] = c.Blue;
+            rgba[(i * 4) + 3] = 255;
+        }
+
+        using var typeface = LoadFont();
+        using var bitmap = Picture(new PreviewImage(nx, ny, null, rgba, xAxis, "DPC field"), false, minSize, typeface);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            int r = Math.Max(24, bitmap.Height / 10), cx = r + 10, cy = r + 10;
+            for (int y = -r; y <= r; y++)
+            {
+                for (int x = -r; x <= r; x++)
+                {
+                    double d = Math.Sqrt((x * x) + (y * y));
+                    if (d <= r)
+                    {
+                        bitmap.SetPixel(cx + x, cy + y, Hsv(Math.Atan2(y, x), d / r));
+                    }
+                }
+            }
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        using var s = File.Create(path);
+        data.SaveTo(s);
+    }
+
+    /// <summary>Full-saturation colour of hue <paramref name="angle"/> (radians) and value <paramref name="value"/> (0..1).</summary>
+    private static SKColor Hsv(double angle, double value)
+    {
+        double h = ((angle / (2 * Math.PI)) + 1) % 1 * 6;
+        int sector = (int)h % 6;
+        double f = h - Math.Floor(h), v = value * 255, p = 0, q = v * (1 - f), t = v * f;
+        var (r, g, b) = sector switch
+        {
+            0 => (v, t, p),
+            1 => (q, v, p),
+            2 => (p, v, t),
+            3 => (p, q, v),
+            4 => (t, p, v),
+            _ => (v, p, q),
+        };
+        return new SKColor((byte)r, (byte)g, (byte)b);
     }
 
     /// <summary>A "nice" length (1, 2 or 5 × 10^k) near a fifth of the field of view.</summary>

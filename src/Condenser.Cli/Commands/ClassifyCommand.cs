@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Condenser.Data;
+using Condenser.Processing.FourDStem;
+using Condenser.Processing.MapReduce;
+
+namespace Condenser.Cli.Commands;
+
+/// <summary><c>condenser classify FILE --clusters K -o OUT.emd</c>: orientation/phase map by k-means of the patterns.</summary>
+internal static class ClassifyCommand
+{
+    public static Command Create()
+    {
+        var a = new AnalysisOptions();
+        var k = new Option<int>("--clusters", "-k") { Description = "number of orientations/phases to separate", DefaultValueFactory = _ => 4 };
+        var c = a.Create("classify", "orientation and phase map of a 4D-STEM scan by clustering its diffraction patterns", k);
+        c.SetAction(r => CommandRunner.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            using var file = a.Common.Open(r);
+            var ds = file.Datasets[0];
+            FourDStemInputs.Detector(ds);
+            var features = new PatternClustering(ds.FrameCount);
+            FrameExecutor.RunParallel(ds, [features], r.GetValue(a.Workers), progress: ConsoleProgress.For("pattern features", ds.ByteLength), cancel: ConsoleProgress.Cancel);
+            var (labels, _) = PatternClustering.KMeans(features.Features, r.GetValue(k));
+            var map = labels.Select(l => (double)l).ToArray();
+            var parameters = new MetadataTree();
+            parameters["clusters"] = r.GetValue(k);
+            parameters["features"] = "patterns binned to ≤16×16, square root, unit length; k-means++ seed 1";
+            var outPath = r.GetValue(a.Output)!;
+            Results.WriteScanMaps(outPath, file, ds, "classes", [("class", map)], "classify", parameters);
+            var figure = Results.WriteFigure(outPath, ds, map, "class");
+            Results.Report(r.GetValue(a.Json), new JsonObject
+            {
+                ["elapsed_s"] = clock.Elapsed.TotalSeconds,
+                ["bytes_read"] = ds.ByteLength,
+                ["output"] = outPath,
+                ["class_sizes"] = new JsonArray(Enumerable.Range(0, r.GetValue(k)).Select(i => (JsonNode)labels.Count(l => l == i)).ToArray()),
+                ["figure"] = figure,
+            });
+            return 0;
+        }));
+        return c;
+    }
+}
