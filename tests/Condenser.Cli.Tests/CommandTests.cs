@@ -205,19 +205,7 @@ public sealed class NumpyComparisonTests : IDisposable
     {
         var mib = Path.Combine(CliRunner.TestData, relative);
         const string inner = "10.5", outer = "60", cy = "63.7", cx = "120.2";
-        var script = Path.Combine(AppContext.BaseDirectory, "numpy_reference.py");
-        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { script, mib, sy.ToString(), sx.ToString(), inner, outer, cy, cx })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEnd();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, "numpy (python3-numpy) is needed: " + stderr);
-        var numpy = JsonNode.Parse(stdout)!;
+        var numpy = Numpy("numpy_reference.py", mib, sy.ToString(), sx.ToString(), inner, outer, cy, cx);
 
         var vi = Path.Combine(_dir, "vi.emd");
         Assert.Equal(0, CliRunner.Run("virtual-image", mib, "--annulus", $"{inner}:{outer}", "--center", $"{cy}:{cx}", "-o", vi).Code);
@@ -240,15 +228,7 @@ public sealed class NumpyComparisonTests : IDisposable
         var file = Path.Combine(CliRunner.TestData, relative);
         var raw = Path.Combine(_dir, "si.raw");
         Assert.Equal(0, CliRunner.Run("convert", file, raw).Code);
-        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "numpy_spectra.py"));
-        psi.ArgumentList.Add(raw);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEnd();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, "numpy (python3-numpy) is needed: " + stderr);
-        var numpy = JsonNode.Parse(stdout)!;
+        var numpy = Numpy("numpy_spectra.py", raw);
 
         var pca = CliRunner.Run("decompose", file, "-k", "2", "-o", Path.Combine(_dir, "pca.emd"), "--json");
         Assert.Equal(0, pca.Code);
@@ -263,6 +243,24 @@ public sealed class NumpyComparisonTests : IDisposable
         var zlp = Path.Combine(_dir, "zlp.emd");
         Assert.Equal(0, CliRunner.Run("eels-map", file, "--zero-loss", "-o", zlp).Code);
         Compare(numpy["zlp"]!.AsArray(), Values(zlp, 0));
+    }
+
+    /// <summary>Runs one of the numpy reference scripts beside the tests with Debian's python and parses its JSON.</summary>
+    private static JsonNode Numpy(string script, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, script));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEnd();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, "numpy (python3-numpy) is needed: " + stderr);
+        return JsonNode.Parse(stdout)!;
     }
 
     private static double[] Values(string emd, int index)
