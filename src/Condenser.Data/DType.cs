@@ -118,4 +118,64 @@ public static class DTypeInfo
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         };
     }
+
+    /// <summary>
+    /// Adds every element of little-endian <paramref name="values"/> to <paramref name="sums"/> (one per element);
+    /// complex elements add their magnitude.
+    /// </summary>
+    public static void AddTo(this DType type, ReadOnlySpan<byte> values, Span<double> sums)
+    {
+        switch (type)
+        {
+            case DType.Bool or DType.UInt8 or DType.Rgb8 or DType.Rgba8: Add(values, sums); break;
+            case DType.Int8: Add(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(values), sums); break;
+            case DType.UInt16: Add(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(values), sums); break;
+            case DType.Int16: Add(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(values), sums); break;
+            case DType.UInt32: Add(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(values), sums); break;
+            case DType.Int32: Add(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(values), sums); break;
+            case DType.UInt64: Add(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(values), sums); break;
+            case DType.Int64: Add(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(values), sums); break;
+            case DType.Float32: Add(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(values), sums); break;
+            case DType.Float64: Add(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(values), sums); break;
+            case DType.Complex64:
+                var c = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(values);
+                for (int i = 0; i < sums.Length; i++)
+                {
+                    sums[i] += Math.Sqrt((c[2 * i] * (double)c[2 * i]) + (c[(2 * i) + 1] * (double)c[(2 * i) + 1]));
+                }
+
+                break;
+            case DType.Complex128:
+                var z = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(values);
+                for (int i = 0; i < sums.Length; i++)
+                {
+                    sums[i] += Math.Sqrt((z[2 * i] * z[2 * i]) + (z[(2 * i) + 1] * z[(2 * i) + 1]));
+                }
+
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(type));
+        }
+    }
+
+    /// <summary>Writes every element of <paramref name="values"/> into <paramref name="destination"/> as a double (complex: magnitude).</summary>
+    public static void ReadInto(this DType type, ReadOnlySpan<byte> values, Span<double> destination)
+    {
+        destination.Clear();
+        type.AddTo(values, destination);
+    }
+
+    private static void Add<T>(ReadOnlySpan<T> v, Span<double> sums)
+        where T : System.Numerics.INumberBase<T>
+    {
+        if (v.Length < sums.Length)
+        {
+            throw new ArgumentException($"{v.Length} values for {sums.Length} sums");
+        }
+
+        for (int i = 0; i < sums.Length; i++)
+        {
+            sums[i] += double.CreateTruncating(v[i]);
+        }
+    }
 }

@@ -46,6 +46,13 @@ public sealed class SpectrumImagingTests
             Assert.Equal(spectra[7][j], rebuilt[j], 1e-8);
         }
 
+        // The streamed views: denoised frames and score maps agree with the per-spectrum calls.
+        var denoised = streamed.Denoised(ds, 2).ReadAll();
+        Assert.Equal(rebuilt, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(denoised.AsSpan(7 * 64 * 8, 64 * 8)).ToArray());
+        var scores = new PcaScores(streamed, 2, ds.FrameCount);
+        FrameExecutor.RunParallel(ds, [scores], workers: 2, partitionBytes: 5 * 64 * 8);
+        Assert.Equal(streamed.Scores(spectra[123], 2), new[] { scores.Scores[0][123], scores.Scores[1][123] });
+
         var few = Pca.FromSpectra(spectra.Take(20).ToArray());
         var fewSvd = Matrix<double>.Build.Dense(20, 64, (i, j) => spectra[i][j] - spectra.Take(20).Average(r => r[j])).Svd(false).S;
         Assert.Equal(fewSvd[0], few.SingularValues[0], fewSvd[0] * 1e-9);
@@ -120,5 +127,15 @@ public sealed class SpectrumImagingTests
             Assert.Equal(shifts[i], peaks[i], 0.01);
             Assert.InRange(ZeroLoss.Find(aligned[i], offset, scale), -0.02, 0.02);
         }
+
+        // The streamed reducer and view give the same peaks and spectra.
+        var bytes = new byte[12 * 600 * 8];
+        Buffer.BlockCopy(spectra.SelectMany(s => s).ToArray(), 0, bytes, 0, bytes.Length);
+        using var ds = new EmDataset("zlp", new DatasetShape([12], [600]), [Axis.Plain("x", 12, true), new Axis("E", 600, scale, offset, "eV")], DType.Float64, new Data.Storage.MemoryStorage(bytes));
+        var found = new ZeroLossPeaks(12);
+        FrameExecutor.RunParallel(ds, [found], workers: 2, partitionBytes: 5 * 600 * 8);
+        Assert.Equal(peaks, found.Energies);
+        var view = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(ZeroLoss.Aligned(ds, found.Energies).ReadAll().AsSpan()).ToArray();
+        Assert.Equal(aligned.SelectMany(s => s).ToArray(), view);
     }
 }

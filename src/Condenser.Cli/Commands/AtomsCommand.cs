@@ -42,7 +42,8 @@ internal static class AtomsCommand
             int h = ds.Shape.Signal[0], w = ds.Shape.Signal[1];
             var frame = new byte[ds.FrameBytes];
             ds.ReadFrame(0, frame);
-            var image = Enumerable.Range(0, h * w).Select(i => ds.DType.ReadAsDouble(frame, i)).ToArray();
+            var image = new double[h * w];
+            ds.DType.ReadInto(frame, image);
             var columns = AtomColumns.Find(image, h, w, r.GetValue(separation), r.GetValue(threshold), r.GetValue(dark));
             var distortion = LatticeDistortion.Measure(columns, h, w);
             var ay = ds.Axes[^2];

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Condenser.Data;
 using Condenser.Processing.FourDStem;
-using Condenser.Processing.MapReduce;
 
 namespace Condenser.Cli.Commands;
 
@@ -22,23 +21,18 @@ internal static class ClassifyCommand
             var ds = file.Datasets[0];
             FourDStemInputs.Detector(ds);
             var features = new PatternClustering(ds.FrameCount);
-            FrameExecutor.RunParallel(ds, [features], r.GetValue(a.Workers), progress: ConsoleProgress.For("pattern features", ds.ByteLength), cancel: ConsoleProgress.Cancel);
+            a.Run(r, ds, "pattern features", features);
             var (labels, _) = PatternClustering.KMeans(features.Features, r.GetValue(k));
             var map = labels.Select(l => (double)l).ToArray();
             var parameters = new MetadataTree();
             parameters["clusters"] = r.GetValue(k);
             parameters["features"] = "patterns binned to ≤16×16, square root, unit length; k-means++ seed 1";
             var outPath = r.GetValue(a.Output)!;
-            Results.WriteScanMaps(outPath, file, ds, "classes", [("class", map)], "classify", parameters);
-            var figure = Results.WriteFigure(outPath, ds, map, "class");
-            Results.Report(r.GetValue(a.Json), new JsonObject
-            {
-                ["elapsed_s"] = clock.Elapsed.TotalSeconds,
-                ["bytes_read"] = ds.ByteLength,
-                ["output"] = outPath,
-                ["class_sizes"] = new JsonArray(Enumerable.Range(0, r.GetValue(k)).Select(i => (JsonNode)labels.Count(l => l == i)).ToArray()),
-                ["figure"] = figure,
-            });
+            Results.WriteScanMaps(outPath, file, ds, [("class", map)], "classify", parameters);
+            var summary = Results.Summary(clock, ds, outPath);
+            summary["class_sizes"] = new JsonArray(Enumerable.Range(0, r.GetValue(k)).Select(i => (JsonNode)labels.Count(l => l == i)).ToArray());
+            summary["figure"] = Results.WriteFigure(outPath, ds, map, "class");
+            Results.Report(r.GetValue(a.Json), summary);
             return 0;
         }));
         return c;

@@ -38,7 +38,7 @@ internal static class DecomposeCommand
             var parameters = new MetadataTree();
             parameters["method"] = r.GetValue(method);
             parameters["components"] = k;
-            var summary = new JsonObject { ["output"] = outPath, ["bytes_read"] = ds.ByteLength };
+            var details = new JsonObject();
             var energy = ds.Axes[^1] with { Navigate = false };
             var sets = new List<(string, double[])>();
             var spectra = new List<(string, double[])>();
@@ -51,7 +51,7 @@ internal static class DecomposeCommand
                     if (ds.FrameCount >= channels)
                     {
                         pca = new Pca(channels);
-                        FrameExecutor.RunParallel(ds, [pca], r.GetValue(a.Workers), progress: ConsoleProgress.For("covariance", ds.ByteLength), cancel: ConsoleProgress.Cancel);
+                        a.Run(r, ds, "covariance", pca);
                     }
                     else
                     {
@@ -59,30 +59,22 @@ internal static class DecomposeCommand
                     }
 
                     k = Math.Min(k, pca.SingularValues.Length);
-                    var rows = SpectrumInputs.ReadSpectra(ds);
+                    var scores = new PcaScores(pca, k, ds.FrameCount);
+                    a.Run(r, ds, "scores", scores);
                     for (int j = 0; j < k; j++)
                     {
-                        sets.Add(($"score {j}", rows.Select(s => pca.Scores(s, j + 1)[j]).ToArray()));
+                        sets.Add(($"score {j}", scores.Scores[j]));
                         spectra.Add(($"loading {j}", pca.Loadings[j]));
                     }
 
                     spectra.Add(("mean spectrum", pca.Mean));
-                    summary["singular_values"] = new JsonArray(pca.SingularValues.Take(Math.Min(20, pca.SingularValues.Length)).Select(v => (JsonNode)v).ToArray());
-                    summary["explained_variance_ratio"] = new JsonArray(pca.ExplainedVarianceRatio.Take(Math.Min(20, pca.ExplainedVarianceRatio.Length)).Select(v => (JsonNode)v).ToArray());
+                    details["singular_values"] = new JsonArray(pca.SingularValues.Take(Math.Min(20, pca.SingularValues.Length)).Select(v => (JsonNode)v).ToArray());
+                    details["explained_variance_ratio"] = new JsonArray(pca.ExplainedVarianceRatio.Take(Math.Min(20, pca.ExplainedVarianceRatio.Length)).Select(v => (JsonNode)v).ToArray());
                     var scree = Path.ChangeExtension(outPath, ".scree.png");
                     var ratios = pca.ExplainedVarianceRatio.Take(Math.Min(50, pca.ExplainedVarianceRatio.Length)).Select(v => Math.Log10(Math.Max(v, 1e-16))).ToArray();
                     Rendering.PngRenderer.Write(new Rendering.PreviewImage(ratios.Length, 1, ratios, null, new Axis("component", ratios.Length, 1, 0, ""), "log10 explained variance ratio"), scree, log: false);
-                    summary["scree"] = scree;
-                    if (r.GetValue(denoise))
-                    {
-                        var values = rows.SelectMany(s => pca.Reconstruct(s, k)).ToArray();
-                        var bytes = new byte[values.Length * 8];
-                        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-                        var md = ds.Metadata.Clone();
-                        md.Title = $"denoised ({k} components)";
-                        denoised = new EmDataset(md.Title, ds.Shape, ds.Axes, DType.Float64, new MemoryStorage(bytes), md);
-                    }
-
+                    details["scree"] = scree;
+                    denoised = r.GetValue(denoise) ? pca.Denoised(ds, k) : null;
                     break;
                 }
 
@@ -96,7 +88,7 @@ internal static class DecomposeCommand
                         spectra.Add(($"component {j}", comps[j]));
                     }
 
-                    summary["relative_error"] = error;
+                    details["relative_error"] = error;
                     break;
                 }
 
@@ -104,11 +96,10 @@ internal static class DecomposeCommand
                     throw new ArgumentException($"--method '{r.GetValue(method)}': expected pca or nmf");
             }
 
-            Results.WriteScanMaps(outPath, file, ds, "decomposition", sets, "decompose", parameters,
+            Results.WriteScanMaps(outPath, file, ds, sets, "decompose", parameters,
                 spectra.Select(s => Results.Spectrum(s.Item1, s.Item2, energy, ds.Metadata)).Concat(denoised is null ? [] : [denoised]).ToList());
-            summary["elapsed_s"] = clock.Elapsed.TotalSeconds;
-            summary["figure"] = Results.WriteFigure(outPath, ds, sets[0].Item2, sets[0].Item1);
-            Results.Report(r.GetValue(a.Json), summary);
+            details["figure"] = Results.WriteFigure(outPath, ds, sets[0].Item2, sets[0].Item1);
+            Results.Report(r.GetValue(a.Json), Results.Summary(clock, ds, outPath, details: details));
             return 0;
         }));
         return c;

@@ -44,13 +44,14 @@ internal static class StrainCommand
 
             var options = new BraggOptions(MinSpacing: r.GetValue(spacing), MinRelativeIntensity: r.GetValue(threshold));
             var finder = new BraggDisks(probe, h, w, options);
-            var guess = Lattice.Guess(finder.Find(mean), disk.CenterY, disk.CenterX, minLength: Math.Max(2, disk.Radius))
+            var meanDisks = finder.Find(mean);
+            var guess = Lattice.Guess(meanDisks, disk.CenterY, disk.CenterX, minLength: Math.Max(2, disk.Radius))
                 ?? throw new ArgumentException($"{ds.Name}: no lattice found in the mean pattern (fewer than two non-collinear disks)");
-            var baseLattice = guess.Refine(finder.Find(mean)) ?? guess;
+            var baseLattice = guess.Refine(meanDisks) ?? guess;
             var bragg = new BraggDiskReducer(finder, ds.FrameCount);
-            FrameExecutor.RunParallel(ds, [bragg], r.GetValue(a.Workers), progress: ConsoleProgress.For("bragg disks", ds.ByteLength * 20), cancel: ConsoleProgress.Cancel);
+            a.Run(r, ds, "bragg disks", bragg, costPerByte: 20);
             var lattices = bragg.Peaks.Select(p => (p is null ? null : baseLattice.Refine(p))).ToArray();
-            var (y0, y1, x0, x1) = Region(r.GetValue(reference), ny, nx);
+            var (y0, y1, x0, x1) = AnalysisOptions.Region(r.GetValue(reference), ny, nx);
             var refLattice = Lattice.Mean(Enumerable.Range(y0, y1 - y0).SelectMany(y => Enumerable.Range(x0, x1 - x0).Select(x => lattices[(y * nx) + x])))
                 ?? throw new ArgumentException("no pattern of the reference region could be indexed");
             var maps = new[] { "exx", "eyy", "exy", "rotation" }.Select(_ => new double[ds.FrameCount]).ToArray();
@@ -73,44 +74,16 @@ internal static class StrainCommand
             parameters["g1_px"] = $"{refLattice.G1Y:G6},{refLattice.G1X:G6}";
             parameters["g2_px"] = $"{refLattice.G2Y:G6},{refLattice.G2X:G6}";
             var outPath = r.GetValue(a.Output)!;
-            Results.WriteScanMaps(outPath, file, ds, "strain", [("strain exx", maps[0]), ("strain eyy", maps[1]), ("strain exy", maps[2]), ("rotation (rad)", maps[3]), ("disks found", disks)], "strain", parameters);
-            var figure = Results.WriteFigure(outPath, ds, maps[0], "εxx");
-            Results.Report(r.GetValue(a.Json), new JsonObject
-            {
-                ["elapsed_s"] = clock.Elapsed.TotalSeconds,
-                ["bytes_read"] = ds.ByteLength,
-                ["output"] = outPath,
-                ["indexed_fraction"] = lattices.Count(l => l is not null) / (double)lattices.Length,
-                ["mean_disks"] = disks.Average(),
-                ["g1"] = new JsonArray(refLattice.G1Y, refLattice.G1X),
-                ["g2"] = new JsonArray(refLattice.G2Y, refLattice.G2X),
-                ["figure"] = figure,
-            });
+            Results.WriteScanMaps(outPath, file, ds, [("strain exx", maps[0]), ("strain eyy", maps[1]), ("strain exy", maps[2]), ("rotation (rad)", maps[3]), ("disks found", disks)], "strain", parameters);
+            var summary = Results.Summary(clock, ds, outPath);
+            summary["indexed_fraction"] = lattices.Count(l => l is not null) / (double)lattices.Length;
+            summary["mean_disks"] = disks.Average();
+            summary["g1"] = new JsonArray(refLattice.G1Y, refLattice.G1X);
+            summary["g2"] = new JsonArray(refLattice.G2Y, refLattice.G2X);
+            summary["figure"] = Results.WriteFigure(outPath, ds, maps[0], "εxx");
+            Results.Report(r.GetValue(a.Json), summary);
             return 0;
         }));
         return c;
-    }
-
-    internal static (int Y0, int Y1, int X0, int X1) Region(string? text, int ny, int nx)
-    {
-        if (text is null)
-        {
-            return (0, ny, 0, nx);
-        }
-
-        var parts = text.Split(',');
-        if (parts.Length != 2)
-        {
-            throw new ArgumentException($"region '{text}': expected Y0:Y1,X0:X1");
-        }
-
-        var (y0, y1) = VirtualImageCommand.Pair(parts[0], "region rows");
-        var (x0, x1) = VirtualImageCommand.Pair(parts[1], "region columns");
-        if (y0 < 0 || x0 < 0 || y1 > ny || x1 > nx || y1 <= y0 || x1 <= x0)
-        {
-            throw new ArgumentException($"region '{text}' is not inside the {ny}×{nx} scan");
-        }
-
-        return ((int)y0, (int)y1, (int)x0, (int)x1);
     }
 }

@@ -79,7 +79,7 @@ internal sealed record PreviewImage(int Width, int Height, double[]? Values, byt
             int count = (int)(bytes.Length / ds.FrameBytes);
             for (int f = 0; f < count; f++)
             {
-                AddFrame(ds.DType, bytes.Slice((int)(f * ds.FrameBytes), (int)ds.FrameBytes), acc);
+                ds.DType.AddTo(bytes.Slice((int)(f * ds.FrameBytes), (int)ds.FrameBytes), acc);
             }
 
             frames += count;
@@ -105,7 +105,7 @@ internal sealed record PreviewImage(int Width, int Height, double[]? Values, byt
             for (int f = 0; f < count; f++)
             {
                 Array.Clear(frame);
-                AddFrame(ds.DType, bytes.Slice((int)(f * ds.FrameBytes), (int)ds.FrameBytes), frame);
+                ds.DType.AddTo(bytes.Slice((int)(f * ds.FrameBytes), (int)ds.FrameBytes), frame);
                 double s = 0;
                 foreach (var v in frame)
                 {
@@ -123,43 +123,8 @@ internal sealed record PreviewImage(int Width, int Height, double[]? Values, byt
         ds.ForEachPartition(64L << 20, (first, bytes) =>
         {
             var part = new double[bytes.Length / ds.DType.Size() / (ds.DType.IsComplex() ? 2 : 1)];
-            AddFrame(ds.DType, bytes, part);
+            ds.DType.AddTo(bytes, part);
             part.CopyTo(into, first * ds.Shape.SignalCount);
         });
-    }
-
-    /// <summary>Adds the values of one frame (magnitudes for complex data) to <paramref name="acc"/>.</summary>
-    private static void AddFrame(DType t, ReadOnlySpan<byte> b, Span<double> acc)
-    {
-        switch (t)
-        {
-            case DType.Bool or DType.UInt8 or DType.Rgb8 or DType.Rgba8: for (int i = 0; i < acc.Length; i++) { acc[i] += b[i]; } break;
-            case DType.Int8: Add(MemoryMarshal.Cast<byte, sbyte>(b), acc); break;
-            case DType.UInt16: Add(MemoryMarshal.Cast<byte, ushort>(b), acc); break;
-            case DType.Int16: Add(MemoryMarshal.Cast<byte, short>(b), acc); break;
-            case DType.UInt32: Add(MemoryMarshal.Cast<byte, uint>(b), acc); break;
-            case DType.Int32: Add(MemoryMarshal.Cast<byte, int>(b), acc); break;
-            case DType.UInt64: Add(MemoryMarshal.Cast<byte, ulong>(b), acc); break;
-            case DType.Int64: Add(MemoryMarshal.Cast<byte, long>(b), acc); break;
-            case DType.Float32: Add(MemoryMarshal.Cast<byte, float>(b), acc); break;
-            case DType.Float64: Add(MemoryMarshal.Cast<byte, double>(b), acc); break;
-            case DType.Complex64:
-                var c = MemoryMarshal.Cast<byte, float>(b);
-                for (int i = 0; i < acc.Length; i++) { acc[i] += Math.Sqrt((c[2 * i] * (double)c[2 * i]) + (c[(2 * i) + 1] * (double)c[(2 * i) + 1])); }
-                break;
-            case DType.Complex128:
-                var z = MemoryMarshal.Cast<byte, double>(b);
-                for (int i = 0; i < acc.Length; i++) { acc[i] += Math.Sqrt((z[2 * i] * z[2 * i]) + (z[(2 * i) + 1] * z[(2 * i) + 1])); }
-                break;
-        }
-    }
-
-    private static void Add<T>(ReadOnlySpan<T> v, Span<double> acc)
-        where T : System.Numerics.INumberBase<T>
-    {
-        for (int i = 0; i < acc.Length; i++)
-        {
-            acc[i] += double.CreateTruncating(v[i]);
-        }
     }
 }

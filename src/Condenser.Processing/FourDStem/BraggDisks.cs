@@ -230,12 +230,7 @@ public sealed class BraggDiskReducer(BraggDisks finder, long positions) : IFrame
         var pattern = new double[pixels];
         for (int f = 0; f < frames.Length / frameBytes; f++)
         {
-            var frame = frames.Slice(f * frameBytes, frameBytes);
-            for (int i = 0; i < pixels; i++)
-            {
-                pattern[i] = dataset.DType.ReadAsDouble(frame, i);
-            }
-
+            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), pattern);
             Peaks[firstFrame + f] = finder.Find(pattern);
         }
     }

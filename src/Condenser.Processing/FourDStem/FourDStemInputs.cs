@@ -27,10 +27,7 @@ public static class FourDStemInputs
         {
             long f = count == 1 ? 0 : k * (ds.FrameCount - 1) / (count - 1);
             ds.ReadFrame(f, frame);
-            for (int i = 0; i < mean.Length; i++)
-            {
-                mean[i] += ds.DType.ReadAsDouble(frame, i);
-            }
+            ds.DType.AddTo(frame, mean);
         }
 
         for (int i = 0; i < mean.Length; i++)

@@ -56,17 +56,19 @@ public static class FrameGeometry
             _ => DType.Float64,
         };
         var source = new byte[ds.FrameBytes];
+        var values = new double[h * w];
         var sums = new double[oh * ow];
         var storage = new DecodedFrameStorage(ds.FrameCount, (long)oh * ow * outType.Size(), (f, dst) =>
         {
             ds.ReadFrame(f, source);
+            ds.DType.ReadInto(source, values);
             Array.Clear(sums);
             for (int y = 0; y < oh * factorY; y++)
             {
                 int row = (y / factorY) * ow;
                 for (int x = 0; x < ow * factorX; x++)
                 {
-                    sums[row + (x / factorX)] += ds.DType.ReadAsDouble(source, ((long)y * w) + x);
+                    sums[row + (x / factorX)] += values[(y * w) + x];
                 }
             }
 

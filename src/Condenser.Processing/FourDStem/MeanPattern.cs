@@ -19,14 +19,9 @@ public sealed class MeanPattern(long pixels) : IFrameReducer
     {
         int frameBytes = (int)dataset.FrameBytes;
         int n = frames.Length / frameBytes;
-        int pixelsPer = Pattern.Length;
         for (int f = 0; f < n; f++)
         {
-            var frame = frames.Slice(f * frameBytes, frameBytes);
-            for (int i = 0; i < pixelsPer; i++)
-            {
-                Pattern[i] += dataset.DType.ReadAsDouble(frame, i);
-            }
+            dataset.DType.AddTo(frames.Slice(f * frameBytes, frameBytes), Pattern);
         }
 
         _frames += n;

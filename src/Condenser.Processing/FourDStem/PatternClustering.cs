@@ -32,15 +32,16 @@ public sealed class PatternClustering : IFrameReducer
         int fy = Math.Max(1, h / _side), fx = Math.Max(1, w / _side);
         int oh = h / fy, ow = w / fx;
         int frameBytes = (int)dataset.FrameBytes;
+        var pattern = new double[h * w];
         for (int f = 0; f < frames.Length / frameBytes; f++)
         {
-            var frame = frames.Slice(f * frameBytes, frameBytes);
+            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), pattern);
             var v = new float[oh * ow];
             for (int y = 0; y < oh * fy; y++)
             {
                 for (int x = 0; x < ow * fx; x++)
                 {
-                    v[((y / fy) * ow) + (x / fx)] += (float)dataset.DType.ReadAsDouble(frame, ((long)y * w) + x);
+                    v[((y / fy) * ow) + (x / fx)] += (float)pattern[(y * w) + x];
                 }
             }
 

@@ -31,12 +31,13 @@ public sealed class PatternStatistics(long pixels) : IFrameReducer
     {
         int frameBytes = (int)dataset.FrameBytes;
         int n = frames.Length / frameBytes;
+        var values = new double[Sum.Length];
         for (int f = 0; f < n; f++)
         {
-            var frame = frames.Slice(f * frameBytes, frameBytes);
+            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), values);
             for (int i = 0; i < Sum.Length; i++)
             {
-                double v = dataset.DType.ReadAsDouble(frame, i);
+                double v = values[i];
                 Sum[i] += v;
                 _sumSquares[i] += v * v;
                 if (v > Max[i])

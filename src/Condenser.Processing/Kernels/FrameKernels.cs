@@ -58,14 +58,7 @@ public static class FrameKernels
     }
 
     /// <summary>Sum of all of the frame's values (exact for integer types).</summary>
-    public static double Sum(DType type, ReadOnlySpan<byte> frame) => type switch
-    {
-        DType.UInt16 => SumKernels.Sum(MemoryMarshal.Cast<byte, ushort>(frame)),
-        DType.UInt8 or DType.Bool => SumKernels.Sum(frame),
-        DType.UInt32 => SumKernels.Sum(MemoryMarshal.Cast<byte, uint>(frame)),
-        DType.Float32 => SumKernels.Sum(MemoryMarshal.Cast<byte, float>(frame)),
-        _ => SpanSum(type, frame, [new PixelSpan(0, frame.Length / type.Size())]),
-    };
+    public static double Sum(DType type, ReadOnlySpan<byte> frame) => SpanSum(type, frame, [new PixelSpan(0, frame.Length / type.Size())]);
 
     /// <summary>
     /// Total intensity and first moments of a frame: Σv, Σ y·v, Σ x·v (pixel (y, x) at its centre). Exact in 64-bit

@@ -18,7 +18,6 @@ public sealed class MaskVectors
     private readonly int[] _offsets;
     private readonly short[] _weightStore;
     private readonly int _weightStart;
-    private readonly short[] _weights;
     private readonly PixelSpan[] _tail;
 
     /// <summary>Builds the block list of the pixels covered by <paramref name="spans"/> in frames of <paramref name="framePixels"/>.</summary>
@@ -53,10 +52,9 @@ public sealed class MaskVectors
         }
 
         _offsets = [.. offsets];
-        _weights = [.. weights];
 
-        // The AVX2 path reads the weights 32 bytes at a time: a pinned copy starting on a 32-byte boundary.
-        _weightStore = GC.AllocateArray<short>(_weights.Length + 16, pinned: true);
+        // The AVX2 path reads the weights 32 bytes at a time: they are kept pinned, starting on a 32-byte boundary.
+        _weightStore = GC.AllocateArray<short>(weights.Count + 16, pinned: true);
         unsafe
         {
             fixed (short* p = _weightStore)
@@ -65,7 +63,7 @@ public sealed class MaskVectors
             }
         }
 
-        _weights.CopyTo(_weightStore, _weightStart);
+        weights.CopyTo(_weightStore, _weightStart);
         _tail = PixelSpans.FromMask(inside.AsSpan(blocks * BlockPixels), Math.Max(1, framePixels - (blocks * BlockPixels)))
             .Select(s => s with { Start = s.Start + (blocks * BlockPixels) }).ToArray();
         FramePixels = framePixels;
@@ -78,6 +76,9 @@ public sealed class MaskVectors
     public int Blocks => _offsets.Length;
 
     private long PixelsInBlocks { get; }
+
+    /// <summary>The 0/1 weights of the blocks, <see cref="BlockPixels"/> per block, in block order.</summary>
+    private ReadOnlySpan<short> Weights => _weightStore.AsSpan(_weightStart, _offsets.Length * BlockPixels);
 
     /// <summary>Exact sum of the frame's pixels inside the detector.</summary>
     public ulong Sum(ReadOnlySpan<ushort> frame)
@@ -102,7 +103,7 @@ public sealed class MaskVectors
         ulong total = 0;
         if (Vector<ushort>.Count == BlockPixels && Vector.IsHardwareAccelerated)
         {
-            var weights = MemoryMarshal.Cast<short, Vector<ushort>>(_weights);
+            var weights = MemoryMarshal.Cast<short, Vector<ushort>>(Weights);
             var acc = Vector<uint>.Zero;
             for (int b = 0; b < _offsets.Length; b++)
             {
@@ -127,11 +128,12 @@ public sealed class MaskVectors
     public ulong SumScalarBlocks(ReadOnlySpan<ushort> frame)
     {
         ulong total = 0;
+        var weights = Weights;
         for (int b = 0; b < _offsets.Length; b++)
         {
             for (int i = 0; i < BlockPixels; i++)
             {
-                total += (ulong)(frame[_offsets[b] + i] * _weights[(b * BlockPixels) + i]);
+                total += (ulong)(frame[_offsets[b] + i] * weights[(b * BlockPixels) + i]);
             }
         }
 

@@ -50,60 +50,6 @@ public static class SumKernels
         return Vector.Sum(lo + hi);
     }
 
-    /// <summary>
-    /// Exact sum of the uint16 values whose mask entry is 0xFFFF (others must be 0): branch-free, one AND and one
-    /// widening add per vector, so a frame-sized detector runs at memory speed whatever its shape.
-    /// </summary>
-    public static ulong MaskedSum(ReadOnlySpan<ushort> values, ReadOnlySpan<ushort> mask)
-    {
-        if (mask.Length != values.Length)
-        {
-            throw new ArgumentException($"mask of {mask.Length} for {values.Length} values");
-        }
-
-        ulong total = 0;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<ushort>.Count)
-        {
-            var vv = MemoryMarshal.Cast<ushort, Vector<ushort>>(values);
-            var mv = MemoryMarshal.Cast<ushort, Vector<ushort>>(mask);
-            int v = 0;
-            while (v < vv.Length)
-            {
-                int end = Math.Min(vv.Length, v + 32768);
-                var acc = Vector<uint>.Zero;
-                for (; v < end; v++)
-                {
-                    Vector.Widen(vv[v] & mv[v], out var lo, out var hi);
-                    acc += lo + hi;
-                }
-
-                total += WidenSum(acc);
-            }
-
-            i = vv.Length * Vector<ushort>.Count;
-        }
-
-        for (; i < values.Length; i++)
-        {
-            total += (ulong)(values[i] & mask[i]);
-        }
-
-        return total;
-    }
-
-    /// <summary>Scalar reference of <see cref="MaskedSum"/>.</summary>
-    public static ulong MaskedSumScalar(ReadOnlySpan<ushort> values, ReadOnlySpan<ushort> mask)
-    {
-        ulong total = 0;
-        for (int i = 0; i < values.Length; i++)
-        {
-            total += (ulong)(values[i] & mask[i]);
-        }
-
-        return total;
-    }
-
     /// <summary>Exact sum of uint8 values.</summary>
     public static ulong Sum(ReadOnlySpan<byte> values)
     {

@@ -53,12 +53,7 @@ public sealed class Pca : IFrameReducer
         var x = new double[_channels];
         for (int f = 0; f < frames.Length / frameBytes; f++)
         {
-            var frame = frames.Slice(f * frameBytes, frameBytes);
-            for (int i = 0; i < _channels; i++)
-            {
-                x[i] = dataset.DType.ReadAsDouble(frame, i);
-            }
-
+            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), x);
             Accumulate(x);
         }
     }
@@ -195,5 +190,61 @@ public sealed class Pca : IFrameReducer
         }
 
         return r;
+    }
+
+    /// <summary>
+    /// The spectrum image rebuilt from its first <paramref name="components"/> components, computed frame by frame
+    /// when read (float64; it streams like its source).
+    /// </summary>
+    public EmDataset Denoised(EmDataset ds, int components)
+    {
+        if (SpectrumInputs.Channels(ds) != _channels)
+        {
+            throw new ArgumentException($"{ds.Name}: {ds.Shape.Signal[0]} channels for a PCA of {_channels}");
+        }
+
+        return SpectrumInputs.Mapped(ds, $"denoised ({components} components)", (_, spectrum) => Reconstruct(spectrum, components));
+    }
+}
+
+/// <summary>The scores of every spectrum on the first components of a solved <see cref="Pca"/> (score maps).</summary>
+public sealed class PcaScores(Pca pca, int components, long positions) : IFrameReducer
+{
+    /// <summary>Scores[k][position]: the coordinate of each spectrum along loading k.</summary>
+    public double[][] Scores { get; } = Enumerable.Range(0, components).Select(_ => new double[positions]).ToArray();
+
+    /// <inheritdoc/>
+    public IFrameReducer CreatePartial() => new PcaScores(pca, components, Scores[0].LongLength);
+
+    /// <inheritdoc/>
+    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    {
+        int frameBytes = (int)dataset.FrameBytes;
+        var x = new double[dataset.Shape.Signal[0]];
+        for (int f = 0; f < frames.Length / frameBytes; f++)
+        {
+            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), x);
+            var s = pca.Scores(x, components);
+            for (int k = 0; k < components; k++)
+            {
+                Scores[k][firstFrame + f] = s[k];
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Merge(IFrameReducer other)
+    {
+        // Each position is written by exactly one partial: the others hold zeros there.
+        var o = (PcaScores)other;
+        for (int k = 0; k < components; k++)
+        {
+            TensorPrimitives.Add(Scores[k], o.Scores[k], Scores[k]);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Complete(EmDataset dataset)
+    {
     }
 }

@@ -84,11 +84,7 @@ public sealed class EdgeMap(double[] energies, (double Start, double End) fit, (
         var counts = new double[energies.Length];
         for (int f = 0; f < frames.Length / frameBytes; f++)
         {
-            var frame = frames.Slice(f * frameBytes, frameBytes);
-            for (int i = 0; i < counts.Length; i++)
-            {
-                counts[i] = dataset.DType.ReadAsDouble(frame, i);
-            }
+            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), counts);
 
             var bg = PowerLawBackground.Fit(energies, counts, fit.Start, fit.End);
             Signal[firstFrame + f] = bg?.IntegrateAbove(energies, counts, edge.Start, edge.End) ?? double.NaN;

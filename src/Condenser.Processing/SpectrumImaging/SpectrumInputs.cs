@@ -1,4 +1,5 @@
 using Condenser.Data;
+using Condenser.Data.Storage;
 
 namespace Condenser.Processing.SpectrumImaging;
 
@@ -40,15 +41,31 @@ public static class SpectrumInputs
             for (int f = 0; f < n; f++)
             {
                 var row = new double[c];
-                var frame = bytes.Slice((int)(f * ds.FrameBytes), (int)ds.FrameBytes);
-                for (int i = 0; i < c; i++)
-                {
-                    row[i] = ds.DType.ReadAsDouble(frame, i);
-                }
+                ds.DType.ReadInto(bytes.Slice((int)(f * ds.FrameBytes), (int)ds.FrameBytes), row);
 
                 rows[first + f] = row;
             }
         });
         return rows;
+    }
+
+    /// <summary>
+    /// A float64 view of the spectrum image whose spectrum at each position is <paramref name="transform"/>(position,
+    /// source spectrum), computed when read, so it streams like its source (a writer reads it frame by frame).
+    /// </summary>
+    public static EmDataset Mapped(EmDataset ds, string title, Func<long, double[], double[]> transform)
+    {
+        int channels = Channels(ds);
+        var source = new byte[ds.FrameBytes];
+        var spectrum = new double[channels];
+        var storage = new DecodedFrameStorage(ds.FrameCount, channels * 8L, (f, dst) =>
+        {
+            ds.ReadFrame(f, source);
+            ds.DType.ReadInto(source, spectrum);
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(transform(f, spectrum).AsSpan()).CopyTo(dst);
+        });
+        var md = ds.Metadata.Clone();
+        md.Title = title;
+        return new EmDataset(title, ds.Shape, ds.Axes, DType.Float64, storage, md);
     }
 }

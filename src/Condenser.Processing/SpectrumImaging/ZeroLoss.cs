@@ -1,3 +1,6 @@
+using Condenser.Data;
+using Condenser.Processing.MapReduce;
+
 namespace Condenser.Processing.SpectrumImaging;
 
 /// <summary>
@@ -72,5 +75,60 @@ public static class ZeroLoss
             aligned[i] = double.IsFinite(peaks[i]) ? Shift(spectra[i], peaks[i], scale) : (double[])spectra[i].Clone();
         });
         return (aligned, peaks);
+    }
+
+    /// <summary>
+    /// The spectrum image with every spectrum moved so its peak (from <paramref name="peakEnergies"/>, one per
+    /// position) sits at 0, computed frame by frame when read (float64; positions with no peak are copied).
+    /// </summary>
+    public static EmDataset Aligned(EmDataset ds, double[] peakEnergies)
+    {
+        if (peakEnergies.LongLength != ds.FrameCount)
+        {
+            throw new ArgumentException($"{peakEnergies.Length} peak energies for {ds.FrameCount} spectra");
+        }
+
+        double scale = ds.Axes[^1].Scale;
+        return SpectrumInputs.Mapped(ds, "zero-loss aligned", (f, spectrum) => double.IsFinite(peakEnergies[f]) ? Shift(spectrum, peakEnergies[f], scale) : spectrum);
+    }
+}
+
+/// <summary>The zero-loss peak energy of every spectrum of a spectrum image (map-reduce).</summary>
+public sealed class ZeroLossPeaks(long positions, double searchStart = double.NegativeInfinity, double searchEnd = double.PositiveInfinity) : IFrameReducer
+{
+    /// <summary>Peak energy per position (NaN where the search window is empty).</summary>
+    /// <remarks>Units: the energy axis' units (eV).</remarks>
+    public double[] Energies { get; } = new double[positions];
+
+    /// <inheritdoc/>
+    public IFrameReducer CreatePartial() => new ZeroLossPeaks(Energies.LongLength, searchStart, searchEnd);
+
+    /// <inheritdoc/>
+    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    {
+        int frameBytes = (int)dataset.FrameBytes;
+        var axis = dataset.Axes[^1];
+        var counts = new double[axis.Size];
+        for (int f = 0; f < frames.Length / frameBytes; f++)
+        {
+            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), counts);
+            Energies[firstFrame + f] = ZeroLoss.Find(counts, axis.Offset, axis.Scale, searchStart, searchEnd);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Merge(IFrameReducer other)
+    {
+        var o = (ZeroLossPeaks)other;
+        for (long i = 0; i < Energies.LongLength; i++)
+        {
+            // Each position is written by exactly one partial: the others hold zeros there.
+            Energies[i] += o.Energies[i];
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Complete(EmDataset dataset)
+    {
     }
 }
