@@ -66,6 +66,11 @@ public sealed class VirtualDetectors : IFrameReducer
         for (int f = 0; f < n; f++)
         {
             var frame = frames.Slice(f * frameBytes, frameBytes);
+            if (_detectors.Length > 1 && f + 1 < n)
+            {
+                FrameKernels.Prefetch(frames.Slice((f + 1) * frameBytes, frameBytes));
+            }
+
             var (detectors, masks) = At(_shiftOf?.Invoke(firstFrame + f) ?? (0, 0), dataset);
             for (int d = 0; d < _detectors.Length; d++)
             {

@@ -57,6 +57,26 @@ public static class FrameKernels
         return s;
     }
 
+    /// <summary>
+    /// Asks the processor to bring <paramref name="bytes"/> into the caches (one prefetch per 64-byte line), so that
+    /// kernels that visit a frame out of order (several detectors, each sweeping its own rows) find it there.
+    /// </summary>
+    public static unsafe void Prefetch(ReadOnlySpan<byte> bytes)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            return;
+        }
+
+        fixed (byte* p = bytes)
+        {
+            for (int i = 0; i < bytes.Length; i += 64)
+            {
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + i);
+            }
+        }
+    }
+
     /// <summary>Sum of all of the frame's values (exact for integer types).</summary>
     public static double Sum(DType type, ReadOnlySpan<byte> frame) => SpanSum(type, frame, [new PixelSpan(0, frame.Length / type.Size())]);
 
