@@ -81,12 +81,8 @@ internal static class BenchCommand
                 ("sum", () => new Processing.FourDStem.FrameSums(ds.FrameCount)),
                 ("virtual-image", () => new Processing.FourDStem.VirtualDetectors([ring], ds.FrameCount)),
                 ("virtual-image-10", () => new Processing.FourDStem.VirtualDetectors(tenRings, ds.FrameCount)),
-                ("same-ring-10", () => new Processing.FourDStem.VirtualDetectors(Enumerable.Repeat(ring, 10).ToArray(), ds.FrameCount)),
-                ("ring9", () => new Processing.FourDStem.VirtualDetectors([tenRings[9]], ds.FrameCount)),
-                ("ring0", () => new Processing.FourDStem.VirtualDetectors([tenRings[0]], ds.FrameCount)),
                 ("com", () => new Processing.FourDStem.CenterOfMass(ds.FrameCount, cy, cx)),
             };
-            Console.WriteLine(string.Join(",", tenRings.Select(t => new Processing.Kernels.MaskVectors(t, h * w).Blocks)));
             foreach (var (name, make) in cases)
             {
                 var times = new JsonArray();
