@@ -138,6 +138,20 @@ public sealed class EmDataset : IDisposable
     }
 
     /// <summary>
+    /// Datasets larger than this are streamed: after a pass has used a partition, its mapped pages are released from
+    /// the process, so the resident set stays near one partition per worker however large the file. Default: half of
+    /// the memory available to the process.
+    /// </summary>
+    /// <remarks>Units: bytes.</remarks>
+    public static long StreamingThresholdBytes { get; set; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
+
+    /// <summary>True when passes over this dataset release what they have read (see <see cref="StreamingThresholdBytes"/>).</summary>
+    public bool Streams => ByteLength > StreamingThresholdBytes;
+
+    /// <summary>Tells the storage that frames <c>[first, first + count)</c> are done with (mapped pages leave the process).</summary>
+    public void ReleaseFrames(long first, int count) => Storage.Release(first * FrameBytes, count * FrameBytes);
+
+    /// <summary>
     /// Splits the frames into partitions of at most <paramref name="maxBytes"/> bytes (at least one frame each) and
     /// calls <paramref name="visit"/> with each partition's first frame and bytes. Memory stays bounded by one buffer.
     /// </summary>
@@ -153,6 +167,10 @@ public sealed class EmDataset : IDisposable
                 progress?.Report((double)f / FrameCount);
                 int n = (int)Math.Min(framesPer, FrameCount - f);
                 visit(f, Frames(f, n, framesPer, ref buffer));
+                if (Streams)
+                {
+                    ReleaseFrames(f, n);
+                }
             }
         }
         finally

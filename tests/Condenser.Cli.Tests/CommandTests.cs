@@ -289,3 +289,38 @@ public sealed class NumpyComparisonTests : IDisposable
         }
     }
 }
+
+/// <summary>A pass over a dataset above the streaming threshold keeps its resident memory near one partition per worker.</summary>
+public sealed class StreamingTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("condenser-stream-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void AStreamedPassReleasesTheMappedFileAndGivesTheSameResult()
+    {
+        // 96 MiB of uint16 frames: 96 × 32 scan of 128 × 128.
+        var raw = Path.Combine(_dir, "scan.raw");
+        var bytes = new byte[96L * 32 * 128 * 128 * 2];
+        new Random(7).NextBytes(bytes);
+        File.WriteAllBytes(raw, bytes);
+        JsonNode Pass(string threshold)
+        {
+            var (code, stdout, stderr) = CliRunner.Run("bench", "stream", raw, "--shape", "96,32,128,128", "--dtype", "uint16", "--nav-dims", "2", "--streaming-threshold", threshold);
+            Assert.True(code == 0, stderr);
+            return JsonNode.Parse(stdout)!;
+        }
+
+        var whole = Pass("1000000000000");
+        var streamed = Pass("0");
+        Assert.False(whole["streams"]!.GetValue<bool>());
+        Assert.True(streamed["streams"]!.GetValue<bool>());
+        Assert.Equal(whole["sum"]!.GetValue<double>(), streamed["sum"]!.GetValue<double>());
+
+        // Kept mapped, the whole file ends up resident; streamed, at most a few partitions are.
+        Assert.True(whole["rss_file_bytes_after"]!.GetValue<long>() >= bytes.Length * 9 / 10, whole.ToJsonString());
+        Assert.True(streamed["rss_file_bytes_after"]!.GetValue<long>() < 64L << 20, streamed.ToJsonString());
+        Assert.True(streamed["peak_rss_bytes"]!.GetValue<long>() < whole["peak_rss_bytes"]!.GetValue<long>() - (48L << 20), $"{streamed.ToJsonString()} vs {whole.ToJsonString()}");
+    }
+}

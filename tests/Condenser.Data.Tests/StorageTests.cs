@@ -99,6 +99,28 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
+    public void ReleasedPagesReadBackUnchanged()
+    {
+        // 40 KiB with a 3-byte header: releases cover whole pages inside the range, reads afterwards fault them back in.
+        var path = Path.Combine(_dir, "pages.bin");
+        var bytes = new byte[(40 << 10) + 3];
+        new Random(2).NextBytes(bytes);
+        File.WriteAllBytes(path, bytes);
+        using var file = new MappedFile(path);
+        using var region = new FileRegionStorage(file, 3, 40 << 10);
+        using var framed = new FramedFileStorage(file.AddReference(), 10, 4096, i => 3 + (i * 4096));
+        region.Release(0, 40 << 10);
+        framed.Release(4096, 3 * 4096);
+        file.Release(0, bytes.Length);
+        var back = new byte[40 << 10];
+        region.Read(0, back);
+        Assert.Equal(bytes.AsSpan(3).ToArray(), back);
+        framed.Read(0, back);
+        Assert.Equal(bytes.AsSpan(3).ToArray(), back);
+        Assert.Throws<ArgumentOutOfRangeException>(() => region.Release(1, 40 << 10));
+    }
+
+    [Fact]
     public void SummaryIsExactForIntegersAndIgnoresNaN()
     {
         var ints = new byte[1000 * 2];

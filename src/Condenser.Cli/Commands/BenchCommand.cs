@@ -50,7 +50,51 @@ internal static class BenchCommand
             Console.WriteLine(result.ToJsonString(Json.Options));
             return 0;
         }));
-        var c = new Command("bench", "measure Condenser on this machine") { read, FourDStem() };
+        var c = new Command("bench", "measure Condenser on this machine") { read, FourDStem(), Stream() };
+        return c;
+    }
+
+    /// <summary>
+    /// <c>condenser bench stream FILE</c>: one centre-of-mass pass over a 4D-STEM file with the process's peak resident
+    /// set (VmHWM) and file pages still mapped (RssFile) at the end: a file larger than memory must stream.
+    /// </summary>
+    private static Command Stream()
+    {
+        var common = new CommonOptions();
+        var threshold = new Option<long?>("--streaming-threshold") { Description = "stream datasets larger than this many bytes (default: half the memory)" };
+        var c = new Command("stream", "peak resident memory of one pass over a 4D-STEM file (JSON)");
+        common.AddTo(c);
+        c.Options.Add(threshold);
+        c.SetAction(r => CommandRunner.Run(() =>
+        {
+            if (r.GetValue(threshold) is { } t)
+            {
+                Data.EmDataset.StreamingThresholdBytes = t;
+            }
+
+            using var file = common.Open(r);
+            var ds = file.Datasets[0];
+            var (h, w) = Processing.FourDStem.FourDStemInputs.Detector(ds);
+            var com = new Processing.FourDStem.CenterOfMass(ds.FrameCount, (h - 1) / 2.0, (w - 1) / 2.0);
+            var clock = Stopwatch.StartNew();
+            Processing.MapReduce.FrameExecutor.RunParallel(ds, [com]);
+            double seconds = clock.Elapsed.TotalSeconds;
+            var status = File.ReadAllLines("/proc/self/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1].Trim());
+            long Kb(string key) => status.TryGetValue(key, out var v) ? long.Parse(v.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024 : -1;
+            Console.WriteLine(new JsonObject
+            {
+                ["method"] = "condenser-stream-com",
+                ["bytes"] = ds.ByteLength,
+                ["streams"] = ds.Streams,
+                ["elapsed_s"] = seconds,
+                ["gb_per_s"] = ds.ByteLength / seconds / 1e9,
+                ["sum"] = com.Total.Sum(),
+                ["peak_rss_bytes"] = Kb("VmHWM"),
+                ["rss_file_bytes_after"] = Kb("RssFile"),
+                ["memory_bytes"] = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+            }.ToJsonString());
+            return 0;
+        }));
         return c;
     }
 

@@ -22,6 +22,14 @@ public abstract class ArrayStorage : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// Says the bytes <c>[byteOffset, byteOffset + length)</c> will not be read again soon: mapped storages drop their
+    /// pages from the process (they stay in the page cache). Storages in memory ignore it.
+    /// </summary>
+    public virtual void Release(long byteOffset, long length)
+    {
+    }
+
     /// <summary>Throws when a range lies outside the array.</summary>
     protected void CheckRange(long byteOffset, long length)
     {

@@ -40,6 +40,13 @@ public sealed class FileRegionStorage : ArrayStorage
     }
 
     /// <inheritdoc/>
+    public override void Release(long byteOffset, long length)
+    {
+        CheckRange(byteOffset, length);
+        _file.Release(_offset + byteOffset, length);
+    }
+
+    /// <inheritdoc/>
     public override bool TryGetSpan(long byteOffset, int length, out ReadOnlySpan<byte> span)
     {
         CheckRange(byteOffset, length);

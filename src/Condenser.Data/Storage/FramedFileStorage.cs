@@ -91,6 +91,25 @@ public sealed class FramedFileStorage : ArrayStorage
     }
 
     /// <inheritdoc/>
+    public override void Release(long byteOffset, long length)
+    {
+        CheckRange(byteOffset, length);
+        if (length == 0)
+        {
+            return;
+        }
+
+        // From the first frame's start to the last's end: frames lie in order in the framed formats here, and should a
+        // table place another frame inside the range, releasing it costs only a later page fault.
+        long first = byteOffset / FrameBytes, last = (byteOffset + length - 1) / FrameBytes;
+        long start = _frameOffset(first), end = _frameOffset(last) + _storedFrameBytes;
+        if (end > start)
+        {
+            _file.Release(start, end - start);
+        }
+    }
+
+    /// <inheritdoc/>
     public override bool TryGetSpan(long byteOffset, int length, out ReadOnlySpan<byte> span)
     {
         CheckRange(byteOffset, length);

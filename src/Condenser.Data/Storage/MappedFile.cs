@@ -46,6 +46,28 @@ public sealed unsafe class MappedFile : IDisposable
         return new ReadOnlySpan<byte>(_pointer + offset, length);
     }
 
+    /// <summary>
+    /// Drops this process's mapping of the whole pages inside file bytes [offset, offset + length) (Linux
+    /// madvise MADV_DONTNEED; the file's pages stay in the page cache and a later read maps them again), so a pass over
+    /// a file larger than memory keeps its resident set to what it is working on. Does nothing elsewhere.
+    /// </summary>
+    public void Release(long offset, long length)
+    {
+        const long page = 4096;
+        long start = (offset + page - 1) / page * page, end = Math.Min(Length, offset + length) / page * page;
+        if (_pointer == null || end <= start || !OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // The mapping starts on a page boundary (the view is the whole file from offset 0).
+        const int MadvDontNeed = 4;
+        _ = Madvise((nint)(_pointer + start), (nuint)(end - start), MadvDontNeed);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    private static extern int Madvise(nint address, nuint length, int advice);
+
     /// <summary>Takes one more reference; the mapping closes when every holder has disposed.</summary>
     public MappedFile AddReference()
     {

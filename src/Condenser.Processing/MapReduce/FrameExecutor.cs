@@ -66,6 +66,11 @@ public static class FrameExecutor
                             r.Process(dataset, first, bytes);
                         }
 
+                        if (dataset.Streams)
+                        {
+                            dataset.ReleaseFrames(first, n);
+                        }
+
                         progress?.Report((double)Interlocked.Increment(ref done) / partitions);
                     }
                 }
