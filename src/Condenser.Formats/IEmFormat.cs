@@ -20,6 +20,12 @@ public interface IEmFormat
     /// <summary>Opens a file lazily: shapes, axes and metadata are parsed, values are read on demand.</summary>
     /// <exception cref="EmFileException">The file is not a valid file of this format.</exception>
     EmFile Open(string path, OpenOptions? options = null);
+
+    /// <summary>
+    /// The other files beside <paramref name="path"/> that belong to it and that <see cref="Open"/> reads (a Merlin .hdr,
+    /// TIA series files, an EMPAD raw file, a sidecar); a library stores them together.
+    /// </summary>
+    IReadOnlyList<string> Companions(string path) => [];
 }
 
 /// <summary>A format that can also write datasets.</summary>

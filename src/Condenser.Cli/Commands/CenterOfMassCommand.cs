@@ -46,7 +46,7 @@ internal static class CenterOfMassCommand
                 maps.Add(("dpc divergence", Dpc.Divergence(fy, fx, ny, nx)));
                 maps.Add(("dpc curl", Dpc.Curl(fy, fx, ny, nx)));
                 maps.Add(("idpc", Dpc.Integrate(fy, fx, ny, nx)));
-                Rendering.PngRenderer.WriteVectorField(Path.ChangeExtension(outPath, ".field.png"), fy, fx, ny, nx, ds.Axes[1]);
+                Condenser.Processing.Rendering.PngRenderer.WriteVectorField(Path.ChangeExtension(outPath, ".field.png"), fy, fx, ny, nx, ds.Axes[1]);
             }
 
             Results.WriteScanMaps(outPath, file, ds, maps, "com", parameters);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Condenser.Cli.Rendering;
+using Condenser.Processing.Rendering;
 
 namespace Condenser.Cli.Commands;
 

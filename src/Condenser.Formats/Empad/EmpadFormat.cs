@@ -31,6 +31,26 @@ public sealed class EmpadFormat : IEmFormat
     }
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> Companions(string path)
+    {
+        try
+        {
+            if (new FileInfo(path).Length > 16 << 20)
+            {
+                return [];
+            }
+
+            var name = XDocument.Load(path, LoadOptions.None).Root?.Element("raw_file")?.Attribute("filename")?.Value;
+            var raw = name is null ? null : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", Path.GetFileName(name));
+            return raw is not null && File.Exists(raw) ? [raw] : [];
+        }
+        catch (XmlException)
+        {
+            return [];
+        }
+    }
+
+    /// <inheritdoc/>
     public EmFile Open(string path, OpenOptions? options = null)
     {
         XDocument doc;

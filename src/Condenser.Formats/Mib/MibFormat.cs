@@ -26,6 +26,9 @@ public sealed class MibFormat : IEmFormat
     public bool TryDetect(ReadOnlySpan<byte> header) => header.StartsWith("MQ1,"u8);
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> Companions(string path) => File.Exists(Path.ChangeExtension(path, ".hdr")) ? [Path.ChangeExtension(path, ".hdr")] : [];
+
+    /// <inheritdoc/>
     public EmFile Open(string path, OpenOptions? options = null)
     {
         var file = new MappedFile(path);

@@ -9,6 +9,18 @@ internal static class DirectElectronInfo
     /// <summary>Reads the sidecar of an MRC file, if one lies beside it.</summary>
     public static MetadataTree? Find(string mrcPath)
     {
+        var found = FindPath(mrcPath);
+        if (found is null || new FileInfo(found).Length > 4 << 20)
+        {
+            return null;
+        }
+
+        return Parse(found);
+    }
+
+    /// <summary>The path of the sidecar of an MRC file, if one lies beside it.</summary>
+    public static string? FindPath(string mrcPath)
+    {
         var dir = Path.GetDirectoryName(Path.GetFullPath(mrcPath)) ?? ".";
         var stem = Path.GetFileNameWithoutExtension(mrcPath);
         var candidates = new List<string> { Path.Combine(dir, stem + "_info.txt") };
@@ -19,12 +31,11 @@ internal static class DirectElectronInfo
             cut = stem.LastIndexOf('_', cut - 1);
         }
 
-        var found = candidates.FirstOrDefault(File.Exists);
-        if (found is null || new FileInfo(found).Length > 4 << 20)
-        {
-            return null;
-        }
+        return candidates.FirstOrDefault(File.Exists);
+    }
 
+    private static MetadataTree Parse(string found)
+    {
         var tree = new MetadataTree();
         foreach (var line in File.ReadLines(found))
         {
@@ -37,7 +48,7 @@ internal static class DirectElectronInfo
             tree.Add(line[..eq].Trim(), line[(eq + 1)..].Trim());
         }
 
-        var coords = Path.Combine(dir, Path.GetFileName(found)[..^"_info.txt".Length] + "_scan_coordinates.csv");
+        var coords = Path.Combine(Path.GetDirectoryName(found) ?? ".", Path.GetFileName(found)[..^"_info.txt".Length] + "_scan_coordinates.csv");
         if (File.Exists(coords) && new FileInfo(coords).Length < 64 << 20)
         {
             tree["scan_coordinates_file"] = Path.GetFileName(coords);

@@ -26,6 +26,9 @@ public sealed class MrcFormat : IEmFormat
     public bool TryDetect(ReadOnlySpan<byte> header) => header.Length >= HeaderBytes && header.Slice(208, 4).SequenceEqual("MAP "u8);
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> Companions(string path) => DirectElectronInfo.FindPath(path) is { } p ? [p] : [];
+
+    /// <inheritdoc/>
     public EmFile Open(string path, OpenOptions? options = null)
     {
         using var file = new MappedFile(path);

@@ -23,6 +23,9 @@ public sealed class RawFormat : IEmFormat
     public bool TryDetect(ReadOnlySpan<byte> header) => false;
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> Companions(string path) => File.Exists(RawSidecar.PathFor(path)) ? [RawSidecar.PathFor(path)] : [];
+
+    /// <inheritdoc/>
     public EmFile Open(string path, OpenOptions? options = null)
     {
         var sidecar = RawSidecar.PathFor(path);

@@ -27,6 +27,23 @@ public sealed partial class TiaFormat : IEmFormat
         => SerFile.IsSer(header) || (header.Length >= 4 && header[0] == (byte)'J' && header[1] == (byte)'K' && header[2] == 0 && header[3] == 2);
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> Companions(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        var stem = Path.GetFileNameWithoutExtension(path);
+        if (Path.GetExtension(path).Equals(".emi", StringComparison.OrdinalIgnoreCase))
+        {
+            return Directory.EnumerateFiles(dir, stem + "_*.ser")
+                .Where(f => SerIndex().Match(Path.GetFileNameWithoutExtension(f)) is { Success: true } m && m.Groups[1].Value == stem)
+                .Order(StringComparer.Ordinal).ToList();
+        }
+
+        var s = SerIndex().Match(stem);
+        var emi = s.Success ? Path.Combine(dir, s.Groups[1].Value + ".emi") : null;
+        return emi is not null && File.Exists(emi) ? [emi] : [];
+    }
+
+    /// <inheritdoc/>
     public EmFile Open(string path, OpenOptions? options = null)
     {
         bool isSer = Path.GetExtension(path).Equals(".ser", StringComparison.OrdinalIgnoreCase)

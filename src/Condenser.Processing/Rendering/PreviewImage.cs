@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Condenser.Data;
 
-namespace Condenser.Cli.Rendering;
+namespace Condenser.Processing.Rendering;
 
 /// <summary>
 /// The 2-d picture of a dataset that a microscopist expects: the image itself, the mean frame of a stack or of a
@@ -13,7 +13,7 @@ namespace Condenser.Cli.Rendering;
 /// <param name="Rgba">RGBA bytes, row-major, for colour images.</param>
 /// <param name="XAxis">The axis across, for the scale bar.</param>
 /// <param name="Caption">What the picture shows.</param>
-internal sealed record PreviewImage(int Width, int Height, double[]? Values, byte[]? Rgba, Axis XAxis, string Caption)
+public sealed record PreviewImage(int Width, int Height, double[]? Values, byte[]? Rgba, Axis XAxis, string Caption)
 {
     /// <summary>True when the picture is one spectrum, drawn as a line plot.</summary>
     public bool IsSpectrum => Height == 1 && Values is not null;

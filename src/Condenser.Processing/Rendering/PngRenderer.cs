@@ -2,10 +2,10 @@ using System.Globalization;
 using Condenser.Data;
 using SkiaSharp;
 
-namespace Condenser.Cli.Rendering;
+namespace Condenser.Processing.Rendering;
 
 /// <summary>Draws a <see cref="PreviewImage"/> to PNG: percentile contrast, optional log scale, scale bar from the calibration.</summary>
-internal static class PngRenderer
+public static class PngRenderer
 {
     private static readonly string[] FontCandidates =
     [
@@ -18,13 +18,38 @@ internal static class PngRenderer
     public static (double Low, double High) Percentiles { get; set; } = (0.5, 99.5);
 
     /// <summary>Writes the picture; maps get a colour bar (the grey scale with its limits) when <paramref name="colorBar"/> is set.</summary>
-    public static void Write(PreviewImage image, string path, bool log, int minSize = 512, bool colorBar = false)
+    public static void Write(PreviewImage image, string path, bool log, int minSize = 512, bool colorBar = false) =>
+        File.WriteAllBytes(path, Encode(image, log, minSize, colorBar));
+
+    /// <summary>The PNG bytes of <see cref="Write"/>.</summary>
+    public static byte[] Encode(PreviewImage image, bool log, int minSize = 512, bool colorBar = false)
     {
         using var typeface = LoadFont();
         using var bitmap = image.IsSpectrum ? Plot(image, typeface) : Picture(image, log, minSize, typeface, colorBar);
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        using var s = File.Create(path);
-        data.SaveTo(s);
+        return data.ToArray();
+    }
+
+    /// <summary>
+    /// A thumbnail no larger than <paramref name="maxSize"/> pixels on its longer side: the picture without decorations
+    /// (percentile contrast), or the spectrum plot scaled down.
+    /// </summary>
+    public static byte[] Thumbnail(PreviewImage image, bool log, int maxSize = 256)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSize, 16);
+        using var typeface = LoadFont();
+        using var full = image.IsSpectrum ? Plot(image, typeface) : Picture(image, log, 1, null, false, scaleBar: false);
+        double k = Math.Min(1, maxSize / (double)Math.Max(full.Width, full.Height));
+        int tw = Math.Max(1, (int)Math.Round(full.Width * k)), th = Math.Max(1, (int)Math.Round(full.Height * k));
+        using var small = new SKBitmap(new SKImageInfo(tw, th, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(small))
+        using (var img = SKImage.FromBitmap(full))
+        {
+            canvas.DrawImage(img, new SKRect(0, 0, tw, th), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        }
+
+        using var data = small.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
     }
 
     private static SKTypeface? LoadFont()
@@ -71,7 +96,7 @@ internal static class PngRenderer
         return (g, lo, hi);
     }
 
-    private static SKBitmap Picture(PreviewImage image, bool log, int minSize, SKTypeface? typeface, bool colorBar = false)
+    private static SKBitmap Picture(PreviewImage image, bool log, int minSize, SKTypeface? typeface, bool colorBar = false, bool scaleBar = true)
     {
         double low = 0, high = 0;
         int w = image.Width, h = image.Height;
@@ -106,7 +131,10 @@ internal static class PngRenderer
             canvas.DrawImage(img, new SKRect(0, 0, ow, oh), new SKSamplingOptions(SKFilterMode.Nearest));
         }
 
-        DrawScaleBar(canvas, image.XAxis, w, ow, oh, typeface);
+        if (scaleBar)
+        {
+            DrawScaleBar(canvas, image.XAxis, w, ow, oh, typeface);
+        }
         if (barWidth > 0)
         {
             DrawColorBar(canvas, ow, oh, low, high, log, image.Caption, typeface);

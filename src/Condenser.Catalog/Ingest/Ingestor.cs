@@ -1,0 +1,252 @@
+using System.Globalization;
+using Condenser.Catalog.Access;
+using Condenser.Catalog.Records;
+using Condenser.Catalog.Storage;
+using Condenser.Data;
+using Condenser.Formats;
+
+namespace Condenser.Catalog.Ingest;
+
+/// <summary>What the ingester is told beyond the files.</summary>
+public sealed record IngestOptions
+{
+    /// <summary>Project the records belong to (created when the caller is an admin and it is missing).</summary>
+    public string Project { get; init; } = "default";
+
+    /// <summary>Initial visibility; ingested data is private to its project unless said otherwise.</summary>
+    public Visibility Visibility { get; init; } = Visibility.Project;
+
+    /// <summary>Embargo end (0: none).</summary>
+    /// <remarks>Units: ms since 1970 UTC.</remarks>
+    public long EmbargoMs { get; init; }
+
+    /// <summary>Experiment name (records of one experiment share sample and goal); null: none.</summary>
+    public string? Experiment { get; init; }
+
+    /// <summary>Sample name.</summary>
+    public string? Sample { get; init; }
+
+    /// <summary>Element symbols of the sample.</summary>
+    public IReadOnlyList<string> Elements { get; init; } = [];
+
+    /// <summary>Free text.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>The experiment's goal.</summary>
+    public string? Goal { get; init; }
+
+    /// <summary>Who acquired the data.</summary>
+    public string? Operator { get; init; }
+
+    /// <summary>Largest file accepted.</summary>
+    /// <remarks>Units: bytes.</remarks>
+    public long MaxFileBytes { get; init; } = 64L << 30;
+}
+
+/// <summary>What happened to one file.</summary>
+/// <param name="File">The file's name (as given).</param>
+/// <param name="Status">ingested, duplicate, skipped (not a microscopy file, in a folder) or failed.</param>
+/// <param name="Ids">Record ids (new, or the existing ones for a duplicate).</param>
+/// <param name="Error">Why it was skipped or failed.</param>
+public sealed record IngestOutcome(string File, string Status, IReadOnlyList<string> Ids, string? Error = null);
+
+/// <summary>
+/// Ingest: detects the format, stores the file and its companions in the content-addressed store, recognises
+/// duplicates by SHA-256, opens the stored copy, computes statistics, previews and descriptors, and commits all records
+/// of the file in one transaction; what was acknowledged survives a crash, what was not leaves no record.
+/// </summary>
+public sealed class Ingestor(Catalog catalog)
+{
+    /// <summary>Ingests files and folders (recursively). Companion files are stored with their main file, not on their own.</summary>
+    public IReadOnlyList<IngestOutcome> IngestPaths(IEnumerable<string> paths, Principal who, IngestOptions options, IProgress<IngestOutcome>? progress = null, CancellationToken cancel = default)
+    {
+        var outcomes = new List<IngestOutcome>();
+        foreach (var p in paths)
+        {
+            if (Directory.Exists(p))
+            {
+                var files = Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+                var companions = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var f in files)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    if (companions.Contains(Path.GetFullPath(f)))
+                    {
+                        continue;
+                    }
+
+                    var o = IngestFile(f, who, options, inFolder: true, companionsSeen: companions, cancel: cancel);
+                    if (o.Status != "skipped")
+                    {
+                        outcomes.Add(o);
+                        progress?.Report(o);
+                    }
+                }
+            }
+            else
+            {
+                var o = IngestFile(p, who, options, cancel: cancel);
+                outcomes.Add(o);
+                progress?.Report(o);
+            }
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Ingests one file (with the companions its format reads beside it).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="who">The caller: a contributor of the project, or an admin.</param>
+    /// <param name="options">Project, visibility and description.</param>
+    /// <param name="displayName">The original name when <paramref name="path"/> is a temporary copy.</param>
+    /// <param name="inFolder">True when walking a folder: files Condenser does not read are skipped quietly.</param>
+    /// <param name="companionsSeen">Collects the companions' full paths so that a folder walk skips them.</param>
+    /// <param name="cancel">Cancels between steps.</param>
+    public IngestOutcome IngestFile(string path, Principal who, IngestOptions options, string? displayName = null, bool inFolder = false, HashSet<string>? companionsSeen = null, CancellationToken cancel = default)
+    {
+        string name = displayName ?? Path.GetFileName(path);
+        try
+        {
+            var projectId = catalog.ProjectFor(who, options.Project);
+            if (new FileInfo(path).Length > options.MaxFileBytes)
+            {
+                throw new CatalogException(CatalogError.TooLarge, $"{name}: {new FileInfo(path).Length} bytes is more than the {options.MaxFileBytes} bytes this library accepts");
+            }
+
+            IEmFormat format;
+            try
+            {
+                format = FormatRegistry.Detect(path);
+            }
+            catch (EmFileException e)
+            {
+                if (inFolder)
+                {
+                    return new IngestOutcome(name, "skipped", [], e.Message);
+                }
+
+                throw new CatalogException(CatalogError.Unreadable, $"{name}: {e.Message}", e);
+            }
+
+            var companions = format.Companions(path);
+            foreach (var cpath in companions)
+            {
+                companionsSeen?.Add(Path.GetFullPath(cpath));
+            }
+
+            var (sha, size) = catalog.Store.Put(path, cancel);
+            var existing = catalog.IdsOfFile(sha);
+            if (existing.Count > 0)
+            {
+                return new IngestOutcome(name, "duplicate", existing);
+            }
+
+            var files = new List<StoredFile> { new(ObjectStore.SafeName(name), sha, size) };
+            foreach (var cpath in companions)
+            {
+                var (csha, csize) = catalog.Store.Put(cpath, cancel);
+                files.Add(new StoredFile(ObjectStore.SafeName(Path.GetFileName(cpath)), csha, csize));
+            }
+
+            var records = Describe(files, format, who, projectId, options, cancel);
+            var ids = catalog.Commit(records, who, options);
+            return new IngestOutcome(name, ids.Count > 0 ? "ingested" : "duplicate", ids.Count > 0 ? ids : catalog.IdsOfFile(sha));
+        }
+        catch (CatalogException e)
+        {
+            if (e.Error is CatalogError.Forbidden or CatalogError.Unauthenticated)
+            {
+                throw;
+            }
+
+            return new IngestOutcome(name, "failed", [], e.Message);
+        }
+        catch (Exception e) when (e is EmFileException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException or OverflowException or InvalidOperationException)
+        {
+            return new IngestOutcome(name, "failed", [], $"{name}: {e.Message}");
+        }
+    }
+
+    /// <summary>Opens the stored copy and describes every dataset; previews are written to the store before the records are committed.</summary>
+    private List<DatasetRecord> Describe(List<StoredFile> files, IEmFormat format, Principal who, string projectId, IngestOptions options, CancellationToken cancel)
+    {
+        var view = catalog.Store.View(files[0].Sha256, files);
+        using var file = format.Open(Path.Combine(view, files[0].Name));
+        var records = new List<DatasetRecord>();
+        long now = Clock.NowMs();
+        for (int i = 0; i < file.Datasets.Count; i++)
+        {
+            var ds = file.Datasets[i];
+            var summary = DatasetSummary.Compute(ds, cancel);
+            var info = DatasetDescription.Describe(ds, summary, original: true);
+            var id = DatasetRecord.MakeId(files[0].Sha256, i);
+            PreviewSet? previews = null;
+            try
+            {
+                previews = PreviewSet.For(ds, cancel);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException or NotSupportedException)
+            {
+                Console.Error.WriteLine($"ingest: no preview for {files[0].Name} [{i}]: {e.Message}");
+            }
+
+            if (previews is not null)
+            {
+                catalog.Store.WritePreview(id, "preview", previews.Preview);
+                catalog.Store.WritePreview(id, "thumb", previews.Thumbnail);
+                if (previews.Pattern is not null)
+                {
+                    catalog.Store.WritePreview(id, "pattern", previews.Pattern);
+                }
+
+                if (previews.VirtualImage is not null)
+                {
+                    catalog.Store.WritePreview(id, "virtual", previews.VirtualImage);
+                }
+            }
+
+            var md = ds.Metadata;
+            records.Add(new DatasetRecord
+            {
+                Id = id,
+                FileSha256 = files[0].Sha256,
+                DatasetIndex = i,
+                DataSha256 = summary.Sha256,
+                FileName = files[0].Name,
+                FileSize = files[0].Size,
+                Files = files,
+                Format = format.Name,
+                Name = ds.Name,
+                Shape = ds.Shape.Dimensions.ToArray(),
+                NavigationDims = ds.Shape.Navigation.Count,
+                DType = ds.DType.Name(),
+                SignalType = md.SignalType ?? string.Empty,
+                Technique = md.Technique,
+                Instrument = md.Instrument?.Trim() ?? string.Empty,
+                Detector = md.Detector,
+                BeamEnergyKeV = md.BeamEnergyKeV,
+                AcquiredMs = ParseAcquired(md.Acquired),
+                IngestedMs = now,
+                UpdatedMs = now,
+                Title = md.Title,
+                Sample = options.Sample,
+                Elements = options.Elements.Select(DatasetRecord.NormaliseElement).ToList(),
+                Description = options.Description,
+                Operator = options.Operator,
+                ProjectId = projectId,
+                OwnerId = who.UserId,
+                Visibility = options.Visibility,
+                EmbargoMs = options.EmbargoMs,
+                Info = info.ToJsonString(),
+                Descriptor = previews?.Descriptor,
+            });
+        }
+
+        return records;
+    }
+
+    /// <summary>The acquisition time the reader normalised (ISO 8601), in ms; null when absent or unreadable.</summary>
+    public static long? ParseAcquired(string? s) =>
+        s is not null && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            ? t.ToUnixTimeMilliseconds() : null;
+}

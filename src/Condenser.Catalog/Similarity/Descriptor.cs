@@ -1,0 +1,172 @@
+using Condenser.Processing.Imaging;
+using Condenser.Processing.Rendering;
+
+namespace Condenser.Catalog.Similarity;
+
+/// <summary>
+/// A content descriptor of a dataset's preview, robust to size, offset and gain: for pictures the radially averaged
+/// log power spectrum (texture and periodicity), for spectra the normalised profile; for both an intensity histogram
+/// of the standardised values and their skewness and kurtosis. <see cref="SimilarityIndex"/> reduces it by PCA.
+/// </summary>
+public static class Descriptor
+{
+    /// <summary>Length of a descriptor.</summary>
+    public const int Length = 32;
+
+    private const int Side = 64, Radial = 16, Bins = 12;
+
+    /// <summary>The descriptor of a preview.</summary>
+    public static float[] Of(PreviewImage picture)
+    {
+        var d = new float[Length];
+        double[] values;
+        if (picture.Values is not null)
+        {
+            values = picture.Values;
+        }
+        else
+        {
+            // Colour: luminance.
+            var rgba = picture.Rgba!;
+            values = new double[rgba.Length / 4];
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = (0.299 * rgba[i * 4]) + (0.587 * rgba[(i * 4) + 1]) + (0.114 * rgba[(i * 4) + 2]);
+            }
+        }
+
+        bool oneD = picture.Height == 1;
+        if (oneD)
+        {
+            var profile = Standardise(Resample1D(values, Radial));
+            for (int i = 0; i < Radial; i++)
+            {
+                d[i] = (float)profile[i];
+            }
+        }
+        else
+        {
+            var small = Resample2D(values, picture.Height, picture.Width, Side);
+            var power = Fourier2D.PowerSpectrum(Standardise(small), Side, Side);
+            var radial = new double[Radial];
+            var counts = new int[Radial];
+            for (int y = 0; y < Side; y++)
+            {
+                for (int x = 0; x < Side; x++)
+                {
+                    double fy = Fourier2D.Frequency(y, Side), fx = Fourier2D.Frequency(x, Side);
+                    double f = Math.Sqrt((fy * fy) + (fx * fx));
+                    if (f <= 0 || f > 0.5)
+                    {
+                        continue;
+                    }
+
+                    // Log-spaced bins from 1/64 to 1/2 cycles per pixel.
+                    int b = (int)Math.Clamp(Math.Floor(Math.Log(f * Side) / Math.Log(Side / 2.0) * Radial), 0, Radial - 1);
+                    radial[b] += Math.Log(1e-12 + power[(y * Side) + x]);
+                    counts[b]++;
+                }
+            }
+
+            for (int i = 0; i < Radial; i++)
+            {
+                radial[i] = counts[i] > 0 ? radial[i] / counts[i] : 0;
+            }
+
+            var shape = Standardise(radial);
+            for (int i = 0; i < Radial; i++)
+            {
+                d[i] = (float)shape[i];
+            }
+        }
+
+        var z = Standardise(values.Where(double.IsFinite).ToArray());
+        var hist = new double[Bins];
+        double skew = 0, kurt = 0;
+        foreach (var v in z)
+        {
+            hist[(int)Math.Clamp(Math.Floor((v + 3) / 6 * Bins), 0, Bins - 1)]++;
+            skew += v * v * v;
+            kurt += v * v * v * v;
+        }
+
+        int n = Math.Max(1, z.Length);
+        for (int i = 0; i < Bins; i++)
+        {
+            d[Radial + i] = (float)(hist[i] / n * 4);
+        }
+
+        d[Radial + Bins] = (float)Math.Tanh(skew / n / 3);
+        d[Radial + Bins + 1] = (float)Math.Tanh(((kurt / n) - 3) / 10);
+        d[Radial + Bins + 2] = oneD ? 3 : 0;
+        d[Radial + Bins + 3] = (float)Math.Tanh(Math.Log(picture.Width / (double)picture.Height));
+        return d;
+    }
+
+    private static double[] Standardise(double[] v)
+    {
+        if (v.Length == 0)
+        {
+            return v;
+        }
+
+        double mean = v.Average();
+        double sd = Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / v.Length);
+        return v.Select(x => sd > 0 ? (x - mean) / sd : 0).ToArray();
+    }
+
+    private static double[] Resample1D(double[] v, int n)
+    {
+        var o = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            int a = (int)((long)i * v.Length / n), b = Math.Max(a + 1, (int)((long)(i + 1) * v.Length / n));
+            double s = 0;
+            int c = 0;
+            for (int j = a; j < Math.Min(b, v.Length); j++)
+            {
+                if (double.IsFinite(v[j]))
+                {
+                    s += v[j];
+                    c++;
+                }
+            }
+
+            o[i] = c > 0 ? s / c : 0;
+        }
+
+        return o;
+    }
+
+    /// <summary>Box-averages (or repeats) an image to side × side.</summary>
+    private static double[] Resample2D(double[] v, int h, int w, int side)
+    {
+        var o = new double[side * side];
+        for (int y = 0; y < side; y++)
+        {
+            int y0 = (int)((long)y * h / side), y1 = Math.Max(y0 + 1, (int)((long)(y + 1) * h / side));
+            for (int x = 0; x < side; x++)
+            {
+                int x0 = (int)((long)x * w / side), x1 = Math.Max(x0 + 1, (int)((long)(x + 1) * w / side));
+                double s = 0;
+                int c = 0;
+                for (int yy = y0; yy < Math.Min(y1, h); yy++)
+                {
+                    for (int xx = x0; xx < Math.Min(x1, w); xx++)
+                    {
+                        double val = v[((long)yy * w) + xx];
+                        if (double.IsFinite(val))
+                        {
+                            s += val;
+                            c++;
+                        }
+                    }
+                }
+
+                o[(y * side) + x] = c > 0 ? s / c : 0;
+            }
+        }
+
+        return o;
+    }
+}
