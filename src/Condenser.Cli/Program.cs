@@ -9,7 +9,7 @@ public static class Program
     /// <summary>Runs the command line; returns the process exit code.</summary>
     public static int Main(string[] args)
     {
-        var root = new RootCommand("Condenser: open, inspect, preview and convert electron microscopy data from every vendor.");
+        var root = new RootCommand("Condenser: open, analyse and share electron microscopy data from every vendor; serve a searchable library of experiments.");
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(PreviewCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
@@ -22,6 +22,9 @@ public static class Program
         root.Subcommands.Add(EelsMapCommand.Create());
         root.Subcommands.Add(AtomsCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(UsersCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -134,7 +134,7 @@ public sealed class Ingestor(Catalog catalog)
                 companionsSeen?.Add(Path.GetFullPath(cpath));
             }
 
-            var (sha, size) = catalog.Store.Put(path, cancel);
+            var (sha, size, created) = catalog.Store.Put(path, cancel);
             var existing = catalog.IdsOfFile(sha);
             if (existing.Count > 0)
             {
@@ -142,15 +142,33 @@ public sealed class Ingestor(Catalog catalog)
             }
 
             var files = new List<StoredFile> { new(ObjectStore.SafeName(name), sha, size) };
-            foreach (var cpath in companions)
+            var fresh = created ? new List<string> { sha } : [];
+            try
             {
-                var (csha, csize) = catalog.Store.Put(cpath, cancel);
-                files.Add(new StoredFile(ObjectStore.SafeName(Path.GetFileName(cpath)), csha, csize));
-            }
+                foreach (var cpath in companions)
+                {
+                    var (csha, csize, ccreated) = catalog.Store.Put(cpath, cancel);
+                    files.Add(new StoredFile(ObjectStore.SafeName(Path.GetFileName(cpath)), csha, csize));
+                    if (ccreated)
+                    {
+                        fresh.Add(csha);
+                    }
+                }
 
-            var records = Describe(files, format, who, projectId, options, cancel);
-            var ids = catalog.Commit(records, who, options);
-            return new IngestOutcome(name, ids.Count > 0 ? "ingested" : "duplicate", ids.Count > 0 ? ids : catalog.IdsOfFile(sha));
+                var records = Describe(files, format, who, projectId, options, cancel);
+                var ids = catalog.Commit(records, who, options);
+                return new IngestOutcome(name, ids.Count > 0 ? "ingested" : "duplicate", ids.Count > 0 ? ids : catalog.IdsOfFile(sha));
+            }
+            catch
+            {
+                // Nothing of a file that could not be ingested stays behind: its objects, view and previews go.
+                foreach (var s in fresh)
+                {
+                    catalog.Store.Remove(s, [.. Enumerable.Range(0, 64).Select(i => DatasetRecord.MakeId(sha, i))]);
+                }
+
+                throw;
+            }
         }
         catch (CatalogException e)
         {
@@ -159,13 +177,17 @@ public sealed class Ingestor(Catalog catalog)
                 throw;
             }
 
-            return new IngestOutcome(name, "failed", [], e.Message);
+            return new IngestOutcome(name, "failed", [], Clean(e.Message));
         }
         catch (Exception e) when (e is EmFileException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException or OverflowException or InvalidOperationException)
         {
-            return new IngestOutcome(name, "failed", [], $"{name}: {e.Message}");
+            return new IngestOutcome(name, "failed", [], $"{name}: {Clean(e.Message)}");
         }
     }
+
+    /// <summary>A message without the store's internal paths (the file's own name says enough).</summary>
+    private string Clean(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, System.Text.RegularExpressions.Regex.Escape(catalog.Store.Root) + @"/(views/[0-9a-f]{64}|tmp/[0-9a-f]{32})/", string.Empty);
 
     /// <summary>Opens the stored copy and describes every dataset; previews are written to the store before the records are committed.</summary>
     private List<DatasetRecord> Describe(List<StoredFile> files, IEmFormat format, Principal who, string projectId, IngestOptions options, CancellationToken cancel)

@@ -77,7 +77,7 @@ public sealed class ObjectStore
     /// Copies a file into the store (hashing while copying) unless an object with its content is there already;
     /// returns its SHA-256 and size in bytes.
     /// </summary>
-    public (string Sha256, long Size) Put(string path, CancellationToken cancel = default)
+    public (string Sha256, long Size, bool Created) Put(string path, CancellationToken cancel = default)
     {
         var tmp = Path.Combine(Root, "tmp", Guid.NewGuid().ToString("N") + ".part");
         try
@@ -103,7 +103,8 @@ public sealed class ObjectStore
             }
 
             var final = ObjectPath(sha);
-            if (File.Exists(final))
+            bool created = !File.Exists(final);
+            if (!created)
             {
                 File.Delete(tmp);
             }
@@ -115,7 +116,7 @@ public sealed class ObjectStore
                 SyncDirectory(Path.GetDirectoryName(final)!);
             }
 
-            return (sha, size);
+            return (sha, size, created);
         }
         catch
         {
@@ -155,6 +156,31 @@ public sealed class ObjectStore
         }
 
         return dir;
+    }
+
+    /// <summary>Removes an object, its view and the previews of records of it (an ingest that failed after storing it).</summary>
+    public void Remove(string sha256, IEnumerable<string> recordIds)
+    {
+        var path = ObjectPath(sha256);
+        if (File.Exists(path))
+        {
+            File.SetAttributes(path, FileAttributes.Normal);
+            File.Delete(path);
+        }
+
+        var view = Path.Combine(Root, "views", sha256);
+        if (Directory.Exists(view))
+        {
+            Directory.Delete(view, true);
+        }
+
+        foreach (var id in recordIds)
+        {
+            foreach (var kind in new[] { "preview", "thumb", "pattern", "virtual" })
+            {
+                File.Delete(PreviewPath(id, kind));
+            }
+        }
     }
 
     /// <summary>The path of a preview file of a record.</summary>

@@ -19,6 +19,21 @@ internal static class CommandRunner
             Console.Error.WriteLine("cancelled");
             return 130;
         }
+        catch (Condenser.Catalog.CatalogException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            Console.Error.WriteLine($"error: the database refused: {e.Message}");
+            return 1;
+        }
+        catch (HttpRequestException e)
+        {
+            Console.Error.WriteLine($"error: the server could not be reached: {e.Message}");
+            return 1;
+        }
         catch (EmFileException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Condenser.Catalog;
+using Condenser.Catalog.Access;
+using Condenser.Catalog.Records;
+using Condenser.Catalog.Sharing;
+using Condenser.Server.Features.Datasets;
+using Condenser.Server.Hosting;
+
+namespace Condenser.Server.Features.Sharing;
+
+/// <summary>The change feed of public records, federation with other instances, and JSON-LD import.</summary>
+public static class SharingEndpoints
+{
+    /// <summary>Maps the endpoints.</summary>
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/api/feed", Feed).WithTags("sharing").WithSummary("Public records changed after the cursor 'since' (JSON-LD, oldest first) and the next cursor");
+        app.MapPost("/api/federation/pull", Pull).WithTags("sharing").WithSummary("Admins: pull the public records of another instance ({\"url\": …})");
+        app.MapPost("/api/import", Import).WithTags("sharing").WithSummary("Admins: import records from JSON-LD (one Dataset or a list) into a project");
+    }
+
+    private static IResult Feed(string? since, int? limit, HttpContext ctx, Federation federation)
+    {
+        long s = 0;
+        if (since is not null && !long.TryParse(since, NumberStyles.Integer, CultureInfo.InvariantCulture, out s))
+        {
+            throw new CatalogException(CatalogError.Invalid, $"since='{since}' is not a cursor (an integer)");
+        }
+
+        var (items, next) = federation.Feed(s, limit ?? 100, DatasetEndpoints.BaseUrl(ctx));
+        return Results.Text(new JsonObject { ["items"] = items, ["next"] = next }.ToJsonString(), "application/json");
+    }
+
+    private static async Task<IResult> Pull(HttpContext ctx, Federation federation)
+    {
+        var body = await DatasetEndpoints.Body(ctx).ConfigureAwait(false);
+        var url = body["url"]?.GetValue<string>() ?? throw new CatalogException(CatalogError.Invalid, "the body needs 'url'");
+        int n = await federation.PullAsync(url, ctx.Caller(), ctx.RequestAborted).ConfigureAwait(false);
+        return Results.Json(new { url, records = n });
+    }
+
+    private static async Task<IResult> Import(string? project, string? visibility, HttpContext ctx, Catalog.Catalog catalog)
+    {
+        var who = ctx.Caller();
+        if (!who.IsAdmin)
+        {
+            throw new CatalogException(who.IsAuthenticated ? CatalogError.Forbidden : CatalogError.Unauthenticated, "only admins import records");
+        }
+
+        JsonNode doc;
+        try
+        {
+            doc = await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted).ConfigureAwait(false) ?? throw new CatalogException(CatalogError.Invalid, "empty body");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new CatalogException(CatalogError.Invalid, $"the body is not JSON: {e.Message}", e);
+        }
+
+        var docs = doc is JsonArray a ? a.ToList() : [doc];
+        var projectId = catalog.ProjectFor(who, project ?? "imported");
+        var vis = visibility is null ? Visibility.Project : AccessNames.ParseVisibility(visibility);
+        var ids = new List<string>();
+        foreach (var d in docs)
+        {
+            var rec = JsonLd.Import(d!, projectId, vis, d!["@id"]?.GetValue<string>() is { } u && Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : "import");
+            ids.AddRange(catalog.Commit([rec with { OwnerId = who.UserId }], who, new Catalog.Ingest.IngestOptions()));
+        }
+
+        return Results.Json(new { imported = ids }, statusCode: 201);
+    }
+}

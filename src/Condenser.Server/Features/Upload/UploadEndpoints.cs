@@ -1,0 +1,188 @@
+using System.Text.Json.Nodes;
+using Condenser.Catalog;
+using Condenser.Catalog.Access;
+using Condenser.Catalog.Ingest;
+using Condenser.Catalog.Records;
+using Condenser.Catalog.Storage;
+using Condenser.Server.Hosting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace Condenser.Server.Features.Upload;
+
+/// <summary>
+/// Upload: <c>POST /api/datasets</c> with <c>multipart/form-data</c> (one part per file: a main file and its
+/// companions, e.g. a .mib with its .hdr). The files are streamed to a private temporary folder with a byte limit,
+/// ingested like a folder, and the folder is removed whatever happens: a refused upload leaves no trace.
+/// Options come as query parameters: project, visibility, embargo_until, experiment, sample, elements, description, operator.
+/// </summary>
+public static class UploadEndpoints
+{
+    /// <summary>Maps the endpoint.</summary>
+    public static void Map(WebApplication app, ServerOptions options)
+    {
+        app.MapPost("/api/datasets", (HttpContext ctx, Catalog.Catalog catalog) => Upload(ctx, catalog, options))
+            .WithTags("datasets").WithSummary("Upload files (multipart/form-data) and ingest them; 201 with the new record ids, 200 when all were duplicates")
+            .DisableAntiforgery();
+    }
+
+    /// <summary>The ingest options of query parameters.</summary>
+    public static IngestOptions Options(IQueryCollection q, long maxBytes)
+    {
+        string? S(string k) => q[k].ToString() is { Length: > 0 } v ? v : null;
+        return new IngestOptions
+        {
+            Project = S("project") ?? "default",
+            Visibility = S("visibility") is { } v ? AccessNames.ParseVisibility(v) : Visibility.Project,
+            EmbargoMs = S("embargo_until") is { } e ? DatasetRecord.ParseTime(e, "embargo_until") : 0,
+            Experiment = S("experiment"),
+            Sample = S("sample"),
+            Elements = S("elements")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(DatasetRecord.NormaliseElement).ToList() ?? [],
+            Description = S("description"),
+            Operator = S("operator"),
+            MaxFileBytes = maxBytes,
+        };
+    }
+
+    private static async Task<IResult> Upload(HttpContext ctx, Catalog.Catalog catalog, ServerOptions server)
+    {
+        var who = ctx.Caller();
+        var options = Options(ctx.Request.Query, server.MaxUploadBytes);
+        catalog.ProjectFor(who, options.Project); // refuse before reading the body
+        if (ctx.Request.ContentLength > server.MaxUploadBytes)
+        {
+            throw new CatalogException(CatalogError.TooLarge, $"the upload ({ctx.Request.ContentLength} bytes) is larger than the {server.MaxUploadBytes} bytes this library accepts");
+        }
+
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = server.MaxUploadBytes + (1 << 20);
+        }
+
+        var boundary = MediaTypeHeaderValue.TryParse(ctx.Request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            ? HeaderUtilities.RemoveQuotes(type.Boundary).Value : null;
+        if (string.IsNullOrEmpty(boundary) || boundary.Length > 200)
+        {
+            throw new CatalogException(CatalogError.Invalid, "upload files as multipart/form-data");
+        }
+
+        var folder = catalog.Store.NewTempFolder();
+        try
+        {
+            var reader = new MultipartReader(boundary, ctx.Request.Body) { HeadersLengthLimit = 16 << 10 };
+            long total = 0;
+            int files = 0;
+            MultipartSection? section;
+            while ((section = await reader.ReadNextSectionAsync(ctx.RequestAborted).ConfigureAwait(false)) is not null)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var cd) || !cd.IsFileDisposition())
+                {
+                    continue;
+                }
+
+                var name = ObjectStore.SafeName(HeaderUtilities.RemoveQuotes(cd.FileNameStar.HasValue ? cd.FileNameStar : cd.FileName).Value ?? string.Empty);
+                var path = Path.Combine(folder, name);
+                if (File.Exists(path))
+                {
+                    throw new CatalogException(CatalogError.Invalid, $"the upload names '{name}' twice");
+                }
+
+                if (++files > 64)
+                {
+                    throw new CatalogException(CatalogError.Invalid, "at most 64 files per upload");
+                }
+
+                await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
+                {
+                    var buffer = new byte[1 << 20];
+                    int n;
+                    while ((n = await section.Body.ReadAsync(buffer, ctx.RequestAborted).ConfigureAwait(false)) > 0)
+                    {
+                        total += n;
+                        if (total > server.MaxUploadBytes)
+                        {
+                            throw new CatalogException(CatalogError.TooLarge, $"the upload is larger than the {server.MaxUploadBytes} bytes this library accepts");
+                        }
+
+                        await output.WriteAsync(buffer.AsMemory(0, n), ctx.RequestAborted).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            if (files == 0)
+            {
+                throw new CatalogException(CatalogError.Invalid, "the upload holds no file part");
+            }
+
+            var outcomes = await Task.Run(() => Ingest(catalog, folder, who, options, ctx.RequestAborted), ctx.RequestAborted).ConfigureAwait(false);
+            var body = new JsonObject
+            {
+                ["files"] = new JsonArray(outcomes.Select(o => (JsonNode)new JsonObject
+                {
+                    ["file"] = o.File,
+                    ["status"] = o.Status,
+                    ["ids"] = new JsonArray(o.Ids.Select(i => (JsonNode)i).ToArray()),
+                    ["error"] = o.Error,
+                }).ToArray()),
+            };
+            if (outcomes.Any(o => o.Status == "ingested"))
+            {
+                return Results.Text(body.ToJsonString(), "application/json", statusCode: 201);
+            }
+
+            if (outcomes.Count > 0 && outcomes.All(o => o.Status == "duplicate"))
+            {
+                return Results.Text(body.ToJsonString(), "application/json", statusCode: 200);
+            }
+
+            var why = string.Join("; ", outcomes.Where(o => o.Error is not null).Select(o => o.Error));
+            throw new CatalogException(CatalogError.Unreadable, why.Length > 0 ? why : "no file of the upload is one Condenser can read");
+        }
+        catch (IOException e) when (e is not FileNotFoundException && !ctx.RequestAborted.IsCancellationRequested && e.InnerException is not BadHttpRequestException)
+        {
+            throw new CatalogException(CatalogError.Invalid, $"the upload could not be read: {e.Message}", e);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Ingests an upload folder: every readable file (companions with their main file); unreadable ones are reported.</summary>
+    private static IReadOnlyList<IngestOutcome> Ingest(Catalog.Catalog catalog, string folder, Principal who, IngestOptions options, CancellationToken cancel)
+    {
+        var all = catalog.Ingestor.IngestPaths([folder], who, options, cancel: cancel).ToList();
+        var reported = all.Select(o => o.File).ToHashSet();
+        var companions = new HashSet<string>();
+        foreach (var f in Directory.EnumerateFiles(folder))
+        {
+            try
+            {
+                foreach (var c in Condenser.Formats.FormatRegistry.Detect(f).Companions(f))
+                {
+                    companions.Add(Path.GetFileName(c));
+                }
+            }
+            catch (Condenser.Data.EmFileException)
+            {
+            }
+        }
+
+        foreach (var f in Directory.EnumerateFiles(folder).Select(Path.GetFileName))
+        {
+            if (!reported.Contains(f!) && !companions.Contains(f!))
+            {
+                all.Add(new IngestOutcome(f!, "failed", [], $"{f}: not a file format Condenser knows"));
+            }
+        }
+
+        return all;
+    }
+}

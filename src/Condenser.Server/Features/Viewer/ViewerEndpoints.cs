@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Condenser.Catalog;
+using Condenser.Catalog.Ingest;
+using Condenser.Catalog.Records;
+using Condenser.Data;
+using Condenser.Processing.FourDStem;
+using Condenser.Processing.Kernels;
+using Condenser.Processing.MapReduce;
+using Condenser.Processing.Rendering;
+using Condenser.Server.Hosting;
+
+namespace Condenser.Server.Features.Viewer;
+
+/// <summary>
+/// Values for the web viewer, as float32 little-endian arrays with their shape and calibration in headers
+/// (<c>X-Shape: rows,cols</c>, <c>X-Scale</c>, <c>X-Units</c>, <c>X-Caption</c>): the picture of a dataset, the frame
+/// (pattern or spectrum) at a scan position, and the virtual image of a detector drawn on a 4D-STEM pattern.
+/// </summary>
+public static class ViewerEndpoints
+{
+    private static readonly ConcurrentDictionary<string, Picture> Cache = new(StringComparer.Ordinal);
+    private const int CacheEntries = 64;
+
+    private sealed record Picture(float[] Values, int Rows, int Cols, Axis XAxis, string Caption);
+
+    /// <summary>Maps the endpoints.</summary>
+    public static void Map(WebApplication app)
+    {
+        var g = app.MapGroup("/api/datasets/{id}/view").WithTags("viewer");
+        g.MapGet("/image", Image).WithSummary("The dataset's picture: the image, the mean of a stack, the summed map of a spectrum image, or a 4D-STEM scan's bright-field image");
+        g.MapGet("/mean", Mean).WithSummary("The mean frame (a 4D-STEM scan's mean diffraction pattern)");
+        g.MapGet("/frame", Frame).WithSummary("The frame (diffraction pattern or spectrum) at scan position y, x");
+        g.MapGet("/virtual", Virtual).WithSummary("A 4D-STEM virtual image: the sum over the annulus r_in..r_out (detector pixels) around cy, cx at every scan position");
+    }
+
+    private static IResult Image(string id, HttpContext ctx, Catalog.Catalog catalog)
+    {
+        var rec = catalog.Get(id, ctx.Caller(), "view");
+        var p = Cached($"{rec.Id}:image", () =>
+        {
+            using var file = catalog.OpenFile(rec);
+            var ds = file.Datasets[rec.DatasetIndex];
+            var pic = PreviewImage.From(ds, null, ctx.RequestAborted);
+            if (IsFourD(ds) && pic.Values is not null)
+            {
+                pic = PreviewSet.VirtualBrightField(ds, pic.Values, ctx.RequestAborted);
+            }
+
+            return From(pic);
+        });
+        return Send(ctx, p);
+    }
+
+    private static IResult Mean(string id, HttpContext ctx, Catalog.Catalog catalog)
+    {
+        var rec = catalog.Get(id, ctx.Caller(), "view");
+        var p = Cached($"{rec.Id}:mean", () =>
+        {
+            using var file = catalog.OpenFile(rec);
+            return From(PreviewImage.From(file.Datasets[rec.DatasetIndex], null, ctx.RequestAborted));
+        });
+        return Send(ctx, p);
+    }
+
+    private static IResult Frame(string id, int? y, int? x, HttpContext ctx, Catalog.Catalog catalog)
+    {
+        var rec = catalog.Get(id, ctx.Caller(), "view");
+        using var file = catalog.OpenFile(rec);
+        var ds = file.Datasets[rec.DatasetIndex];
+        var nav = ds.Shape.Navigation;
+        if (nav.Count == 0)
+        {
+            throw new CatalogException(CatalogError.Invalid, $"dataset {id} has no scan positions");
+        }
+
+        int nx = nav[^1];
+        long rows = ds.FrameCount / nx;
+        int yy = y ?? 0, xx = x ?? 0;
+        if (yy < 0 || yy >= rows || xx < 0 || xx >= nx)
+        {
+            throw new CatalogException(CatalogError.Invalid, $"position y={yy}, x={xx} is outside the scan ({rows} × {nx})");
+        }
+
+        var bytes = new byte[ds.FrameBytes];
+        ds.ReadFrame((yy * (long)nx) + xx, bytes);
+        var values = new double[ds.Shape.SignalCount];
+        ds.DType.ReadInto(bytes, values);
+        var sig = ds.Shape.Signal;
+        int cols = sig[^1], r = (int)(values.Length / Math.Max(1, cols));
+        return Send(ctx, new Picture(values.Select(v => (float)v).ToArray(), r, cols, ds.Axes[^1], $"frame at y={yy}, x={xx}"));
+    }
+
+    private static IResult Virtual(string id, double cy, double cx, double? r_in, double r_out, HttpContext ctx, Catalog.Catalog catalog)
+    {
+        var rec = catalog.Get(id, ctx.Caller(), "view");
+        double inner = r_in ?? 0;
+        if (!(r_out > inner) || inner < 0 || !double.IsFinite(cy) || !double.IsFinite(cx) || r_out > 1e5)
+        {
+            throw new CatalogException(CatalogError.Invalid, "the detector needs 0 ≤ r_in < r_out ≤ 1e5 and a finite centre");
+        }
+
+        var key = string.Create(CultureInfo.InvariantCulture, $"{rec.Id}:virtual:{cy:F2}:{cx:F2}:{inner:F2}:{r_out:F2}");
+        var p = Cached(key, () =>
+        {
+            using var file = catalog.OpenFile(rec);
+            var ds = file.Datasets[rec.DatasetIndex];
+            if (!IsFourD(ds))
+            {
+                throw new CatalogException(CatalogError.Invalid, $"dataset {id} is not a 4D-STEM scan");
+            }
+
+            var det = PixelSpans.Annulus(ds.Shape.Signal[0], ds.Shape.Signal[1], cy, cx, inner, r_out);
+            var vd = new VirtualDetectors([det], ds.FrameCount);
+            FrameExecutor.RunParallel(ds, [vd], cancel: ctx.RequestAborted);
+            int nx = ds.Shape.Navigation[^1];
+            return new Picture(vd.Images[0].Select(v => (float)v).ToArray(), (int)(ds.FrameCount / nx), nx, ds.Axes[ds.Shape.Navigation.Count - 1],
+                string.Create(CultureInfo.InvariantCulture, $"virtual detector {inner:G4}–{r_out:G4} px around ({cy:G4}, {cx:G4})"));
+        });
+        return Send(ctx, p);
+    }
+
+    private static bool IsFourD(EmDataset ds) => ds.Shape.Navigation.Count >= 1 && ds.Shape.Signal.Count == 2 && ds.FrameCount > 1
+        && ds.Metadata.SignalType is SignalTypes.FourDStem or SignalTypes.Diffraction && !ds.DType.IsComplex() && ds.DType is not (DType.Rgb8 or DType.Rgba8);
+
+    private static Picture From(PreviewImage p)
+    {
+        double[] v = p.Values ?? Luminance(p.Rgba!);
+        return new Picture(v.Select(x => (float)x).ToArray(), p.Height, p.Width, p.XAxis, p.Caption);
+    }
+
+    private static double[] Luminance(byte[] rgba)
+    {
+        var v = new double[rgba.Length / 4];
+        for (int i = 0; i < v.Length; i++)
+        {
+            v[i] = (0.299 * rgba[i * 4]) + (0.587 * rgba[(i * 4) + 1]) + (0.114 * rgba[(i * 4) + 2]);
+        }
+
+        return v;
+    }
+
+    private static Picture Cached(string key, Func<Picture> make)
+    {
+        if (Cache.TryGetValue(key, out var hit))
+        {
+            return hit;
+        }
+
+        var p = make();
+        if (Cache.Count >= CacheEntries)
+        {
+            Cache.Clear();
+        }
+
+        Cache[key] = p;
+        return p;
+    }
+
+    private static IResult Send(HttpContext ctx, Picture p)
+    {
+        var h = ctx.Response.Headers;
+        h["X-Shape"] = $"{p.Rows},{p.Cols}";
+        h["X-Scale"] = p.XAxis.Scale.ToString("R", CultureInfo.InvariantCulture);
+        h["X-Units"] = p.XAxis.Units ?? string.Empty;
+        h["X-Caption"] = Uri.EscapeDataString(p.Caption);
+        h.CacheControl = "private, max-age=60";
+        return Results.Bytes(MemoryMarshal.AsBytes(p.Values.AsSpan()).ToArray(), "application/octet-stream");
+    }
+}
