@@ -1,0 +1,226 @@
+// The Condenser web UI: search with facets and thumbnails, dataset pages with a calibrated viewer and, for 4D-STEM,
+// the interactive pattern / virtual-detector viewer.
+"use strict";
+
+const app = document.getElementById("app");
+const FACETS = [["signal_type", "Signal"], ["technique", "Technique"], ["instrument", "Instrument"], ["format", "Format"], ["project", "Project"], ["elements", "Elements"], ["beam_energy_kev", "Beam energy (keV)"], ["year", "Year"]];
+let token = localStorage.getItem("condenser-token") || "";
+
+function headers() { return token ? { Authorization: "Bearer " + token } : {}; }
+async function api(path, opts = {}) {
+  const r = await fetch(path, { ...opts, headers: { ...headers(), ...(opts.headers || {}) } });
+  if (!r.ok) {
+    let detail = r.statusText;
+    try { const p = await r.json(); detail = p.detail || p.title || detail; } catch { }
+    throw new Error(`${r.status}: ${detail}`);
+  }
+  return r;
+}
+async function json(path, opts) { return (await api(path, opts)).json(); }
+function esc(s) { return String(s ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]); }
+function showError(e) { const d = document.createElement("div"); d.className = "error"; d.id = "error"; d.textContent = e.message || String(e); app.prepend(d); }
+
+// Images through fetch, so that a token reaches non-public previews.
+async function loadImage(img, url) {
+  try { const r = await api(url); img.src = URL.createObjectURL(await r.blob()); }
+  catch { img.alt = "no preview"; }
+}
+
+async function whoAmI() {
+  try { const me = await json("/api/me"); document.getElementById("who-name").textContent = `${me.name} (${me.role})`; }
+  catch (e) { document.getElementById("who-name").textContent = "token refused"; }
+}
+
+document.getElementById("sign-in").addEventListener("click", () => {
+  token = document.getElementById("token").value.trim();
+  localStorage.setItem("condenser-token", token);
+  whoAmI(); route();
+});
+document.getElementById("search-form").addEventListener("submit", e => {
+  e.preventDefault();
+  const p = new URLSearchParams(location.hash.split("?")[1] || "");
+  const q = document.getElementById("q").value.trim();
+  q ? p.set("q", q) : p.delete("q"); p.delete("page");
+  location.hash = "#/?" + p.toString();
+});
+window.addEventListener("hashchange", route);
+
+function route() {
+  const h = location.hash || "#/";
+  if (h.startsWith("#/d/")) return datasetPage(decodeURIComponent(h.slice(4).split("?")[0]));
+  return searchPage(new URLSearchParams(h.split("?")[1] || ""));
+}
+
+async function searchPage(params) {
+  document.getElementById("q").value = params.get("q") || "";
+  if (!params.get("page_size")) params.set("page_size", "24");
+  app.innerHTML = `<div class="layout"><aside class="facets" id="facets"></aside><section><div class="summary" id="summary">searching…</div><div class="grid" id="results"></div><div class="pager" id="pager"></div></section></div>`;
+  let r;
+  try { r = await json("/api/datasets?" + params.toString()); } catch (e) { return showError(e); }
+  document.getElementById("summary").textContent = `${r.total} record${r.total === 1 ? "" : "s"}` + (params.get("q") ? ` for “${params.get("q")}”` : "");
+  const facets = document.getElementById("facets");
+  for (const [key, label] of FACETS) {
+    const values = r.facets[key] || [];
+    if (!values.length) continue;
+    const h = document.createElement("h3"); h.textContent = label; facets.append(h);
+    const filterKey = key === "beam_energy_kev" || key === "year" ? null : key;
+    for (const v of values.slice(0, 12)) {
+      const a = document.createElement("a");
+      const p = new URLSearchParams(params);
+      p.delete("page");
+      if (filterKey) {
+        if (p.get(filterKey) === v.value) p.delete(filterKey); else p.set(filterKey, v.value);
+        if (params.get(filterKey) === v.value) a.className = "active";
+      } else if (key === "year") {
+        p.set("from", `${v.value}-01-01`); p.set("to", `${v.value}-12-31T23:59:59Z`);
+      } else {
+        p.set("beam_energy_min", +v.value - 0.5); p.set("beam_energy_max", +v.value + 0.5);
+      }
+      a.href = "#/?" + p.toString();
+      a.dataset.facet = key; a.dataset.value = v.value;
+      a.innerHTML = `<span>${esc(v.value)}</span><span>${v.count}</span>`;
+      facets.append(a);
+    }
+  }
+  const grid = document.getElementById("results");
+  for (const d of r.items) {
+    const a = document.createElement("a");
+    a.className = "card"; a.href = "#/d/" + encodeURIComponent(d.id); a.dataset.id = d.id; a.dataset.signal = d.signal_type;
+    a.innerHTML = `<img class="thumb" alt=""><div class="name" title="${esc(d.file)}">${esc(d.title || d.file)}</div>
+      <div class="meta">${esc(d.signal_type)} · ${esc(d.shape.join("×"))} · ${esc(d.format)}</div>
+      <div class="meta">${esc(d.instrument || "")}${d.beam_energy_kev ? " · " + d.beam_energy_kev + " keV" : ""}</div>
+      <div><span class="badge ${esc(d.visibility)}">${esc(d.visibility)}</span><span class="badge">${esc(d.project || "")}</span></div>`;
+    grid.append(a);
+    loadImage(a.querySelector("img"), `/api/datasets/${d.id}/preview.png?kind=thumb`);
+  }
+  const page = +(params.get("page") || 1), pages = Math.max(1, Math.ceil(r.total / r.page_size));
+  const pager = document.getElementById("pager");
+  const link = (p, text) => { const q = new URLSearchParams(params); q.set("page", p); return `<a class="btn" href="#/?${q}">${text}</a>`; };
+  pager.innerHTML = (page > 1 ? link(page - 1, "‹ previous") : "") + `<span>page ${page} of ${pages}</span>` + (page < pages ? link(page + 1, "next ›") : "");
+}
+
+function kv(rows) {
+  return `<table class="kv">${rows.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => `<tr><td>${esc(k)}</td><td>${v}</td></tr>`).join("")}</table>`;
+}
+
+async function viewData(url) {
+  const r = await api(url);
+  const buf = await r.arrayBuffer();
+  const [rows, cols] = r.headers.get("X-Shape").split(",").map(Number);
+  return { data: new Float32Array(buf), info: { rows, cols, scale: +r.headers.get("X-Scale"), units: r.headers.get("X-Units"), caption: decodeURIComponent(r.headers.get("X-Caption") || "") } };
+}
+
+async function datasetPage(id) {
+  app.innerHTML = `<div class="dataset"><section id="main"><div class="panel"><h2 id="title">…</h2><div id="viewers" class="viewers"></div></div></section><aside id="side"></aside></div>`;
+  let d;
+  try { d = await json(`/api/datasets/${encodeURIComponent(id)}`); } catch (e) { return showError(e); }
+  document.getElementById("title").textContent = d.title || d.file;
+  const md = d.info?.metadata || {}, stats = d.info?.stats || {};
+  const side = document.getElementById("side");
+  side.innerHTML = `<div class="panel"><h2>Record</h2>${kv([
+    ["file", esc(d.file)], ["format", esc(d.format)], ["signal", esc(d.signal_type)], ["shape", esc(d.shape.join(" × ")) + ` (${d.navigation_dims} navigation)`],
+    ["dtype", esc(d.dtype)], ["instrument", esc(d.instrument)], ["detector", esc(d.detector)], ["beam energy", d.beam_energy_kev ? esc(d.beam_energy_kev) + " keV" : ""],
+    ["acquired", esc(d.acquired)], ["ingested", esc(d.ingested)], ["sample", esc(d.sample)], ["elements", esc((d.elements || []).join(", "))],
+    ["project", esc(d.project)], ["visibility", `<span class="badge ${esc(d.visibility)}" id="visibility">${esc(d.visibility)}</span>` + (d.embargo_until ? ` until ${esc(d.embargo_until)}` : "")],
+    ["origin", esc(d.origin)], ["sha256", `<code>${esc(d.sha256)}</code>`], ["values", `min ${esc(stats.min)} · max ${esc(stats.max)} · mean ${esc(stats.mean)}`],
+    ["download", d.origin ? "" : `<a href="#" id="download">${esc(d.file)}</a> (${d.file_size} bytes)`],
+  ])}${d.can_edit ? `<div class="controls">visibility <select id="vis-select">${["private", "project", "institution", "public"].map(v => `<option ${v === d.visibility ? "selected" : ""}>${v}</option>`).join("")}</select><button class="btn" id="vis-save" type="button">save</button></div>` : ""}</div>
+    <div class="panel"><h2>Metadata</h2>${kv(Object.entries(md).map(([k, v]) => [k, esc(typeof v === "object" ? JSON.stringify(v) : v)]))}</div>
+    <div class="panel"><h2>More like this</h2><div class="similar" id="similar">…</div></div>
+    <div class="panel"><h2>Analyses and provenance</h2><div id="analyses">…</div></div>
+    <div class="panel"><h2>Annotations</h2><div id="annotations">…</div>${token ? `<div class="controls"><input id="label-text" placeholder="label or note"><button class="btn" id="label-add" type="button">add</button></div>` : ""}</div>`;
+  const dl = document.getElementById("download");
+  if (dl) dl.addEventListener("click", async e => {
+    e.preventDefault();
+    const r = await api(`/api/datasets/${d.id}/file`); const a = document.createElement("a");
+    a.href = URL.createObjectURL(await r.blob()); a.download = d.file; a.click();
+  });
+  const save = document.getElementById("vis-save");
+  if (save) save.addEventListener("click", async () => {
+    try { await json(`/api/datasets/${d.id}`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ visibility: document.getElementById("vis-select").value }) }); route(); }
+    catch (e) { showError(e); }
+  });
+  const add = document.getElementById("label-add");
+  if (add) add.addEventListener("click", async () => {
+    try { await json(`/api/datasets/${d.id}/annotations`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ kind: "label", text: document.getElementById("label-text").value }) }); loadAnnotations(d.id); }
+    catch (e) { showError(e); }
+  });
+  loadSimilar(d.id); loadAnalyses(d.id, d); loadAnnotations(d.id);
+  buildViewers(d).catch(showError);
+}
+
+async function loadSimilar(id) {
+  const el = document.getElementById("similar");
+  try {
+    const r = await json(`/api/datasets/${id}/similar?count=9`);
+    el.innerHTML = r.items.length ? "" : "nothing similar yet";
+    for (const s of r.items) {
+      const a = document.createElement("a"); a.href = "#/d/" + s.id; a.title = `${s.file} (${s.score.toFixed(3)})`; a.className = "similar-item";
+      const img = document.createElement("img"); a.append(img); el.append(a);
+      loadImage(img, `/api/datasets/${s.id}/preview.png?kind=thumb`);
+    }
+  } catch (e) { el.textContent = e.message; }
+}
+
+async function loadAnalyses(id, d) {
+  const el = document.getElementById("analyses");
+  try {
+    const list = await json(`/api/datasets/${id}/analyses`);
+    const ingest = `<div>ingested ${esc(d.ingested)} from <code>${esc(d.file)}</code> (sha256 ${esc(d.sha256.slice(0, 12))}…) by ${esc(d.info?.software || "condenser")}</div>`;
+    el.innerHTML = ingest + list.map(a => `<details><summary>${esc(a.name)} · ${new Date(a.createdMs).toISOString()} · ${esc(a.user || "")}</summary><pre>parameters ${esc(a.parameters)}\ninputs ${esc(a.inputs)}\noutputs ${esc(a.outputs)}\nsoftware ${esc(a.software)}</pre></details>`).join("");
+  } catch (e) { el.textContent = e.message; }
+}
+
+async function loadAnnotations(id) {
+  const el = document.getElementById("annotations");
+  try {
+    const list = await json(`/api/datasets/${id}/annotations`);
+    el.innerHTML = list.length ? list.map(a => `<div class="annotation"><span class="badge">${esc(a.kind)}</span>${esc(a.text)} <small>${esc(a.user || "")}</small></div>`).join("") : "none yet";
+  } catch (e) { el.textContent = e.message; }
+}
+
+async function buildViewers(d) {
+  const box = document.getElementById("viewers");
+  const fourD = (d.signal_type === "4d_stem" || d.signal_type === "diffraction") && d.navigation_dims >= 1 && d.shape.length - d.navigation_dims === 2 && d.shape.slice(0, d.navigation_dims).reduce((a, b) => a * b, 1) > 1;
+  const spectrumImage = d.signal_type === "spectrum_image" && d.navigation_dims >= 1;
+  if (d.origin) {
+    const img = document.createElement("img"); img.id = "preview"; box.append(img);
+    return loadImage(img, `/api/datasets/${d.id}/preview.png`);
+  }
+  if (fourD) {
+    let innerRatio = 0;
+    const tools = document.createElement("div"); tools.className = "controls";
+    tools.innerHTML = `Click the scan to see its pattern; drag on the pattern to draw a virtual detector (alt-drag pans). <label>inner / outer radius <input id="inner-ratio" type="number" min="0" max="0.95" step="0.05" value="0"></label>`;
+    box.before(tools);
+    tools.querySelector("#inner-ratio").addEventListener("input", e => innerRatio = Math.max(0, Math.min(0.95, +e.target.value || 0)));
+    const real = new ImageView(box, { id: "real", onPick: async (y, x) => {
+      try { const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y}&x=${x}`); pattern.show(f.data, f.info, true); } catch (e) { showError(e); }
+    } });
+    const pattern = new ImageView(box, { id: "pattern", log: true, innerRatio: () => innerRatio, onDetector: async det => {
+      try {
+        const v = await viewData(`/api/datasets/${d.id}/view/virtual?cy=${det.cy.toFixed(2)}&cx=${det.cx.toFixed(2)}&r_in=${det.rIn.toFixed(2)}&r_out=${det.rOut.toFixed(2)}`);
+        real.show(v.data, v.info, true);
+      } catch (e) { showError(e); }
+    } });
+    const [img, mean] = await Promise.all([viewData(`/api/datasets/${d.id}/view/image`), viewData(`/api/datasets/${d.id}/view/mean`)]);
+    real.show(img.data, img.info);
+    mean.info.caption = "mean pattern — " + mean.info.caption;
+    pattern.show(mean.data, mean.info);
+    return;
+  }
+  const v = await viewData(`/api/datasets/${d.id}/view/image`);
+  if (v.info.rows === 1) {
+    const c = document.createElement("canvas"); c.width = 640; c.height = 300; c.id = "spectrum"; box.append(c);
+    return plotSpectrum(c, v.data, v.info.scale, v.info.units, v.info.caption);
+  }
+  let spectrum = null;
+  const view = new ImageView(box, { id: "image", onPick: spectrumImage ? async (y, x) => {
+    try { const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y}&x=${x}`); plotSpectrum(spectrum, f.data, f.info.scale, f.info.units, f.info.caption); } catch (e) { showError(e); }
+  } : null });
+  view.show(v.data, v.info);
+  if (spectrumImage) { spectrum = document.createElement("canvas"); spectrum.width = 420; spectrum.height = 260; spectrum.id = "spectrum"; box.append(spectrum); }
+}
+
+if (token) document.getElementById("token").value = token;
+whoAmI();
+route();

@@ -1,0 +1,186 @@
+// A calibrated image viewer on a canvas: float data, percentile contrast (optionally log), zoom (wheel), pan (drag),
+// a scale bar from the calibration, a marker, and optionally a virtual detector drawn by dragging.
+"use strict";
+
+class ImageView {
+  constructor(container, opts = {}) {
+    this.opts = opts;
+    this.size = opts.size || 420;
+    this.root = document.createElement("div");
+    this.root.className = "viewer";
+    this.canvas = document.createElement("canvas");
+    this.canvas.width = this.size; this.canvas.height = this.size;
+    this.canvas.id = opts.id || "";
+    this.controls = document.createElement("div");
+    this.controls.className = "controls";
+    this.controls.innerHTML =
+      `<label>low <input type="range" min="0" max="50" step="0.5" value="0.5" data-k="low"></label>` +
+      `<label>high <input type="range" min="50" max="100" step="0.5" value="99.5" data-k="high"></label>` +
+      `<label><input type="checkbox" data-k="log" ${opts.log ? "checked" : ""}> log</label>` +
+      `<button type="button" class="btn" data-k="reset">fit</button>`;
+    this.caption = document.createElement("div");
+    this.caption.className = "caption";
+    if (opts.id) this.caption.id = opts.id + "-caption";
+    this.root.append(this.controls, this.canvas, this.caption);
+    container.append(this.root);
+    this.low = 0.5; this.high = 99.5; this.log = !!opts.log;
+    this.zoom = 1; this.panX = 0; this.panY = 0;
+    this.marker = null; this.detector = null;
+    this.controls.addEventListener("input", e => {
+      const k = e.target.dataset.k;
+      if (k === "low") this.low = +e.target.value;
+      if (k === "high") this.high = +e.target.value;
+      if (k === "log") this.log = e.target.checked;
+      this.render();
+    });
+    this.controls.querySelector("[data-k=reset]").addEventListener("click", () => { this.fit(); this.draw(); });
+    this.canvas.addEventListener("wheel", e => {
+      e.preventDefault();
+      const [px, py] = this.canvasPoint(e);
+      const f = e.deltaY < 0 ? 1.25 : 0.8;
+      this.panX = px - (px - this.panX) * f; this.panY = py - (py - this.panY) * f;
+      this.zoom *= f; this.draw();
+    }, { passive: false });
+    this.canvas.addEventListener("mousedown", e => this.down(e));
+    window.addEventListener("mousemove", e => this.move(e));
+    window.addEventListener("mouseup", e => this.up(e));
+  }
+
+  canvasPoint(e) {
+    const r = this.canvas.getBoundingClientRect();
+    return [(e.clientX - r.left) * this.canvas.width / r.width, (e.clientY - r.top) * this.canvas.height / r.height];
+  }
+
+  dataPoint(e) {
+    const [px, py] = this.canvasPoint(e);
+    return [(py - this.panY) / this.zoom, (px - this.panX) / this.zoom];
+  }
+
+  down(e) {
+    if (!this.data) return;
+    const [y, x] = this.dataPoint(e);
+    const drawDetector = this.opts.onDetector && !e.altKey && e.button === 0;
+    this.drag = { startX: e.clientX, startY: e.clientY, panX: this.panX, panY: this.panY, y, x, moved: false, detector: drawDetector };
+  }
+
+  move(e) {
+    if (!this.drag) return;
+    const dx = e.clientX - this.drag.startX, dy = e.clientY - this.drag.startY;
+    if (Math.abs(dx) + Math.abs(dy) > 3) this.drag.moved = true;
+    if (!this.drag.moved) return;
+    if (this.drag.detector) {
+      const [y, x] = this.dataPoint(e);
+      const r = Math.hypot(y - this.drag.y, x - this.drag.x);
+      const ratio = this.opts.innerRatio ? this.opts.innerRatio() : 0;
+      this.detector = { cy: this.drag.y, cx: this.drag.x, rOut: r, rIn: r * ratio };
+    } else {
+      const s = this.canvas.width / this.canvas.getBoundingClientRect().width;
+      this.panX = this.drag.panX + dx * s; this.panY = this.drag.panY + dy * s;
+    }
+    this.draw();
+  }
+
+  up(e) {
+    if (!this.drag) return;
+    const d = this.drag; this.drag = null;
+    if (!d.moved) {
+      const y = Math.floor(d.y), x = Math.floor(d.x);
+      if (y >= 0 && x >= 0 && y < this.rows && x < this.cols && this.opts.onPick) {
+        this.marker = [y, x]; this.draw(); this.opts.onPick(y, x);
+      }
+    } else if (d.detector && this.detector && this.detector.rOut > 0.5) {
+      this.opts.onDetector(this.detector);
+    }
+  }
+
+  // data: Float32Array; info: {rows, cols, scale, units, caption}
+  show(data, info, keepView) {
+    this.data = data; this.rows = info.rows; this.cols = info.cols;
+    this.scale = info.scale; this.units = info.units;
+    this.caption.textContent = info.caption || "";
+    if (!keepView || !this.bitmap) this.fit();
+    this.render();
+  }
+
+  fit() {
+    const s = Math.min(this.canvas.width / (this.cols || 1), this.canvas.height / (this.rows || 1));
+    this.zoom = s; this.panX = (this.canvas.width - this.cols * s) / 2; this.panY = (this.canvas.height - this.rows * s) / 2;
+  }
+
+  render() {
+    if (!this.data) return;
+    const n = this.data.length, v = new Float32Array(n);
+    let min = Infinity;
+    for (let i = 0; i < n; i++) if (isFinite(this.data[i]) && this.data[i] < min) min = this.data[i];
+    for (let i = 0; i < n; i++) {
+      const x = isFinite(this.data[i]) ? this.data[i] : min;
+      v[i] = this.log ? Math.log1p(Math.max(0, x - min)) : x;
+    }
+    const sorted = Float32Array.from(v).sort();
+    const lo = sorted[Math.floor(this.low / 100 * (n - 1))], hi0 = sorted[Math.floor(this.high / 100 * (n - 1))];
+    const hi = hi0 > lo ? hi0 : lo + 1e-12;
+    const img = new ImageData(this.cols, this.rows);
+    for (let i = 0; i < n; i++) {
+      const g = Math.max(0, Math.min(255, Math.round((v[i] - lo) / (hi - lo) * 255)));
+      img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = g; img.data[4 * i + 3] = 255;
+    }
+    this.bitmap = document.createElement("canvas");
+    this.bitmap.width = this.cols; this.bitmap.height = this.rows;
+    this.bitmap.getContext("2d").putImageData(img, 0, 0);
+    this.limits = [lo, hi];
+    this.draw();
+  }
+
+  draw() {
+    const c = this.canvas.getContext("2d");
+    c.setTransform(1, 0, 0, 1, 0, 0);
+    c.fillStyle = "#000"; c.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    if (!this.bitmap) return;
+    c.imageSmoothingEnabled = false;
+    c.setTransform(this.zoom, 0, 0, this.zoom, this.panX, this.panY);
+    c.drawImage(this.bitmap, 0, 0);
+    c.lineWidth = 1.5 / this.zoom;
+    if (this.marker) {
+      c.strokeStyle = "#ff4040";
+      c.strokeRect(this.marker[1], this.marker[0], 1, 1);
+    }
+    if (this.detector) {
+      c.strokeStyle = "#40c0ff";
+      c.beginPath(); c.arc(this.detector.cx, this.detector.cy, this.detector.rOut, 0, 2 * Math.PI); c.stroke();
+      if (this.detector.rIn > 0) { c.beginPath(); c.arc(this.detector.cx, this.detector.cy, this.detector.rIn, 0, 2 * Math.PI); c.stroke(); }
+    }
+    c.setTransform(1, 0, 0, 1, 0, 0);
+    this.drawScaleBar(c);
+  }
+
+  drawScaleBar(c) {
+    if (!this.units || !(this.scale > 0)) return;
+    const fov = this.canvas.width / this.zoom * this.scale;
+    const target = fov / 5, p = Math.pow(10, Math.floor(Math.log10(target)));
+    const len = [5, 2, 1].map(m => m * p).find(l => l <= target) || p;
+    const px = len / this.scale * this.zoom;
+    const x0 = this.canvas.width - 16 - px, y0 = this.canvas.height - 18;
+    c.fillStyle = "rgba(0,0,0,.55)"; c.fillRect(x0 - 8, y0 - 22, px + 16, 34);
+    c.fillStyle = "#fff"; c.fillRect(x0, y0, px, 5);
+    c.font = "12px sans-serif"; c.textAlign = "center";
+    c.fillText(`${+len.toPrecision(3)} ${this.units}`, x0 + px / 2, y0 - 6);
+  }
+}
+
+// A spectrum as a line plot on a canvas, with its calibrated axis.
+function plotSpectrum(canvas, data, scale, units, caption) {
+  const c = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
+  c.fillStyle = "#fff"; c.fillRect(0, 0, w, h);
+  let lo = Infinity, hi = -Infinity;
+  for (const v of data) if (isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (!(hi > lo)) hi = lo + 1;
+  c.strokeStyle = "#1d5fa0"; c.beginPath();
+  for (let i = 0; i < data.length; i++) {
+    const x = 40 + (w - 50) * i / Math.max(1, data.length - 1), y = h - 25 - (h - 35) * ((data[i] - lo) / (hi - lo));
+    i ? c.lineTo(x, y) : c.moveTo(x, y);
+  }
+  c.stroke();
+  c.fillStyle = "#333"; c.font = "11px sans-serif";
+  c.fillText(caption || "", 44, 12);
+  if (units) c.fillText(`${data.length} channels × ${+scale.toPrecision(4)} ${units}`, 44, h - 8);
+}
