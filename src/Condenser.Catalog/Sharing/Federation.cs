@@ -138,7 +138,7 @@ public sealed class Federation(Catalog catalog, HttpClient http)
             }
 
             var bytes = await resp.Content.ReadAsByteArrayAsync(cancel).ConfigureAwait(false);
-            if (bytes.Length <= MaxPreviewBytes && bytes.AsSpan().StartsWith("\x89PNG\r\n\x1a\n"u8))
+            if (bytes.Length <= MaxPreviewBytes && bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
             {
                 catalog.Store.WritePreview(id, kind, bytes);
             }

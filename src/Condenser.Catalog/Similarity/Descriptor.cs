@@ -13,7 +13,7 @@ public static class Descriptor
     /// <summary>Length of a descriptor.</summary>
     public const int Length = 32;
 
-    private const int Side = 64, Radial = 16, Bins = 12;
+    private const int Side = 64, Radial = 14, Bins = 12;
 
     /// <summary>The descriptor of a preview.</summary>
     public static float[] Of(PreviewImage picture)
@@ -63,21 +63,40 @@ public static class Descriptor
 
                     // Log-spaced bins from 1/64 to 1/2 cycles per pixel.
                     int b = (int)Math.Clamp(Math.Floor(Math.Log(f * Side) / Math.Log(Side / 2.0) * Radial), 0, Radial - 1);
-                    radial[b] += Math.Log(1e-12 + power[(y * Side) + x]);
+                    radial[b] += power[(y * Side) + x];
                     counts[b]++;
                 }
             }
 
+            // Log of the mean power in each band, relative to the mean over the bands (so gain does not matter); a
+            // periodic image puts a peak in its band, noise is flat. Divided by 8 so that where the peak sits weighs less than whether there is one (below).
+            double total = 0;
             for (int i = 0; i < Radial; i++)
             {
-                radial[i] = counts[i] > 0 ? radial[i] / counts[i] : 0;
+                radial[i] = Math.Log(1e-12 + (counts[i] > 0 ? radial[i] / counts[i] : 0));
+                total += radial[i];
             }
 
-            var shape = Standardise(radial);
             for (int i = 0; i < Radial; i++)
             {
-                d[i] = (float)shape[i];
+                d[i] = (float)((radial[i] - (total / Radial)) / 8);
             }
+
+            // Where the power sits does not tell a lattice from another lattice; how concentrated it is does: spectral
+            // flatness (geometric over arithmetic mean) and the strongest peak over the mean, both as logs.
+            double logSum = 0, sum = 0, max = 0;
+            int m = 0;
+            for (int i = 1; i < power.Length; i++)
+            {
+                logSum += Math.Log(1e-12 + power[i]);
+                sum += power[i];
+                max = Math.Max(max, power[i]);
+                m++;
+            }
+
+            double mean = sum / Math.Max(1, m);
+            d[Radial] = 2 * (float)Math.Tanh(((logSum / Math.Max(1, m)) - Math.Log(1e-12 + mean)) / 5);
+            d[Radial + 1] = 2 * (float)Math.Tanh(Math.Log((1e-12 + max) / (1e-12 + mean)) / 10);
         }
 
         var z = Standardise(values.Where(double.IsFinite).ToArray());
@@ -93,13 +112,13 @@ public static class Descriptor
         int n = Math.Max(1, z.Length);
         for (int i = 0; i < Bins; i++)
         {
-            d[Radial + i] = (float)(hist[i] / n * 4);
+            d[Radial + 2 + i] = (float)(hist[i] / n * 4);
         }
 
-        d[Radial + Bins] = (float)Math.Tanh(skew / n / 3);
-        d[Radial + Bins + 1] = (float)Math.Tanh(((kurt / n) - 3) / 10);
-        d[Radial + Bins + 2] = oneD ? 3 : 0;
-        d[Radial + Bins + 3] = (float)Math.Tanh(Math.Log(picture.Width / (double)picture.Height));
+        d[Radial + 2 + Bins] = (float)Math.Tanh(skew / n / 3);
+        d[Radial + 2 + Bins + 1] = (float)Math.Tanh(((kurt / n) - 3) / 10);
+        d[Radial + 2 + Bins + 2] = oneD ? 3 : 0;
+        d[Radial + 2 + Bins + 3] = (float)Math.Tanh(Math.Log(picture.Width / (double)picture.Height));
         return d;
     }
 

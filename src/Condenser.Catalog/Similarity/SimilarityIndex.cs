@@ -6,7 +6,7 @@ using MathNet.Numerics.LinearAlgebra;
 namespace Condenser.Catalog.Similarity;
 
 /// <summary>
-/// Exact "more like this" search in process: every record's <see cref="Descriptor"/> is standardised, reduced by PCA
+/// Exact "more like this" search in process: every record's <see cref="Descriptor"/> is centred, reduced by PCA
 /// (fitted on the whole library, refitted as it grows by a fifth) and normalised, so that a query is one SIMD dot
 /// product per record. The index follows the database by its change sequence, so several servers on one PostgreSQL
 /// see each other's records within <see cref="RefreshInterval"/>.
@@ -204,16 +204,16 @@ public sealed class SimilarityIndex(CatalogDb db)
         var scale = new float[m];
         for (int j = 0; j < m; j++)
         {
-            double s = 0, s2 = 0;
+            double s = 0;
             foreach (var r in raw)
             {
                 s += r[j];
-                s2 += r[j] * (double)r[j];
             }
 
-            double mu = s / n, sd = Math.Sqrt(Math.Max(0, (s2 / n) - (mu * mu)));
-            mean[j] = (float)mu;
-            scale[j] = (float)(1 / Math.Max(sd, 1e-3));
+            // Centred, not standardised: the descriptor's parts are already on comparable scales, and dividing by a
+            // tiny spread would let a dimension that hardly varies in this library drown the ones that do.
+            mean[j] = (float)(s / n);
+            scale[j] = 1;
         }
 
         int dims = Math.Min(Components, m);

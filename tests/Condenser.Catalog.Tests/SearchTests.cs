@@ -1,0 +1,89 @@
+using Condenser.Catalog.Access;
+using Condenser.Catalog.Ingest;
+using Condenser.Catalog.Search;
+
+namespace Condenser.Catalog.Tests;
+
+public class SearchTests
+{
+    private static (TestLibrary Lib, Catalog Catalog) Library(string backend)
+    {
+        var lib = TestLibrary.Create(backend);
+        var c = lib.Open();
+        var si = lib.CopyFixtures("digitalmicrograph/3D/EELS_SI.dm4", "digitalmicrograph/1D/test-EELS_spectrum.dm3", "digitalmicrograph/1D/test-EDS_spectrum.dm3");
+        var images = lib.CopyFixtures("digitalmicrograph/2D/test_STEM_image.dm3", "digitalmicrograph/2D/test_diffraction_pattern.dm3", "emd/fei_example_tem_stack.emd", "tia/new/128x128_TEM_acquire-sum1.emi", "tia/new/128x128_TEM_acquire-sum1_1.ser");
+        c.Ingestor.IngestPaths([si], Principal.Local, new IngestOptions { Project = "spectra", Sample = "LaMnO3 film", Elements = ["La", "Mn", "O"], Description = "oxide interface" });
+        c.Ingestor.IngestPaths([images], Principal.Local, new IngestOptions { Project = "images", Sample = "gold nanoparticles", Elements = ["Au"] });
+        return (lib, c);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    public void WordsFacetsFiltersSortingAndPaging(string backend)
+    {
+        var (lib, c) = Library(backend);
+        using (lib)
+        using (c)
+        {
+            var all = c.Search(new SearchQuery { PageSize = 200 }, Principal.Local);
+            Assert.True(all.Total >= 7, $"{all.Total} records");
+
+            // Facet counts add up to the matches and agree with the records themselves.
+            foreach (var (facet, values) in all.Facets.Where(f => f.Key is "signal_type" or "format" or "project"))
+            {
+                Assert.Equal(all.Total, values.Sum(v => v.Count));
+            }
+
+            foreach (var v in all.Facets["signal_type"])
+            {
+                Assert.Equal(all.Items.Count(i => i.SignalType == v.Value), v.Count);
+                var filtered = c.Search(new SearchQuery { SignalType = v.Value, PageSize = 200 }, Principal.Local);
+                Assert.Equal(v.Count, filtered.Total);
+                Assert.All(filtered.Items, i => Assert.Equal(v.Value, i.SignalType));
+            }
+
+            Assert.Equal(all.Items.Count(i => i.Elements.Contains("Mn")), all.Facets["elements"].Single(e => e.Value == "Mn").Count);
+
+            // Words match prefixes of file names, samples, descriptions; all words must match.
+            var oxide = c.Search(new SearchQuery { Text = "oxide LaMn" }, Principal.Local);
+            Assert.Equal(all.Items.Count(i => i.Sample == "LaMnO3 film"), oxide.Total);
+            Assert.Equal(0, c.Search(new SearchQuery { Text = "oxide gold" }, Principal.Local).Total);
+            Assert.Equal(all.Items.Count(i => i.FileName.Contains("STEM", StringComparison.OrdinalIgnoreCase)), c.Search(new SearchQuery { Text = "stem" }, Principal.Local).Total);
+            Assert.Equal(all.Items.Count(i => i.Elements.Contains("Au")), c.Search(new SearchQuery { Elements = ["au"] }, Principal.Local).Total);
+            Assert.Equal(all.Items.Count(i => i.ProjectName == "spectra"), c.Search(new SearchQuery { Project = "spectra" }, Principal.Local).Total);
+            var withEnergy = all.Items.Where(i => i.BeamEnergyKeV is >= 100 and <= 250).Count();
+            Assert.Equal(withEnergy, c.Search(new SearchQuery { BeamEnergyMin = 100, BeamEnergyMax = 250 }, Principal.Local).Total);
+
+            // Pages of three cover every record once, in the requested order.
+            var seen = new List<string>();
+            for (int page = 1; ; page++)
+            {
+                var p = c.Search(new SearchQuery { Sort = "name", Descending = false, Page = page, PageSize = 3 }, Principal.Local, facets: false);
+                Assert.Equal(all.Total, p.Total);
+                if (p.Items.Count == 0)
+                {
+                    break;
+                }
+
+                seen.AddRange(p.Items.Select(i => i.FileName + "#" + i.Id));
+            }
+
+            Assert.Equal(all.Items.Select(i => i.FileName + "#" + i.Id).Order(StringComparer.Ordinal), seen);
+            Assert.Equal(seen.Count, seen.Distinct().Count());
+
+            var ex = Assert.Throws<CatalogException>(() => c.Search(new SearchQuery { Sort = "colour" }, Principal.Local));
+            Assert.Equal(CatalogError.Invalid, ex.Error);
+            Assert.Throws<CatalogException>(() => c.Search(new SearchQuery { PageSize = 1000 }, Principal.Local));
+            Assert.Throws<CatalogException>(() => c.Search(new SearchQuery { Elements = ["Xx"] }, Principal.Local));
+        }
+    }
+
+    [Fact]
+    public void TermsSplitOnPunctuationAndFoldCase()
+    {
+        Assert.Equal(["001", "4x2", "6bit", "mib"], Terms.Split("001_4x2_6bit.MIB"));
+        Assert.Equal(["srtio3", "on", "si"], Terms.Split("SrTiO3 on Si!"));
+        Assert.Equal(Terms.MaxLength, Terms.Split(new string('a', 100)).Single().Length);
+        Assert.Empty(Terms.Split(null));
+    }
+}

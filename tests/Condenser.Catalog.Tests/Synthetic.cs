@@ -1,0 +1,60 @@
+using Condenser.Data;
+using Condenser.Formats;
+
+namespace Condenser.Catalog.Tests;
+
+/// <summary>Synthetic images written as real files (TIFF), for cases with a known answer.</summary>
+public static class Synthetic
+{
+    /// <summary>A lattice of Gaussian atom columns with period <paramref name="period"/> px, plus a little noise.</summary>
+    public static float[] Lattice(int n, double period, int seed)
+    {
+        var rng = new Random(seed);
+        var v = new float[n * n];
+        double phase = rng.NextDouble() * period;
+        for (int y = 0; y < n; y++)
+        {
+            for (int x = 0; x < n; x++)
+            {
+                v[(y * n) + x] = (float)((Math.Cos(2 * Math.PI * (x + phase) / period) * Math.Cos(2 * Math.PI * (y + phase) / period)) + (0.05 * rng.NextDouble()));
+            }
+        }
+
+        return v;
+    }
+
+    /// <summary>Uncorrelated noise.</summary>
+    public static float[] Noise(int n, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, n * n).Select(_ => (float)rng.NextDouble()).ToArray();
+    }
+
+    /// <summary>A smooth gradient with one bright blob.</summary>
+    public static float[] Blob(int n, int seed)
+    {
+        var rng = new Random(seed);
+        double cy = n * (0.3 + (0.4 * rng.NextDouble())), cx = n * (0.3 + (0.4 * rng.NextDouble())), s = n / 8.0;
+        var v = new float[n * n];
+        for (int y = 0; y < n; y++)
+        {
+            for (int x = 0; x < n; x++)
+            {
+                v[(y * n) + x] = (float)((x / (double)n) + (5 * Math.Exp(-(((y - cy) * (y - cy)) + ((x - cx) * (x - cx))) / (2 * s * s))));
+            }
+        }
+
+        return v;
+    }
+
+    /// <summary>Writes an n × n float32 image as TIFF.</summary>
+    public static string WriteTiff(string folder, string name, float[] values)
+    {
+        int n = (int)Math.Sqrt(values.Length);
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        using var ds = EmDataset.FromBytes(name, [], [n, n], DType.Float32, bytes);
+        var path = Path.Combine(folder, name + ".tif");
+        FormatRegistry.Writers.First(w => w.Name == "tiff").Write(path, [ds]);
+        return path;
+    }
+}
