@@ -254,6 +254,11 @@ public sealed class Catalog : IDisposable
     public DatasetRecord Update(string id, Principal who, RecordPatch patch)
     {
         var rec = Get(id, who);
+        if (!who.IsAuthenticated)
+        {
+            throw new CatalogException(CatalogError.Unauthenticated, "changing a record needs a signed-in user");
+        }
+
         if (!CanWrite(rec, who))
         {
             throw new CatalogException(rec.Origin is null ? CatalogError.Forbidden : CatalogError.Conflict,
@@ -288,6 +293,11 @@ public sealed class Catalog : IDisposable
     public Annotation Annotate(string id, Principal who, string kind, string text, string? region)
     {
         var rec = Get(id, who);
+        if (!who.IsAuthenticated)
+        {
+            throw new CatalogException(CatalogError.Unauthenticated, "annotating needs a signed-in contributor");
+        }
+
         if (!(who.IsAdmin || (who.UserId is not null && who.Role != Role.Viewer)))
         {
             throw new CatalogException(CatalogError.Forbidden, $"{who.Name} may not annotate");
@@ -334,6 +344,11 @@ public sealed class Catalog : IDisposable
     public AnalysisRecord RecordAnalysis(string id, Principal who, string name, JsonNode parameters, JsonNode outputs, string? software = null)
     {
         var rec = Get(id, who);
+        if (!who.IsAuthenticated)
+        {
+            throw new CatalogException(CatalogError.Unauthenticated, "recording an analysis needs a signed-in contributor");
+        }
+
         if (!(who.IsAdmin || (who.UserId is not null && who.Role != Role.Viewer)))
         {
             throw new CatalogException(CatalogError.Forbidden, $"{who.Name} may not record analyses");

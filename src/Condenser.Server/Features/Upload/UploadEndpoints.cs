@@ -139,7 +139,7 @@ public static class UploadEndpoints
             var why = string.Join("; ", outcomes.Where(o => o.Error is not null).Select(o => o.Error));
             throw new CatalogException(CatalogError.Unreadable, why.Length > 0 ? why : "no file of the upload is one Condenser can read");
         }
-        catch (IOException e) when (e is not FileNotFoundException && !ctx.RequestAborted.IsCancellationRequested && e.InnerException is not BadHttpRequestException)
+        catch (IOException e) when (e is not FileNotFoundException and not BadHttpRequestException && e.InnerException is not BadHttpRequestException && !ctx.RequestAborted.IsCancellationRequested)
         {
             throw new CatalogException(CatalogError.Invalid, $"the upload could not be read: {e.Message}", e);
         }

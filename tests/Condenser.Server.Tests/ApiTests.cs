@@ -1,0 +1,179 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Condenser.Catalog.Access;
+using Condenser.Catalog.Ingest;
+using Condenser.Catalog.Tests;
+using Condenser.Data;
+using Condenser.Formats;
+
+namespace Condenser.Server.Tests;
+
+public class ApiTests
+{
+    private static async Task<JsonNode> Json(HttpResponseMessage r)
+    {
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.IsSuccessStatusCode, $"{(int)r.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    [Theory]
+    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    public async Task SearchRecordPreviewSimilarAndDownload(string backend)
+    {
+        await using var host = await ServerHost.Start(backend);
+        var dir = host.Library.CopyFixtures("quantumdetector/001_4x2_6bit.mib", "quantumdetector/001_4x2_6bit.hdr", "digitalmicrograph/2D/test_STEM_image.dm3", "digitalmicrograph/3D/EELS_SI.dm4");
+        host.Catalog.Ingestor.IngestPaths([dir], Principal.Local, new IngestOptions { Visibility = Visibility.Public, Project = "demo" });
+        using var http = host.Client();
+
+        var list = await Json(await http.GetAsync("/api/datasets?q=test%20stem&page=1&page_size=10"));
+        Assert.Equal(1, list["total"]!.GetValue<int>());
+        var item = list["items"]![0]!;
+        foreach (var key in new[] { "id", "file", "format", "shape", "signal_type", "sha256" })
+        {
+            Assert.NotNull(item[key]);
+        }
+
+        Assert.Equal("test_STEM_image.dm3", item["file"]!.GetValue<string>());
+        Assert.Equal("digitalmicrograph", item["format"]!.GetValue<string>());
+        var id = item["id"]!.GetValue<string>();
+        var all = await Json(await http.GetAsync("/api/datasets?page_size=50"));
+        Assert.Equal(3, all["total"]!.GetValue<int>());
+        Assert.Equal(3, all["facets"]!["signal_type"]!.AsArray().Sum(f => f!["count"]!.GetValue<int>()));
+        Assert.Single(all["items"]!.AsArray(), i => i!["signal_type"]!.GetValue<string>() == "spectrum_image");
+
+        // The record, with an ETag that answers 304 while nothing changed.
+        var r1 = await http.GetAsync($"/api/datasets/{id}");
+        var rec = await Json(r1);
+        Assert.Equal(id, rec["id"]!.GetValue<string>());
+        Assert.NotNull(rec["info"]!["axes"]);
+        var etag = r1.Headers.ETag!;
+        using (var conditional = new HttpRequestMessage(HttpMethod.Get, $"/api/datasets/{id}"))
+        {
+            conditional.Headers.IfNoneMatch.Add(etag);
+            Assert.Equal(HttpStatusCode.NotModified, (await http.SendAsync(conditional)).StatusCode);
+        }
+
+        // Previews are PNG.
+        var png = await http.GetByteArrayAsync($"/api/datasets/{id}/preview.png");
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, png[..4]);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/api/datasets/{id}/preview.png?kind=thumb")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"/api/datasets/{id}/preview.png?kind=../../etc")).StatusCode);
+
+        var similar = await Json(await http.GetAsync($"/api/datasets/{id}/similar"));
+        Assert.Equal(2, similar["items"]!.AsArray().Count);
+        Assert.DoesNotContain(similar["items"]!.AsArray(), s => s!["id"]!.GetValue<string>() == id);
+
+        // Downloads: the original bytes, ranges, the SHA-256 as ETag.
+        var original = File.ReadAllBytes(Path.Combine(dir, "test_STEM_image.dm3"));
+        Assert.Equal(original, await http.GetByteArrayAsync($"/api/datasets/{id}/file"));
+        using (var ranged = new HttpRequestMessage(HttpMethod.Get, $"/api/datasets/{id}/file"))
+        {
+            ranged.Headers.Range = new RangeHeaderValue(100, 1099);
+            var r = await http.SendAsync(ranged);
+            Assert.Equal(HttpStatusCode.PartialContent, r.StatusCode);
+            Assert.Equal(original[100..1100], await r.Content.ReadAsByteArrayAsync());
+            Assert.Equal($"\"{item["sha256"]!.GetValue<string>()}\"", r.Headers.ETag!.Tag);
+        }
+
+        var mib = all["items"]!.AsArray().Single(i => i!["format"]!.GetValue<string>() == "mib")!["id"]!.GetValue<string>();
+        var hdr = await http.GetByteArrayAsync($"/api/datasets/{mib}/file?name=001_4x2_6bit.hdr");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "001_4x2_6bit.hdr")), hdr);
+
+        var ld = await Json(await http.GetAsync($"/api/datasets/{id}/jsonld"));
+        Assert.Equal("Dataset", ld["@type"]!.GetValue<string>());
+        Assert.StartsWith(host.Url, ld["@id"]!.GetValue<string>());
+
+        var openapi = await Json(await http.GetAsync("/openapi/v1.json"));
+        var paths = openapi["paths"]!.AsObject();
+        foreach (var p in new[] { "/api/datasets", "/api/datasets/{id}", "/api/datasets/{id}/preview.png", "/api/datasets/{id}/similar", "/api/feed" })
+        {
+            Assert.True(paths.ContainsKey(p) || paths.ContainsKey(p + "/"), $"OpenAPI lacks {p}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    public async Task ErrorsAreProblemDetails(string backend)
+    {
+        await using var host = await ServerHost.Start(backend);
+        using var http = host.Client();
+        foreach (var (url, status) in new[]
+        {
+            ("/api/datasets?page_size=abc", 400), ("/api/datasets?page_size=100000", 400), ("/api/datasets?sort=colour", 400),
+            ("/api/datasets?from=yesterday", 400), ("/api/datasets?elements=Qq", 400), ("/api/datasets/0123456789abcdef", 404),
+            ("/api/feed?since=x", 400), ("/api/nothing-here", 404), ("/api/users", 401), ("/api/audit", 401),
+        })
+        {
+            var r = await http.GetAsync(url);
+            Assert.Equal(status, (int)r.StatusCode);
+            Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+            var p = JsonNode.Parse(await r.Content.ReadAsStringAsync())!;
+            Assert.Equal(status, p["status"]!.GetValue<int>());
+            Assert.False(string.IsNullOrEmpty(p["detail"]?.GetValue<string>()), url);
+        }
+
+        using var bad = host.Client("cdn_not-a-real-token");
+        var unauthorised = await bad.GetAsync("/api/datasets");
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorised.StatusCode);
+        Assert.Equal("Bearer", unauthorised.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact]
+    public async Task ViewerValuesEqualTheFileAndTheVirtualDetectorSum()
+    {
+        await using var host = await ServerHost.Start("sqlite");
+        var dir = host.Library.CopyFixtures("quantumdetector/001_4x2_6bit.mib", "quantumdetector/001_4x2_6bit.hdr");
+        var id = host.Catalog.Ingestor.IngestPaths([dir], Principal.Local, new IngestOptions { Visibility = Visibility.Public }).Single().Ids.Single();
+        using var http = host.Client();
+        using var file = FormatRegistry.Open(Path.Combine(dir, "001_4x2_6bit.mib"));
+        var ds = file.Datasets[0];
+        int h = ds.Shape.Signal[0], w = ds.Shape.Signal[1], nx = ds.Shape.Navigation[1];
+
+        async Task<(float[] Values, string Shape)> Get(string url)
+        {
+            var r = await http.GetAsync(url);
+            Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+            return (MemoryMarshal.Cast<byte, float>(await r.Content.ReadAsByteArrayAsync()).ToArray(), r.Headers.GetValues("X-Shape").Single());
+        }
+
+        // The frame at (1, 2) is the file's frame 1·nx + 2.
+        var (frame, shape) = await Get($"/api/datasets/{id}/view/frame?y=1&x=2");
+        Assert.Equal($"{h},{w}", shape);
+        var bytes = new byte[ds.FrameBytes];
+        var expected = new double[h * w];
+        ds.ReadFrame(nx + 2, bytes);
+        ds.DType.ReadInto(bytes, expected);
+        Assert.Equal(expected.Select(v => (float)v), frame);
+
+        // A virtual annulus 20..90 px around (128, 128): the sum over the pixels whose centres lie at 20 ≤ r < 90, at each position.
+        var (image, vshape) = await Get($"/api/datasets/{id}/view/virtual?cy=128&cx=128&r_in=20&r_out=90");
+        Assert.Equal($"{ds.Shape.Navigation[0]},{nx}", vshape);
+        for (long f = 0; f < ds.FrameCount; f++)
+        {
+            ds.ReadFrame(f, bytes);
+            ds.DType.ReadInto(bytes, expected);
+            double sum = 0;
+            for (int y = 0; y < h; y++)
+            {
+                for (int x = 0; x < w; x++)
+                {
+                    double r2 = ((y - 128.0) * (y - 128.0)) + ((x - 128.0) * (x - 128.0));
+                    if (r2 >= 20 * 20 && r2 < 90 * 90)
+                    {
+                        sum += expected[(y * w) + x];
+                    }
+                }
+            }
+
+            Assert.Equal(sum, image[f], 1e-3);
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"/api/datasets/{id}/view/frame?y=9&x=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"/api/datasets/{id}/view/virtual?cy=1&cx=1&r_in=5&r_out=2")).StatusCode);
+        var (picture, _) = await Get($"/api/datasets/{id}/view/mean");
+        Assert.Equal(h * w, picture.Length);
+    }
+}
