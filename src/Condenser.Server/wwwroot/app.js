@@ -107,7 +107,7 @@ async function viewData(url) {
   const r = await api(url);
   const buf = await r.arrayBuffer();
   const [rows, cols] = r.headers.get("X-Shape").split(",").map(Number);
-  return { data: new Float32Array(buf), info: { rows, cols, scale: +r.headers.get("X-Scale"), units: r.headers.get("X-Units"), caption: decodeURIComponent(r.headers.get("X-Caption") || "") } };
+  return { data: new Float32Array(buf), info: { rows, cols, scale: +r.headers.get("X-Scale"), units: decodeURIComponent(r.headers.get("X-Units") || ""), caption: decodeURIComponent(r.headers.get("X-Caption") || "") } };
 }
 
 async function datasetPage(id) {
@@ -125,7 +125,7 @@ async function datasetPage(id) {
     ["origin", esc(d.origin)], ["sha256", `<code>${esc(d.sha256)}</code>`], ["values", `min ${esc(stats.min)} · max ${esc(stats.max)} · mean ${esc(stats.mean)}`],
     ["download", d.origin ? "" : `<a href="#" id="download">${esc(d.file)}</a> (${d.file_size} bytes)`],
   ])}${d.can_edit ? `<div class="controls">visibility <select id="vis-select">${["private", "project", "institution", "public"].map(v => `<option ${v === d.visibility ? "selected" : ""}>${v}</option>`).join("")}</select><button class="btn" id="vis-save" type="button">save</button></div>` : ""}</div>
-    <div class="panel"><h2>Metadata</h2>${kv(Object.entries(md).map(([k, v]) => [k, esc(typeof v === "object" ? JSON.stringify(v) : v)]))}</div>
+    <div class="panel"><h2>Metadata</h2>${kv(Object.entries(md).filter(([, v]) => v !== null).map(([k, v]) => [k, esc(typeof v === "object" ? JSON.stringify(v) : v)]))}</div>
     <div class="panel"><h2>More like this</h2><div class="similar" id="similar">…</div></div>
     <div class="panel"><h2>Analyses and provenance</h2><div id="analyses">…</div></div>
     <div class="panel"><h2>Annotations</h2><div id="annotations">…</div>${token ? `<div class="controls"><input id="label-text" placeholder="label or note"><button class="btn" id="label-add" type="button">add</button></div>` : ""}</div>`;

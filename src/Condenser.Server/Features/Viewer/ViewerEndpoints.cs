@@ -15,7 +15,7 @@ namespace Condenser.Server.Features.Viewer;
 
 /// <summary>
 /// Values for the web viewer, as float32 little-endian arrays with their shape and calibration in headers
-/// (<c>X-Shape: rows,cols</c>, <c>X-Scale</c>, <c>X-Units</c>, <c>X-Caption</c>): the picture of a dataset, the frame
+/// (<c>X-Shape: rows,cols</c>, <c>X-Scale</c>, <c>X-Units</c> and <c>X-Caption</c> percent-encoded): the picture of a dataset, the frame
 /// (pattern or spectrum) at a scan position, and the virtual image of a detector drawn on a 4D-STEM pattern.
 /// </summary>
 public static class ViewerEndpoints
@@ -163,7 +163,7 @@ public static class ViewerEndpoints
         var h = ctx.Response.Headers;
         h["X-Shape"] = $"{p.Rows},{p.Cols}";
         h["X-Scale"] = p.XAxis.Scale.ToString("R", CultureInfo.InvariantCulture);
-        h["X-Units"] = p.XAxis.Units ?? string.Empty;
+        h["X-Units"] = Uri.EscapeDataString(p.XAxis.Units ?? string.Empty);
         h["X-Caption"] = Uri.EscapeDataString(p.Caption);
         h.CacheControl = "private, max-age=60";
         return Results.Bytes(MemoryMarshal.AsBytes(p.Values.AsSpan()).ToArray(), "application/octet-stream");

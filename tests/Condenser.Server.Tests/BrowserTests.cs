@@ -1,0 +1,87 @@
+using Condenser.Catalog.Access;
+using Condenser.Catalog.Ingest;
+using Condenser.Catalog.Tests;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using OpenQA.Selenium.Interactions;
+using OpenQA.Selenium.Support.UI;
+
+namespace Condenser.Server.Tests;
+
+/// <summary>The web UI in a real headless Chromium (Debian's chromium and chromium-driver), driven by Selenium.</summary>
+public class BrowserTests
+{
+    private static ChromeDriver Browser(string profile)
+    {
+        const string chromium = "/usr/bin/chromium", driver = "/usr/bin/chromedriver";
+        Assert.True(File.Exists(chromium) && File.Exists(driver), "install Debian's chromium and chromium-driver (.ci/run does)");
+        var options = new ChromeOptions { BinaryLocation = chromium };
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,1000", $"--user-data-dir={profile}");
+        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driver), Path.GetFileName(driver));
+        service.SuppressInitialDiagnosticInformation = true;
+        service.HideCommandPromptWindow = true;
+        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task SearchFacetsAndTheFourDStemViewer()
+    {
+        await using var host = await ServerHost.Start("sqlite");
+        var c = host.Catalog;
+        var dir = host.Library.CopyFixtures("quantumdetector/001_4x2_6bit.mib", "quantumdetector/001_4x2_6bit.hdr", "digitalmicrograph/2D/test_STEM_image.dm3", "digitalmicrograph/3D/EELS_SI.dm4");
+        c.Ingestor.IngestPaths([dir], Principal.Local, new IngestOptions { Project = "demo", Visibility = Visibility.Public });
+        var hidden = c.Ingestor.IngestFile(Path.Combine(host.Library.CopyFixtures("digitalmicrograph/2D/test-1.dm3"), "test-1.dm3"), Principal.Local, new IngestOptions { Project = "lab" });
+        var token = c.Users.Add("reader", Role.Viewer, null, ["lab"]).Token;
+
+        using var browser = Browser(Path.Combine(host.Library.Folder, "chromium-profile"));
+        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        browser.Navigate().GoToUrl(host.Url);
+        wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 3);
+        Assert.Equal("3 records", browser.FindElement(By.Id("summary")).Text);
+        wait.Until(b => b.FindElements(By.CssSelector(".card img")).All(i => (bool)((IJavaScriptExecutor)b).ExecuteScript("return arguments[0].complete && arguments[0].naturalWidth > 0", i)!));
+
+        // A facet narrows the results to the 4D-STEM scan.
+        browser.FindElement(By.CssSelector("a[data-facet='signal_type'][data-value='4d_stem']")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 1);
+        browser.FindElement(By.CssSelector(".card[data-signal='4d_stem']")).Click();
+
+        // The dataset page: bright-field image and mean pattern, calibrated and drawn.
+        wait.Until(b => b.FindElement(By.Id("real-caption")).Text.Contains("bright field", StringComparison.Ordinal));
+        wait.Until(b => b.FindElement(By.Id("pattern-caption")).Text.Contains("mean pattern", StringComparison.Ordinal));
+        Assert.Contains("001_4x2_6bit.mib", browser.FindElement(By.Id("title")).Text);
+
+        // Click a scan position: its diffraction pattern appears.
+        var real = browser.FindElement(By.Id("real"));
+        new Actions(browser).MoveToElement(real, 150, 60).Click().Perform();
+        wait.Until(b => b.FindElement(By.Id("pattern-caption")).Text.StartsWith("frame at y=", StringComparison.Ordinal));
+
+        // Draw a virtual detector on the pattern: the scan image becomes that detector's image.
+        var pattern = browser.FindElement(By.Id("pattern"));
+        new Actions(browser).MoveToElement(pattern, 0, 0).ClickAndHold().MoveByOffset(60, 0).MoveByOffset(20, 10).Release().Perform();
+        wait.Until(b => b.FindElement(By.Id("real-caption")).Text.StartsWith("virtual detector", StringComparison.Ordinal));
+        Assert.Empty(browser.FindElements(By.Id("error")));
+
+        // Similar records are offered with thumbnails.
+        wait.Until(b => b.FindElements(By.CssSelector("#similar img")).Count == 2);
+
+        // Text search from the header.
+        var q = browser.FindElement(By.Id("q"));
+        q.Clear();
+        q.SendKeys("EELS" + Keys.Enter);
+        wait.Until(b => b.FindElement(By.Id("summary")).Text.StartsWith("1 record", StringComparison.Ordinal));
+
+        // Signing in shows the private record of the reader's project; the spectrum image has a spectrum viewer.
+        browser.FindElement(By.Id("token")).SendKeys(token);
+        browser.FindElement(By.Id("sign-in")).Click();
+        wait.Until(b => b.FindElement(By.Id("who-name")).Text.StartsWith("reader", StringComparison.Ordinal));
+        browser.Navigate().GoToUrl(host.Url + "/#/");
+        wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 4);
+        Assert.Single(browser.FindElements(By.CssSelector($".card[data-id='{hidden.Ids.Single()}']")));
+        browser.FindElement(By.CssSelector(".card[data-signal='spectrum_image']")).Click();
+        wait.Until(b => b.FindElement(By.Id("image-caption")).Text.Length > 0);
+        new Actions(browser).MoveToElement(browser.FindElement(By.Id("image")), 10, 10).Click().Perform();
+        wait.Until(b => b.FindElements(By.Id("spectrum")).Count == 1);
+        Assert.Empty(browser.FindElements(By.Id("error")));
+    }
+}
