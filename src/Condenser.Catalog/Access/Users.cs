@@ -75,7 +75,7 @@ public sealed class Users(CatalogDb db)
     });
 
     /// <summary>The project id for a name, creating the project when missing (inside a write transaction).</summary>
-    internal static string EnsureProject(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string name, string institution)
+    public static string EnsureProject(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string name, string institution)
     {
         name = CheckName(name, "project name");
         if (c.Scalar(tx, "SELECT id FROM projects WHERE name = @n", ("n", name)) is string id)

@@ -47,11 +47,19 @@ public static class RecordWriter
         c.Execute(tx, "DELETE FROM terms WHERE dataset_id = @id", ("id", d.Id));
         var words = Terms.Of([d.FileName, d.Name, d.Title, d.Sample, d.Description, d.Instrument, d.Detector, d.Format, d.SignalType, d.Technique,
             d.Operator, d.ProjectName, string.Join(' ', d.Elements), d.Id, d.FileSha256]);
-        using var cmd = c.Command(tx, "INSERT INTO terms (term, dataset_id) VALUES (@t, @id) ON CONFLICT DO NOTHING", ("t", string.Empty), ("id", d.Id));
-        foreach (var w in words)
+        // One multi-row statement per record: a round trip per term would dominate ingest on PostgreSQL.
+        foreach (var chunk in words.Chunk(200))
         {
-            cmd.Parameters[0].Value = w;
-            cmd.ExecuteNonQuery();
+            var args = new (string Name, object? Value)[chunk.Length + 1];
+            args[0] = ("id", d.Id);
+            var values = new System.Text.StringBuilder();
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                values.Append(i == 0 ? string.Empty : ", ").Append("(@t").Append(i).Append(", @id)");
+                args[i + 1] = ("t" + i, chunk[i]);
+            }
+
+            c.Execute(tx, $"INSERT INTO terms (term, dataset_id) VALUES {values} ON CONFLICT DO NOTHING", args);
         }
     }
 

@@ -50,7 +50,7 @@ internal static class BenchCommand
             Console.WriteLine(result.ToJsonString(Json.Options));
             return 0;
         }));
-        var c = new Command("bench", "measure Condenser on this machine") { read, FourDStem(), Stream() };
+        var c = new Command("bench", "measure Condenser on this machine") { read, FourDStem(), Stream(), CatalogBenchCommand.Catalog(), CatalogBenchCommand.Load() };
         return c;
     }
 
