@@ -67,6 +67,7 @@ public sealed class Catalog : IDisposable
         Users = new Users(db);
         Audit = new AuditLog(db);
         Similarity = new SimilarityIndex(db);
+        Index = new SearchIndex(db);
         Ingestor = new Ingestor(this);
     }
 
@@ -99,6 +100,9 @@ public sealed class Catalog : IDisposable
 
     /// <summary>The similarity index.</summary>
     public SimilarityIndex Similarity { get; }
+
+    /// <summary>The search index.</summary>
+    public SearchIndex Index { get; }
 
     /// <summary>The ingester.</summary>
     public Ingestor Ingestor { get; }
@@ -164,6 +168,7 @@ public sealed class Catalog : IDisposable
             return inserted;
         });
         Similarity.Invalidate();
+        Index.Invalidate();
         return ids;
     }
 
@@ -185,7 +190,7 @@ public sealed class Catalog : IDisposable
     /// <summary>Searches what the caller may see.</summary>
     public SearchResult Search(SearchQuery q, Principal who, bool facets = true)
     {
-        var result = DatasetSearch.Run(Db, q, who, facets);
+        var result = DatasetSearch.Run(Db, Index, q, who, facets);
         if (result.Items.Any(r => !AccessFilter.IsOpen(r.Visibility, r.EmbargoMs, Clock.NowMs())))
         {
             Audit.Record(new AuditEntry(Clock.NowMs(), who.UserId, "search", null, q.Text));
@@ -212,7 +217,7 @@ public sealed class Catalog : IDisposable
                 return [];
             }
 
-            var visible = Visible(near.Select(n => n.Id).ToList(), who);
+            var visible = DatasetSearch.Fetch(Db, near.Select(n => n.Id).ToList(), who);
             var result = near.Where(n => visible.ContainsKey(n.Id)).Take(count).Select(n => (visible[n.Id], n.Score)).ToList();
             if (result.Count >= count || near.Count < want)
             {
@@ -221,29 +226,6 @@ public sealed class Catalog : IDisposable
 
             want *= 4;
         }
-    }
-
-    private Dictionary<string, DatasetRecord> Visible(List<string> ids, Principal who)
-    {
-        var found = new Dictionary<string, DatasetRecord>(StringComparer.Ordinal);
-        foreach (var chunk in ids.Chunk(500))
-        {
-            var args = new List<(string Name, object? Value)>();
-            var acl = AccessFilter.Sql(who, args, Clock.NowMs());
-            var names = new List<string>();
-            for (int i = 0; i < chunk.Length; i++)
-            {
-                names.Add("@i" + i);
-                args.Add(("i" + i, chunk[i]));
-            }
-
-            foreach (var r in Db.Read(c => c.Query(null, $"SELECT {DatasetRecord.Columns} FROM datasets d WHERE d.id IN ({string.Join(',', names)}) AND {acl}", r => DatasetRecord.Read(r), [.. args])))
-            {
-                found[r.Id] = r;
-            }
-        }
-
-        return found;
     }
 
     /// <summary>True when <paramref name="who"/> may change the record: admins, its owner, contributors of its project.</summary>
@@ -281,11 +263,11 @@ public sealed class Catalog : IDisposable
             c.Execute(tx, "UPDATE datasets SET seq = @seq, visibility = @v, embargo_ms = @e, title = @t, sample = @s, elements = @el, description = @d, updated_ms = @u WHERE id = @id",
                 ("seq", seq), ("v", updated.Visibility.Name()), ("e", updated.EmbargoMs), ("t", updated.Title), ("s", updated.Sample),
                 ("el", DatasetRecord.JoinElements(updated.Elements)), ("d", updated.Description), ("u", updated.UpdatedMs), ("id", id));
-            RecordWriter.WriteTerms(c, tx, updated);
             AuditLog.Write(c, tx, new AuditEntry(Clock.NowMs(), who.UserId, "update", id, System.Text.Json.JsonSerializer.Serialize(patch)));
             return 0;
         });
         Similarity.Invalidate();
+        Index.Invalidate();
         return Get(id, who);
     }
 

@@ -119,12 +119,11 @@ public sealed class CatalogDb : IDisposable
 /// <summary>Where SQLite and PostgreSQL spell things differently.</summary>
 /// <param name="Blob">The binary column type.</param>
 /// <param name="AutoId">An auto-incrementing 64-bit primary key column.</param>
-/// <param name="BinaryCollate">The collation clause that compares text by code point (prefix ranges rely on it).</param>
-public sealed record Sql(string Blob, string AutoId, string BinaryCollate)
+public sealed record Sql(string Blob, string AutoId)
 {
     /// <summary>SQLite.</summary>
-    public static Sql Sqlite { get; } = new("BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT", string.Empty);
+    public static Sql Sqlite { get; } = new("BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT");
 
     /// <summary>PostgreSQL.</summary>
-    public static Sql Postgres { get; } = new("BYTEA", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "COLLATE \"C\"");
+    public static Sql Postgres { get; } = new("BYTEA", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
 }

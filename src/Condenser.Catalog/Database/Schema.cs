@@ -36,8 +36,6 @@ public static class Schema
         "CREATE INDEX IF NOT EXISTS datasets_visibility ON datasets (visibility, embargo_ms)",
         "CREATE INDEX IF NOT EXISTS datasets_instrument ON datasets (instrument)",
         "CREATE INDEX IF NOT EXISTS datasets_signal ON datasets (signal_type)",
-        $"CREATE TABLE IF NOT EXISTS terms (term TEXT {sql.BinaryCollate} NOT NULL, dataset_id TEXT NOT NULL, PRIMARY KEY (term, dataset_id))",
-        "CREATE INDEX IF NOT EXISTS terms_dataset ON terms (dataset_id)",
         $"CREATE TABLE IF NOT EXISTS annotations (id {sql.AutoId}, dataset_id TEXT NOT NULL, user_id TEXT, created_ms BIGINT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, region TEXT)",
         "CREATE INDEX IF NOT EXISTS annotations_dataset ON annotations (dataset_id)",
         $"CREATE TABLE IF NOT EXISTS analyses (id {sql.AutoId}, dataset_id TEXT NOT NULL, user_id TEXT, created_ms BIGINT NOT NULL, analysis TEXT NOT NULL, parameters TEXT NOT NULL, software TEXT NOT NULL, inputs TEXT NOT NULL, outputs TEXT NOT NULL)",

@@ -2,11 +2,10 @@ using System.Data.Common;
 using System.Text.Json;
 using Condenser.Catalog.Access;
 using Condenser.Catalog.Database;
-using Condenser.Catalog.Ingest;
 
 namespace Condenser.Catalog.Records;
 
-/// <summary>Inserts records and their search terms inside a write transaction.</summary>
+/// <summary>Inserts records and groups them into sessions, inside a write transaction.</summary>
 public static class RecordWriter
 {
     /// <summary>Session boundary: datasets on one instrument more than this apart start a new session.</summary>
@@ -32,35 +31,7 @@ public static class RecordWriter
             ("el", DatasetRecord.JoinElements(d.Elements)), ("desc", d.Description), ("op", d.Operator), ("proj", d.ProjectId), ("owner", d.OwnerId),
             ("instn", d.Institution), ("vis", d.Visibility.Name()), ("emb", d.EmbargoMs), ("sess", d.SessionId), ("exp", d.ExperimentId),
             ("origin", d.Origin), ("info", d.Info), ("descr", d.Descriptor is null ? null : DatasetRecord.DescriptorBytes(d.Descriptor)));
-        if (n == 0)
-        {
-            return false;
-        }
-
-        WriteTerms(c, tx, d);
-        return true;
-    }
-
-    /// <summary>Replaces the search terms of a record.</summary>
-    public static void WriteTerms(DbConnection c, DbTransaction tx, DatasetRecord d)
-    {
-        c.Execute(tx, "DELETE FROM terms WHERE dataset_id = @id", ("id", d.Id));
-        var words = Terms.Of([d.FileName, d.Name, d.Title, d.Sample, d.Description, d.Instrument, d.Detector, d.Format, d.SignalType, d.Technique,
-            d.Operator, d.ProjectName, string.Join(' ', d.Elements), d.Id, d.FileSha256]);
-        // One multi-row statement per record: a round trip per term would dominate ingest on PostgreSQL.
-        foreach (var chunk in words.Chunk(200))
-        {
-            var args = new (string Name, object? Value)[chunk.Length + 1];
-            args[0] = ("id", d.Id);
-            var values = new System.Text.StringBuilder();
-            for (int i = 0; i < chunk.Length; i++)
-            {
-                values.Append(i == 0 ? string.Empty : ", ").Append("(@t").Append(i).Append(", @id)");
-                args[i + 1] = ("t" + i, chunk[i]);
-            }
-
-            c.Execute(tx, $"INSERT INTO terms (term, dataset_id) VALUES {values} ON CONFLICT DO NOTHING", args);
-        }
+        return n > 0;
     }
 
     /// <summary>The session of a dataset: the one on the same instrument and project within <see cref="SessionGapMs"/>, widened, or a new one.</summary>

@@ -96,6 +96,7 @@ public sealed class Federation(Catalog catalog, HttpClient http)
         }
 
         catalog.Similarity.Invalidate();
+        catalog.Index.Invalidate();
         return changed;
     }
 
@@ -111,7 +112,6 @@ public sealed class Federation(Catalog catalog, HttpClient http)
 
         if (existing.Count > 0)
         {
-            c.Execute(tx, "DELETE FROM terms WHERE dataset_id = @id", ("id", rec.Id));
             c.Execute(tx, "DELETE FROM datasets WHERE id = @id", ("id", rec.Id));
         }
 

@@ -63,7 +63,7 @@ internal static class CatalogBenchCommand
 
                 var search = Measure(q, i => catalog.Search(RandomQuery(i), principals[i % 3]));
                 catalog.Similarity.Refresh();
-                var ids = catalog.Db.Read(conn => Condenser.Catalog.Database.DbExtensions.Query(conn, null, "SELECT id FROM datasets ORDER BY seq LIMIT 5000", x => x.GetString(0)));
+                var ids = catalog.Db.Read(conn => Condenser.Catalog.Database.DbExtensions.Query(conn, null, "SELECT id FROM datasets WHERE visibility = 'public' AND embargo_ms = 0 ORDER BY seq LIMIT 5000", x => x.GetString(0)));
                 catalog.Similar(ids[0], Principal.Local); // builds the index (timed separately)
                 var similar = Measure(q, i => catalog.Similar(ids[rng.Next(ids.Count)], principals[i % 3], 10));
 
