@@ -15,6 +15,10 @@ public static class CondenserServer
     /// <summary>Builds the application on an open catalogue (the caller disposes the catalogue after the app stops).</summary>
     public static WebApplication Build(ServerOptions options, Catalog.Catalog catalog, Action<ILoggingBuilder>? logging = null)
     {
+        // Catalogue calls block on the database: enough pool threads from the start that a burst does not queue behind
+        // the pool's slow growth.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(k =>

@@ -4,7 +4,8 @@ namespace Condenser.Catalog.Access;
 /// The read rule as SQL over a <c>datasets</c> alias, so that searches, counts and facets never see a record the caller
 /// may not: admins see everything; the owner sees their records; project members see their projects' records that
 /// are not private; signed-in users of the record's institution see institution records once the embargo has passed;
-/// everyone sees public records once the embargo has passed.
+/// everyone sees public records once the embargo has passed. <see cref="Search.SearchIndex"/> applies the same rule on
+/// interned codes; the access tests check both against one hand-written matrix.
 /// </summary>
 public static class AccessFilter
 {
@@ -28,17 +29,6 @@ public static class AccessFilter
         return $"({open} OR {alias}.owner_id = @acl_uid"
             + $" OR ({alias}.visibility <> 'private' AND {alias}.project_id IN (SELECT project_id FROM memberships WHERE user_id = @acl_uid))"
             + $" OR ({alias}.visibility = 'institution' AND {alias}.embargo_ms <= @acl_now AND {alias}.institution = @acl_inst AND @acl_inst <> ''))";
-    }
-
-    /// <summary>The same rule for one record in memory.</summary>
-    public static bool CanRead(Principal p, string projectId, string? ownerId, string institution, Visibility v, long embargoMs, long nowMs)
-    {
-        bool released = embargoMs <= nowMs;
-        return p.IsAdmin
-            || (v == Visibility.Public && released)
-            || (p.UserId is not null && (ownerId == p.UserId
-                || (v != Visibility.Private && p.Projects.Contains(projectId))
-                || (v == Visibility.Institution && released && institution.Length > 0 && institution == p.Institution)));
     }
 
     /// <summary>True when the record is visible to everyone now (reads of it are not audited).</summary>

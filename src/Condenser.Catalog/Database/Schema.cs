@@ -30,12 +30,13 @@ public static class Schema
           UNIQUE (file_sha256, dataset_index))
         """.Replace("BLOB_TYPE", sql.Blob, StringComparison.Ordinal),
         "CREATE INDEX IF NOT EXISTS datasets_seq ON datasets (seq)",
+        // Searches run in the in-process index; an index on visibility would only tempt the planner away from the id.
+        "DROP INDEX IF EXISTS datasets_visibility",
+        "DROP INDEX IF EXISTS datasets_instrument",
+        "DROP INDEX IF EXISTS datasets_signal",
         "CREATE INDEX IF NOT EXISTS datasets_time ON datasets (time_ms)",
         "CREATE INDEX IF NOT EXISTS datasets_ingested ON datasets (ingested_ms)",
         "CREATE INDEX IF NOT EXISTS datasets_project ON datasets (project_id)",
-        "CREATE INDEX IF NOT EXISTS datasets_visibility ON datasets (visibility, embargo_ms)",
-        "CREATE INDEX IF NOT EXISTS datasets_instrument ON datasets (instrument)",
-        "CREATE INDEX IF NOT EXISTS datasets_signal ON datasets (signal_type)",
         $"CREATE TABLE IF NOT EXISTS annotations (id {sql.AutoId}, dataset_id TEXT NOT NULL, user_id TEXT, created_ms BIGINT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, region TEXT)",
         "CREATE INDEX IF NOT EXISTS annotations_dataset ON annotations (dataset_id)",
         $"CREATE TABLE IF NOT EXISTS analyses (id {sql.AutoId}, dataset_id TEXT NOT NULL, user_id TEXT, created_ms BIGINT NOT NULL, analysis TEXT NOT NULL, parameters TEXT NOT NULL, software TEXT NOT NULL, inputs TEXT NOT NULL, outputs TEXT NOT NULL)",

@@ -19,31 +19,29 @@ public sealed class SearchIndex(CatalogDb db)
     /// <summary>How stale the index may be before a query looks for records written by other processes.</summary>
     public static TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    private sealed class Entry
-    {
-        public required string Id;
-        public required string ProjectId;
-        public string? OwnerId;
-        public required string Institution;
-        public Visibility Visibility;
-        public long EmbargoMs;
-        public int Instrument, Signal, Technique, Format, Project, Year, Kev;
-        public string? Sample;
-        public int[] Elements = [];
-        public double? BeamEnergyKeV;
-        public long TimeMs, IngestedMs, FileSize;
-        public required string FileName;
-        public string[] Terms = [];
-    }
+    // One array per field (structure of arrays): a scan over 100,000 rows then streams through memory instead of
+    // chasing one object per row.
+    private int _n;
+    private string[] _id = [], _projectId = [], _fileName = [];
+    private string?[] _sample = [];
+    private string[][] _terms = [];
+    private ulong[] _elementsLow = [], _elementsHigh = [];
+    private int[] _instrument = [], _signal = [], _technique = [], _format = [], _project = [], _year = [], _kev = [];
+    private int[] _projectCode = [], _ownerCode = [], _institutionCode = [], _nameRank = [];
+    private Visibility[] _visibility = [];
+    private long[] _embargo = [], _time = [], _ingested = [], _size = [];
+    private double[] _energy = [];
 
     private static readonly string[] FacetNames = ["instrument", "signal_type", "technique", "format", "project", "year", "beam_energy_kev", "elements"];
 
     private readonly ReaderWriterLockSlim _lock = new();
-    private readonly List<Entry> _rows = [];
     private readonly Dictionary<string, int> _rowOf = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<int>> _postings = new(StringComparer.Ordinal);
     private readonly List<string>[] _values = Enumerable.Range(0, FacetNames.Length).Select(_ => new List<string> { string.Empty }).ToArray();
     private readonly Dictionary<string, int>[] _codes = Enumerable.Range(0, FacetNames.Length).Select(_ => new Dictionary<string, int>(StringComparer.Ordinal) { [string.Empty] = 0 }).ToArray();
+    private readonly Dictionary<string, int> _projectCodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _ownerCodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _institutionCodes = new(StringComparer.Ordinal) { [string.Empty] = 0 };
     private string[] _sortedTerms = [];
     private bool _termsDirty;
     private long _seq;
@@ -63,53 +61,70 @@ public sealed class SearchIndex(CatalogDb db)
         _lock.EnterReadLock();
         try
         {
-            int n = _rows.Count;
-            bool[]? candidate = null;
+            int n = _n;
+            List<int>? candidates = null;
             foreach (var w in words)
             {
-                var hit = new bool[n];
+                // The rows of every indexed word that starts with w; all words of the query must match.
+                var rows = new List<int>();
                 int i = Array.BinarySearch(_sortedTerms, w, StringComparer.Ordinal);
+                int termsMatched = 0;
                 for (i = i < 0 ? ~i : i; i < _sortedTerms.Length && _sortedTerms[i].StartsWith(w, StringComparison.Ordinal); i++)
                 {
-                    foreach (var r in _postings[_sortedTerms[i]])
-                    {
-                        hit[r] = true;
-                    }
+                    rows.AddRange(_postings[_sortedTerms[i]]);
+                    termsMatched++;
                 }
 
-                if (candidate is null)
+                if (termsMatched > 1)
                 {
-                    candidate = hit;
+                    rows.Sort();
+                    rows = Dedupe(rows);
                 }
-                else
-                {
-                    for (int r = 0; r < n; r++)
-                    {
-                        candidate[r] &= hit[r];
-                    }
-                }
+
+                candidates = candidates is null ? rows : Intersect(candidates, rows);
             }
 
             int Code(int facet, string? value) => value is null ? -1 : _codes[facet].GetValueOrDefault(value, -2);
             int instrument = Code(0, q.Instrument), signal = Code(1, q.SignalType), technique = Code(2, q.Technique), format = Code(3, q.Format), project = Code(4, q.Project);
-            var elementCodes = elements.Select(e => _codes[7].GetValueOrDefault(e, -2)).ToArray();
+            var (wantLow, wantHigh) = ElementMask(elements);
             var counts = _values.Select(v => new long[v.Count]).ToArray();
-            var matches = new List<int>();
-            for (int r = 0; r < n; r++)
+            var elementCounts = new long[128];
+
+            // The access rule on codes: the caller's projects, id and institution looked up once.
+            bool admin = who.IsAdmin, signedIn = who.UserId is not null;
+            var member = new bool[_projectCodes.Count];
+            foreach (var pid in who.Projects)
             {
-                if (candidate is not null && !candidate[r])
+                if (_projectCodes.TryGetValue(pid, out var pc))
+                {
+                    member[pc] = true;
+                }
+            }
+
+            int me = who.UserId is not null && _ownerCodes.TryGetValue(who.UserId, out var oc) ? oc : -2;
+            int myInstitution = who.Institution.Length > 0 && _institutionCodes.TryGetValue(who.Institution, out var ic) ? ic : -2;
+            bool filtered = instrument != -1 || signal != -1 || technique != -1 || format != -1 || project != -1 || q.Sample is not null
+                || q.BeamEnergyMin is not null || q.BeamEnergyMax is not null || q.From is not null || q.To is not null || (wantLow | wantHigh) != 0;
+            var matches = new List<int>();
+            int count = candidates?.Count ?? n;
+            for (int k = 0; k < count; k++)
+            {
+                int r = candidates is null ? k : candidates[k];
+                bool released = _embargo[r] <= now;
+                var v = _visibility[r];
+                if (!(admin || (v == Visibility.Public && released) || (signedIn && (_ownerCode[r] == me
+                    || (v != Visibility.Private && member[_projectCode[r]])
+                    || (v == Visibility.Institution && released && _institutionCode[r] == myInstitution)))))
                 {
                     continue;
                 }
 
-                var e = _rows[r];
-                if ((instrument != -1 && e.Instrument != instrument) || (signal != -1 && e.Signal != signal) || (technique != -1 && e.Technique != technique)
-                    || (format != -1 && e.Format != format) || (project != -1 && e.Project != project)
-                    || (q.Sample is not null && e.Sample != q.Sample)
-                    || (q.BeamEnergyMin is { } lo && !(e.BeamEnergyKeV >= lo)) || (q.BeamEnergyMax is { } hi && !(e.BeamEnergyKeV <= hi))
-                    || (q.From is { } from && e.TimeMs < from) || (q.To is { } to && e.TimeMs > to)
-                    || !elementCodes.All(c => Array.IndexOf(e.Elements, c) >= 0)
-                    || !AccessFilter.CanRead(who, e.ProjectId, e.OwnerId, e.Institution, e.Visibility, e.EmbargoMs, now))
+                if (filtered && ((instrument != -1 && _instrument[r] != instrument) || (signal != -1 && _signal[r] != signal) || (technique != -1 && _technique[r] != technique)
+                    || (format != -1 && _format[r] != format) || (project != -1 && _project[r] != project)
+                    || (q.Sample is not null && _sample[r] != q.Sample)
+                    || (q.BeamEnergyMin is { } lo && !(_energy[r] >= lo)) || (q.BeamEnergyMax is { } hi && !(_energy[r] <= hi))
+                    || (q.From is { } from && _time[r] < from) || (q.To is { } to && _time[r] > to)
+                    || (_elementsLow[r] & wantLow) != wantLow || (_elementsHigh[r] & wantHigh) != wantHigh))
                 {
                     continue;
                 }
@@ -117,16 +132,21 @@ public sealed class SearchIndex(CatalogDb db)
                 matches.Add(r);
                 if (facets)
                 {
-                    counts[0][e.Instrument]++;
-                    counts[1][e.Signal]++;
-                    counts[2][e.Technique]++;
-                    counts[3][e.Format]++;
-                    counts[4][e.Project]++;
-                    counts[5][e.Year]++;
-                    counts[6][e.Kev]++;
-                    foreach (var el in e.Elements)
+                    counts[0][_instrument[r]]++;
+                    counts[1][_signal[r]]++;
+                    counts[2][_technique[r]]++;
+                    counts[3][_format[r]]++;
+                    counts[4][_project[r]]++;
+                    counts[5][_year[r]]++;
+                    counts[6][_kev[r]]++;
+                    for (ulong m = _elementsLow[r]; m != 0; m &= m - 1)
                     {
-                        counts[7][el]++;
+                        elementCounts[System.Numerics.BitOperations.TrailingZeroCount(m)]++;
+                    }
+
+                    for (ulong m = _elementsHigh[r]; m != 0; m &= m - 1)
+                    {
+                        elementCounts[64 + System.Numerics.BitOperations.TrailingZeroCount(m)]++;
                     }
                 }
             }
@@ -137,6 +157,14 @@ public sealed class SearchIndex(CatalogDb db)
             {
                 for (int f = 0; f < FacetNames.Length; f++)
                 {
+                    if (FacetNames[f] == "elements")
+                    {
+                        result["elements"] = Enumerable.Range(0, DatasetRecord.ElementSymbols.Length).Where(i => elementCounts[i] > 0)
+                            .Select(i => new FacetCount(DatasetRecord.ElementSymbols[i], elementCounts[i]))
+                            .OrderByDescending(x => x.Count).ThenBy(x => x.Value, StringComparer.Ordinal).Take(50).ToList();
+                        continue;
+                    }
+
                     var list = new List<FacetCount>();
                     for (int v = 1; v < counts[f].Length; v++)
                     {
@@ -158,6 +186,64 @@ public sealed class SearchIndex(CatalogDb db)
         }
     }
 
+    /// <summary>Elements as a 128-bit set over the periodic table (bit = atomic number − 1).</summary>
+    private static (ulong Low, ulong High) ElementMask(IEnumerable<string> elements)
+    {
+        ulong low = 0, high = 0;
+        foreach (var e in elements)
+        {
+            int z = Array.IndexOf(DatasetRecord.ElementSymbols, e);
+            if (z >= 64)
+            {
+                high |= 1UL << (z - 64);
+            }
+            else if (z >= 0)
+            {
+                low |= 1UL << z;
+            }
+        }
+
+        return (low, high);
+    }
+
+    private static List<int> Dedupe(List<int> sorted)
+    {
+        var o = new List<int>(sorted.Count);
+        foreach (var r in sorted)
+        {
+            if (o.Count == 0 || o[^1] != r)
+            {
+                o.Add(r);
+            }
+        }
+
+        return o;
+    }
+
+    private static List<int> Intersect(List<int> a, List<int> b)
+    {
+        var o = new List<int>(Math.Min(a.Count, b.Count));
+        for (int i = 0, j = 0; i < a.Count && j < b.Count;)
+        {
+            if (a[i] == b[j])
+            {
+                o.Add(a[i]);
+                i++;
+                j++;
+            }
+            else if (a[i] < b[j])
+            {
+                i++;
+            }
+            else
+            {
+                j++;
+            }
+        }
+
+        return o;
+    }
+
     /// <summary>The ids of the page: a bounded heap keeps the first offset + size matches in sort order.</summary>
     private List<string> Page(List<int> matches, SearchQuery q, long offset)
     {
@@ -169,17 +255,17 @@ public sealed class SearchIndex(CatalogDb db)
 
         Comparison<int> order = q.Sort switch
         {
-            "time" or "acquired" => (a, b) => _rows[a].TimeMs.CompareTo(_rows[b].TimeMs),
-            "ingested" => (a, b) => _rows[a].IngestedMs.CompareTo(_rows[b].IngestedMs),
-            "name" => (a, b) => string.CompareOrdinal(_rows[a].FileName, _rows[b].FileName),
-            "beam_energy" => (a, b) => (_rows[a].BeamEnergyKeV ?? double.NegativeInfinity).CompareTo(_rows[b].BeamEnergyKeV ?? double.NegativeInfinity),
-            "size" => (a, b) => _rows[a].FileSize.CompareTo(_rows[b].FileSize),
+            "time" or "acquired" => (a, b) => _time[a].CompareTo(_time[b]),
+            "ingested" => (a, b) => _ingested[a].CompareTo(_ingested[b]),
+            "name" => (a, b) => _nameRank[a].CompareTo(_nameRank[b]),
+            "beam_energy" => (a, b) => (double.IsNaN(_energy[a]) ? double.NegativeInfinity : _energy[a]).CompareTo(double.IsNaN(_energy[b]) ? double.NegativeInfinity : _energy[b]),
+            "size" => (a, b) => _size[a].CompareTo(_size[b]),
             _ => throw new CatalogException(CatalogError.Invalid, $"sort '{q.Sort}': use time, ingested, name, beam_energy or size"),
         };
         Comparison<int> full = (a, b) =>
         {
             int c = order(a, b);
-            c = c != 0 ? c : string.CompareOrdinal(_rows[a].Id, _rows[b].Id);
+            c = c != 0 ? c : string.CompareOrdinal(_id[a], _id[b]);
             return q.Descending ? -c : c;
         };
 
@@ -204,7 +290,7 @@ public sealed class SearchIndex(CatalogDb db)
         }
 
         kept.Reverse();
-        return kept.Skip((int)offset).Select(r => _rows[r].Id).ToList();
+        return kept.Skip((int)offset).Select(r => _id[r]).ToList();
     }
 
     /// <summary>Loads what changed since the last load.</summary>
@@ -231,6 +317,17 @@ public sealed class SearchIndex(CatalogDb db)
             {
                 _seq = Math.Max(_seq, rec.Seq);
                 Add(rec, time);
+            }
+
+            if (fresh.Count > 0)
+            {
+                // File-name order as an integer rank, so that sorting by name compares integers.
+                var order = Enumerable.Range(0, _n).ToArray();
+                Array.Sort(order, (a, b) => string.CompareOrdinal(_fileName[a], _fileName[b]));
+                for (int i = 0; i < order.Length; i++)
+                {
+                    _nameRank[order[i]] = i;
+                }
             }
 
             if (_termsDirty)
@@ -262,46 +359,46 @@ public sealed class SearchIndex(CatalogDb db)
     {
         var terms = Terms.Of([d.FileName, d.Name, d.Title, d.Sample, d.Description, d.Instrument, d.Detector, d.Format, d.SignalType, d.Technique,
             d.Operator, d.ProjectName, string.Join(' ', d.Elements), d.Id, d.FileSha256]).ToArray();
-        var e = new Entry
-        {
-            Id = d.Id,
-            ProjectId = d.ProjectId,
-            OwnerId = d.OwnerId,
-            Institution = d.Institution,
-            Visibility = d.Visibility,
-            EmbargoMs = d.EmbargoMs,
-            Instrument = Intern(0, d.Instrument),
-            Signal = Intern(1, d.SignalType),
-            Technique = Intern(2, d.Technique),
-            Format = Intern(3, d.Format),
-            Project = Intern(4, d.ProjectName),
-            Sample = d.Sample,
-            Year = InternYear(timeMs),
-            Kev = d.BeamEnergyKeV is { } k ? Intern(6, Math.Round(k).ToString(CultureInfo.InvariantCulture)) : 0,
-            Elements = d.Elements.Select(x => Intern(7, x)).ToArray(),
-            BeamEnergyKeV = d.BeamEnergyKeV,
-            TimeMs = timeMs,
-            IngestedMs = d.IngestedMs,
-            FileSize = d.FileSize,
-            FileName = d.FileName,
-            Terms = terms,
-        };
         if (_rowOf.TryGetValue(d.Id, out var row))
         {
-            foreach (var t in _rows[row].Terms)
+            foreach (var t in _terms[row])
             {
                 _postings[t].Remove(row);
             }
-
-            _rows[row] = e;
         }
         else
         {
-            row = _rows.Count;
-            _rows.Add(e);
+            row = _n++;
+            if (row >= _id.Length)
+            {
+                Grow(Math.Max(1024, _id.Length * 2));
+            }
+
             _rowOf[d.Id] = row;
         }
 
+        _id[row] = d.Id;
+        _projectId[row] = d.ProjectId;
+        _fileName[row] = d.FileName;
+        _sample[row] = d.Sample;
+        _terms[row] = terms;
+        (_elementsLow[row], _elementsHigh[row]) = ElementMask(d.Elements);
+        _instrument[row] = Intern(0, d.Instrument);
+        _signal[row] = Intern(1, d.SignalType);
+        _technique[row] = Intern(2, d.Technique);
+        _format[row] = Intern(3, d.Format);
+        _project[row] = Intern(4, d.ProjectName);
+        _year[row] = InternYear(timeMs);
+        _kev[row] = d.BeamEnergyKeV is { } k ? Intern(6, Math.Round(k).ToString(CultureInfo.InvariantCulture)) : 0;
+        _projectCode[row] = Code(_projectCodes, d.ProjectId);
+        _ownerCode[row] = d.OwnerId is null ? -1 : Code(_ownerCodes, d.OwnerId);
+        _institutionCode[row] = Code(_institutionCodes, d.Institution);
+        _visibility[row] = d.Visibility;
+        _embargo[row] = d.EmbargoMs;
+        _time[row] = timeMs;
+        _ingested[row] = d.IngestedMs;
+        _size[row] = d.FileSize;
+        _energy[row] = d.BeamEnergyKeV ?? double.NaN;
         foreach (var t in terms)
         {
             if (!_postings.TryGetValue(t, out var list))
@@ -316,6 +413,44 @@ public sealed class SearchIndex(CatalogDb db)
                 list.Insert(~at, row);
             }
         }
+    }
+
+    private void Grow(int capacity)
+    {
+        Array.Resize(ref _id, capacity);
+        Array.Resize(ref _projectId, capacity);
+        Array.Resize(ref _fileName, capacity);
+        Array.Resize(ref _sample, capacity);
+        Array.Resize(ref _terms, capacity);
+        Array.Resize(ref _elementsLow, capacity);
+        Array.Resize(ref _elementsHigh, capacity);
+        Array.Resize(ref _instrument, capacity);
+        Array.Resize(ref _signal, capacity);
+        Array.Resize(ref _technique, capacity);
+        Array.Resize(ref _format, capacity);
+        Array.Resize(ref _project, capacity);
+        Array.Resize(ref _year, capacity);
+        Array.Resize(ref _kev, capacity);
+        Array.Resize(ref _projectCode, capacity);
+        Array.Resize(ref _ownerCode, capacity);
+        Array.Resize(ref _institutionCode, capacity);
+        Array.Resize(ref _nameRank, capacity);
+        Array.Resize(ref _visibility, capacity);
+        Array.Resize(ref _embargo, capacity);
+        Array.Resize(ref _time, capacity);
+        Array.Resize(ref _ingested, capacity);
+        Array.Resize(ref _size, capacity);
+        Array.Resize(ref _energy, capacity);
+    }
+
+    private static int Code(Dictionary<string, int> codes, string value)
+    {
+        if (!codes.TryGetValue(value, out var code))
+        {
+            codes[value] = code = codes.Count;
+        }
+
+        return code;
     }
 
     private int InternYear(long timeMs) => Intern(5, DateTimeOffset.FromUnixTimeMilliseconds(timeMs).UtcDateTime.Year.ToString(CultureInfo.InvariantCulture));
