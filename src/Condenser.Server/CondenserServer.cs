@@ -71,7 +71,14 @@ public static class CondenserServer
         UploadEndpoints.Map(app, options);
         SharingEndpoints.Map(app);
         UserEndpoints.Map(app);
-        app.MapGet("/api/health", () => Results.Json(new { status = "ok", database = catalog.Db.Describe })).WithTags("service");
+        app.MapGet("/api/health", () => Results.Json(new
+        {
+            status = "ok",
+            database = catalog.Db.Describe,
+            gc_pause_ms = Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1),
+            gc_gen2 = GC.CollectionCount(2),
+            gc_gen0 = GC.CollectionCount(0),
+        })).WithTags("service").WithSummary("Liveness, the database in use and the collector's pauses so far");
         app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "NotFound", detail: $"no endpoint {ctx.Request.Method} {ctx.Request.Path}"));
         return app;
     }

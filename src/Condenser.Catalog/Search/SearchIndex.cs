@@ -105,7 +105,9 @@ public sealed class SearchIndex(CatalogDb db)
             int myInstitution = who.Institution.Length > 0 && _institutionCodes.TryGetValue(who.Institution, out var ic) ? ic : -2;
             bool filtered = instrument != -1 || signal != -1 || technique != -1 || format != -1 || project != -1 || q.Sample is not null
                 || q.BeamEnergyMin is not null || q.BeamEnergyMax is not null || q.From is not null || q.To is not null || (wantLow | wantHigh) != 0;
-            var matches = new List<int>();
+            // Pooled: a fresh 400 KB list per query would land on the large-object heap and bring full collections.
+            var pooled = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(1, candidates?.Count ?? n));
+            int matched = 0;
             int count = candidates?.Count ?? n;
             for (int k = 0; k < count; k++)
             {
@@ -129,7 +131,7 @@ public sealed class SearchIndex(CatalogDb db)
                     continue;
                 }
 
-                matches.Add(r);
+                pooled[matched++] = r;
                 if (facets)
                 {
                     counts[0][_instrument[r]]++;
@@ -151,7 +153,8 @@ public sealed class SearchIndex(CatalogDb db)
                 }
             }
 
-            var page = Page(matches, q, offset);
+            var page = Page(new ArraySegment<int>(pooled, 0, matched), q, offset);
+            System.Buffers.ArrayPool<int>.Shared.Return(pooled);
             var result = new Dictionary<string, IReadOnlyList<FacetCount>>();
             if (facets)
             {
@@ -178,7 +181,7 @@ public sealed class SearchIndex(CatalogDb db)
                 }
             }
 
-            return (page, matches.Count, result);
+            return (page, matched, result);
         }
         finally
         {
@@ -245,7 +248,7 @@ public sealed class SearchIndex(CatalogDb db)
     }
 
     /// <summary>The ids of the page: a bounded heap keeps the first offset + size matches in sort order.</summary>
-    private List<string> Page(List<int> matches, SearchQuery q, long offset)
+    private List<string> Page(ArraySegment<int> matches, SearchQuery q, long offset)
     {
         int keep = (int)Math.Min(matches.Count, offset + q.PageSize);
         if (keep <= offset)

@@ -75,14 +75,22 @@ public sealed class SimilarityIndex(CatalogDb db)
         }
 
         var query = model.Vectors.AsSpan(self * model.Dims, model.Dims).ToArray();
-        var scores = new float[n];
-        Scores(model.Vectors, model.Dims, query, scores);
-        scores[self] = float.NegativeInfinity;
-        int k = Math.Min(count, n - 1);
-        var best = TopK(scores, k);
-        lock (_gate)
+        var rented = System.Buffers.ArrayPool<float>.Shared.Rent(n);
+        try
         {
-            return best.Select(i => (_ids[i], scores[i])).ToList();
+            var scores = rented.AsSpan(0, n);
+            Scores(model.Vectors, model.Dims, query, scores);
+            scores[self] = float.NegativeInfinity;
+            int k = Math.Min(count, n - 1);
+            var best = TopK(scores, k);
+            lock (_gate)
+            {
+                return best.Select(i => (_ids[i], rented[i])).ToList();
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(rented);
         }
     }
 
@@ -115,7 +123,7 @@ public sealed class SimilarityIndex(CatalogDb db)
         }
     }
 
-    private static int[] TopK(float[] scores, int k)
+    private static int[] TopK(ReadOnlySpan<float> scores, int k)
     {
         if (k <= 0)
         {
