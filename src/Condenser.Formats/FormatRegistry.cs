@@ -25,6 +25,7 @@ public static class FormatRegistry
     public static IReadOnlyList<IEmWriter> Writers { get; } =
     [
         new Emd.EmdWriter(),
+        new Emd.NexusWriter(),
         new Tiff.TiffWriter(),
         new Raw.RawWriter(),
     ];
@@ -88,10 +89,11 @@ public static class FormatRegistry
 
         return System.IO.Path.GetExtension(path).ToLowerInvariant() switch
         {
-            ".emd" or ".h5" or ".hdf5" => Writers[0],
-            ".tif" or ".tiff" => Writers[1],
-            ".raw" or ".bin" => Writers[2],
-            var e => throw new ArgumentException($"cannot tell the output format from '{e}': use .emd, .tif or .raw, or name one with --format"),
+            ".emd" or ".h5" or ".hdf5" => Writers.First(w => w.Name == "emd"),
+            ".nxs" or ".nx5" => Writers.First(w => w.Name == "nexus"),
+            ".tif" or ".tiff" => Writers.First(w => w.Name == "tiff"),
+            ".raw" or ".bin" => Writers.First(w => w.Name == "raw"),
+            var e => throw new ArgumentException($"cannot tell the output format from '{e}': use .emd, .nxs, .tif or .raw, or name one with --format"),
         };
     }
 }

@@ -65,4 +65,16 @@ public sealed record WriteOptions
 {
     /// <summary>Text recorded as the software that wrote the file.</summary>
     public string Software { get; init; } = "Condenser";
+
+    /// <summary>Sample name, for formats that record it (NeXus NXsample).</summary>
+    public string? Sample { get; init; }
+
+    /// <summary>Chemical element symbols of the sample (NeXus NXsample/atom_types).</summary>
+    public IReadOnlyList<string> Elements { get; init; } = [];
+
+    /// <summary>Who acquired the data (NeXus NXuser).</summary>
+    public string? Operator { get; init; }
+
+    /// <summary>A persistent identifier of the data (NeXus NXentry/experiment_identifier).</summary>
+    public string? Identifier { get; init; }
 }

@@ -19,7 +19,7 @@ public sealed class RoundTripTests : IDisposable
                 continue;
             }
 
-            foreach (var ext in new[] { ".emd", ".tif", ".raw" })
+            foreach (var ext in new[] { ".emd", ".nxs", ".tif", ".raw" })
             {
                 data.Add(f, ext);
             }
@@ -34,7 +34,7 @@ public sealed class RoundTripTests : IDisposable
     {
         using var source = FormatRegistry.Open(TestData.File(relative));
         var writer = FormatRegistry.WriterFor("x" + extension);
-        IReadOnlyList<EmDataset> sets = extension == ".emd" ? source.Datasets : [source.Datasets[0]];
+        IReadOnlyList<EmDataset> sets = extension is ".emd" or ".nxs" ? source.Datasets : [source.Datasets[0]];
         var output = Path.Combine(_dir, Path.GetFileName(relative) + extension);
         if (extension == ".tif" && !TiffCanHold(sets[0]))
         {

@@ -86,6 +86,25 @@ public class ApiTests
         Assert.Equal("Dataset", ld["@type"]!.GetValue<string>());
         Assert.StartsWith(host.Url, ld["@id"]!.GetValue<string>());
 
+        // NeXus export: an NXem entry whose NXdata holds the same array as the original file.
+        var nxs = Path.Combine(host.Library.Folder, "export.nxs");
+        File.WriteAllBytes(nxs, await http.GetByteArrayAsync($"/api/datasets/{id}/nexus"));
+        using (var exported = FormatRegistry.Open(nxs))
+        using (var original2 = FormatRegistry.Open(Path.Combine(dir, "test_STEM_image.dm3")))
+        {
+            Assert.Equal("nexus", exported.Format);
+            Assert.Equal(original2.Datasets[0].ReadAll(), exported.Datasets[0].ReadAll());
+            Assert.Equal(original2.Datasets[0].Axes, exported.Datasets[0].Axes);
+        }
+
+        using (var h5 = PureHDF.H5File.OpenRead(nxs))
+        {
+            var entry = (PureHDF.IH5Group)h5.Get("entry1");
+            Assert.Equal("NXentry", entry.Attribute("NX_class").Read<string>());
+            Assert.Equal("NXem", ((PureHDF.IH5Dataset)entry.Get("definition")).Read<string>());
+            Assert.Equal("NXdata", ((PureHDF.IH5Group)entry.Get("data1")).Attribute("NX_class").Read<string>());
+        }
+
         var openapi = await Json(await http.GetAsync("/openapi/v1.json"));
         var paths = openapi["paths"]!.AsObject();
         foreach (var p in new[] { "/api/datasets", "/api/datasets/{id}", "/api/datasets/{id}/preview.png", "/api/datasets/{id}/similar", "/api/feed" })

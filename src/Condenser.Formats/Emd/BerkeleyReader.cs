@@ -121,27 +121,7 @@ internal static partial class BerkeleyReader
         var md = new Metadata();
         MetadataTree original = Hdf5.Attributes(group);
         int navCount = shape.Length >= 3 ? shape.Length - 2 : 0;
-        if (Hdf5.AttrString(group, MetadataAttribute) is { } json && JsonNode.Parse(json) is JsonObject o)
-        {
-            md = MetadataJson.ReadNormalised(o["metadata"]!.AsObject());
-            navCount = o["navigation_dims"]?.GetValue<int>() ?? navCount;
-            if (o["dtype"]?.GetValue<string>() is { } written && DTypeInfo.TryParse(written, out var w) && w.Size() == type.Size() && !w.IsComplex())
-            {
-                // bool and RGB(A) are stored as uint8.
-                type = w;
-            }
-            if (o["axes"] is JsonArray writtenAxes && MetadataJson.ReadAxes(writtenAxes) is { } exact && exact.Count == axes.Count && exact.Select(a => a.Size).SequenceEqual(shape))
-            {
-                // Condenser's own axes, exact (a dim vector of one value cannot carry a scale).
-                axes = exact;
-            }
-
-            if (Hdf5.AttrString(group, OriginalAttribute) is { } oj && JsonNode.Parse(oj) is JsonObject ot)
-            {
-                original = MetadataJson.ReadTree(ot);
-            }
-        }
-        else
+        if (!ReadOwnAttributes(group, shape, ref type, ref axes, ref navCount, ref md, ref original))
         {
             md.Title = Hdf5.AttrString(group, "title") ?? group.Name;
             string kind = shape.Length - navCount == 1 ? SignalTypes.Spectrum
@@ -296,5 +276,38 @@ internal static partial class BerkeleyReader
             "um" => "µm",
             _ => u,
         };
+    }
+
+    /// <summary>
+    /// Condenser's own JSON attributes on a group it wrote (EMD or NeXus): normalised metadata, navigation count, the
+    /// element type, exact axes and the original metadata. False when the group has none.
+    /// </summary>
+    internal static bool ReadOwnAttributes(IH5Group group, int[] shape, ref DType type, ref List<Axis> axes, ref int navCount, ref Metadata md, ref MetadataTree original)
+    {
+        if (Hdf5.AttrString(group, MetadataAttribute) is not { } json || JsonNode.Parse(json) is not JsonObject o)
+        {
+            return false;
+        }
+
+        md = MetadataJson.ReadNormalised(o["metadata"]!.AsObject());
+        navCount = o["navigation_dims"]?.GetValue<int>() ?? navCount;
+        if (o["dtype"]?.GetValue<string>() is { } written && DTypeInfo.TryParse(written, out var w) && w.Size() == type.Size() && !w.IsComplex())
+        {
+            // bool and RGB(A) are stored as uint8.
+            type = w;
+        }
+
+        if (o["axes"] is JsonArray writtenAxes && MetadataJson.ReadAxes(writtenAxes) is { } exact && exact.Count == axes.Count && exact.Select(a => a.Size).SequenceEqual(shape))
+        {
+            // Condenser's own axes, exact (a dim vector of one value cannot carry a scale).
+            axes = exact;
+        }
+
+        if (Hdf5.AttrString(group, OriginalAttribute) is { } oj && JsonNode.Parse(oj) is JsonObject ot)
+        {
+            original = MetadataJson.ReadTree(ot);
+        }
+
+        return true;
     }
 }

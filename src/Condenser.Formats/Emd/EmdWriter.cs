@@ -81,7 +81,7 @@ public sealed class EmdWriter : IEmWriter
                 };
             }
 
-            writes.Add(AddData(group, ds));
+            writes.Add(AddData(group, ds, reversed: true));
         }
 
         var tmp = path + ".partial";
@@ -96,7 +96,7 @@ public sealed class EmdWriter : IEmWriter
         File.Move(tmp, path, overwrite: true);
     }
 
-    private static Dictionary<string, object> GroupAttributes(EmDataset ds)
+    internal static Dictionary<string, object> GroupAttributes(EmDataset ds)
     {
         var meta = new JsonObject
         {
@@ -120,7 +120,7 @@ public sealed class EmdWriter : IEmWriter
         return attrs;
     }
 
-    private static string UniqueName(string name, HashSet<string> used)
+    internal static string UniqueName(string name, HashSet<string> used)
     {
         var clean = string.Concat(name.Select(c => c is '/' or '.' ? '_' : c)).Trim();
         if (clean.Length == 0)
@@ -137,30 +137,33 @@ public sealed class EmdWriter : IEmWriter
         return n;
     }
 
-    /// <summary>Adds the data set (transposed, chunked one frame per chunk) and returns the writing step.</summary>
-    private static Action<H5NativeWriter> AddData(H5Group group, EmDataset ds) => ds.DType switch
+    /// <summary>
+    /// Adds the data set <c>data</c> to <paramref name="group"/>, chunked one frame per chunk, and returns the writing
+    /// step: axes reversed (fastest first, as EMD and HyperSpy store them) or in the presented C order (NeXus).
+    /// </summary>
+    internal static Action<H5NativeWriter> AddData(H5Group group, EmDataset ds, bool reversed) => ds.DType switch
     {
-        DType.Bool or DType.UInt8 or DType.Rgb8 or DType.Rgba8 => Add<byte>(group, ds),
-        DType.Int8 => Add<sbyte>(group, ds),
-        DType.UInt16 => Add<ushort>(group, ds),
-        DType.Int16 => Add<short>(group, ds),
-        DType.UInt32 => Add<uint>(group, ds),
-        DType.Int32 => Add<int>(group, ds),
-        DType.UInt64 => Add<ulong>(group, ds),
-        DType.Int64 => Add<long>(group, ds),
-        DType.Float32 => Add<float>(group, ds),
-        DType.Float64 => Add<double>(group, ds),
-        DType.Complex64 => Add<Complex64>(group, ds),
-        DType.Complex128 => Add<Complex128>(group, ds),
-        _ => throw new NotSupportedException($"EMD cannot hold {ds.DType.Name()}"),
+        DType.Bool or DType.UInt8 or DType.Rgb8 or DType.Rgba8 => Add<byte>(group, ds, reversed),
+        DType.Int8 => Add<sbyte>(group, ds, reversed),
+        DType.UInt16 => Add<ushort>(group, ds, reversed),
+        DType.Int16 => Add<short>(group, ds, reversed),
+        DType.UInt32 => Add<uint>(group, ds, reversed),
+        DType.Int32 => Add<int>(group, ds, reversed),
+        DType.UInt64 => Add<ulong>(group, ds, reversed),
+        DType.Int64 => Add<long>(group, ds, reversed),
+        DType.Float32 => Add<float>(group, ds, reversed),
+        DType.Float64 => Add<double>(group, ds, reversed),
+        DType.Complex64 => Add<Complex64>(group, ds, reversed),
+        DType.Complex128 => Add<Complex128>(group, ds, reversed),
+        _ => throw new NotSupportedException($"HDF5 cannot hold {ds.DType.Name()}"),
     };
 
-    private static Action<H5NativeWriter> Add<T>(H5Group group, EmDataset ds)
+    private static Action<H5NativeWriter> Add<T>(H5Group group, EmDataset ds, bool reversed)
         where T : unmanaged
     {
         int rank = ds.Shape.Rank;
         var presented = ds.Shape.Dimensions;
-        var stored = presented.Reverse().Select(d => (ulong)d).ToArray();
+        var stored = (reversed ? presented.Reverse() : presented).Select(d => (ulong)d).ToArray();
         int sigRank = ds.Shape.Signal.Count;
         if (rank == 0 || ds.Shape.ElementCount == 0)
         {
@@ -169,8 +172,9 @@ public sealed class EmdWriter : IEmWriter
             return _ => { };
         }
 
-        // One chunk holds one frame: the signal axes (now leading) whole, every navigation axis 1.
-        var chunks = stored.Select((d, j) => j < sigRank ? (uint)Math.Max(1, Math.Min(d, 1UL << 20)) : 1u).ToArray();
+        // One chunk holds one frame: the signal axes whole, every navigation axis 1.
+        int navRank = rank - sigRank;
+        var chunks = stored.Select((d, j) => (reversed ? j < sigRank : j >= navRank) ? (uint)Math.Max(1, Math.Min(d, 1UL << 20)) : 1u).ToArray();
         if (chunks.Aggregate(1L, (a, c) => a * c) * Marshal.SizeOf<T>() > int.MaxValue)
         {
             throw new NotSupportedException("a single frame over 2 GiB cannot be one HDF5 chunk");
@@ -185,11 +189,18 @@ public sealed class EmdWriter : IEmWriter
             long frameElements = ds.Shape.SignalCount;
             var frame = new byte[ds.FrameBytes];
             var transposed = new T[frameElements];
-            var varying = Hdf5Storage.ReversedNavigationAxes(rank, nav.Length);
+            var varying = reversed ? Hdf5Storage.ReversedNavigationAxes(rank, nav.Length) : Enumerable.Range(0, nav.Length).ToArray();
             for (long f = 0; f < ds.FrameCount; f++)
             {
                 ds.ReadFrame(f, frame);
-                Hdf5Storage.ReverseAxes(frame, MemoryMarshal.AsBytes(transposed.AsSpan()), sig, Marshal.SizeOf<T>());
+                if (reversed)
+                {
+                    Hdf5Storage.ReverseAxes(frame, MemoryMarshal.AsBytes(transposed.AsSpan()), sig, Marshal.SizeOf<T>());
+                }
+                else
+                {
+                    frame.CopyTo(MemoryMarshal.AsBytes(transposed.AsSpan()));
+                }
 
                 var (start, count) = Hdf5.Block(stored, varying, f);
                 writer.Write(dataset, transposed, fileSelection: new HyperslabSelection(rank, start, count));

@@ -60,14 +60,19 @@ internal static class NexusReader
         }
 
         int nav = shape.Length >= 3 ? shape.Length - 2 : 0;
-        for (int i = 0; i < nav; i++)
+        var md = new Metadata();
+        var original = Hdf5.Attributes(group);
+        if (!BerkeleyReader.ReadOwnAttributes(group, shape, ref type, ref axes, ref nav, ref md, ref original))
         {
-            axes[i] = axes[i] with { Navigate = true };
+            md = new Metadata { Title = Hdf5.AttrString(group, "title") ?? group.Name, SignalType = SignalTypeRules.Infer(shape.Length - nav == 1 ? SignalTypes.Spectrum : SignalTypes.Image, nav) };
+            original["path"] = groupPath;
         }
 
-        var md = new Metadata { Title = Hdf5.AttrString(group, "title") ?? group.Name, SignalType = SignalTypeRules.Infer(shape.Length - nav == 1 ? SignalTypes.Spectrum : SignalTypes.Image, nav) };
-        var original = Hdf5.Attributes(group);
-        original["path"] = groupPath;
-        return new EmDataset(md.Title, new DatasetShape(shape[..nav], shape[nav..]), axes, type, Hdf5Storage.Stored(signal, dims, type, gate), md, original);
+        for (int i = 0; i < axes.Count; i++)
+        {
+            axes[i] = axes[i] with { Navigate = i < nav };
+        }
+
+        return new EmDataset(md.Title ?? group.Name, new DatasetShape(shape[..nav], shape[nav..]), axes, type, Hdf5Storage.Stored(signal, dims, type, gate), md, original);
     }
 }

@@ -25,6 +25,7 @@ public static class DatasetEndpoints
         g.MapGet("/{id}/similar", Similar).WithSummary("Records most like this one (cosine of PCA-reduced content descriptors), best first");
         g.MapGet("/{id}/file", Download).WithSummary("The original file (or a companion by name); range requests and ETag (the SHA-256)");
         g.MapGet("/{id}/jsonld", ExportJsonLd).WithSummary("The record as schema.org Dataset JSON-LD");
+        g.MapGet("/{id}/nexus", ExportNexus).WithSummary("The dataset as a NeXus file shaped as NXem (data, axes, sample, user, instrument)");
         g.MapGet("/{id}/annotations", (string id, HttpContext ctx, Catalog.Catalog c) => Results.Json(c.Annotations(id, ctx.Caller())));
         g.MapPost("/{id}/annotations", Annotate).WithSummary("Add a label, note or region (JSON geometry) to a record");
         g.MapGet("/{id}/analyses", (string id, HttpContext ctx, Catalog.Catalog c) => Results.Json(c.Analyses(id, ctx.Caller())));
@@ -208,6 +209,26 @@ public static class DatasetEndpoints
     {
         var rec = catalog.Get(id, ctx.Caller(), "export");
         return Results.Text(JsonLd.Export(rec, BaseUrl(ctx)).ToJsonString(), "application/ld+json");
+    }
+
+    private static IResult ExportNexus(string id, HttpContext ctx, Catalog.Catalog catalog)
+    {
+        var rec = catalog.Get(id, ctx.Caller(), "export");
+        using var file = catalog.OpenFile(rec);
+        var tmp = Path.Combine(catalog.Store.NewTempFolder(), rec.Id + ".nxs");
+        new Condenser.Formats.Emd.NexusWriter().Write(tmp, [file.Datasets[rec.DatasetIndex]], new Condenser.Formats.WriteOptions
+        {
+            Software = Catalog.Catalog.SoftwareVersion,
+            Sample = rec.Sample,
+            Elements = rec.Elements,
+            Operator = rec.Operator,
+            Identifier = $"{BaseUrl(ctx)}/api/datasets/{rec.Id}",
+        });
+        var stream = new FileStream(tmp, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.DeleteOnClose);
+        File.Delete(tmp);
+        Directory.Delete(Path.GetDirectoryName(tmp)!);
+        var name = Path.GetFileNameWithoutExtension(rec.FileName) + (rec.DatasetIndex > 0 ? $"_{rec.DatasetIndex}" : string.Empty) + ".nxs";
+        return Results.Stream(stream, "application/x-hdf5", name);
     }
 
     /// <summary>The URL the caller used to reach this server.</summary>
