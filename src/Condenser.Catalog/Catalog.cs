@@ -275,15 +275,7 @@ public sealed class Catalog : IDisposable
     public Annotation Annotate(string id, Principal who, string kind, string text, string? region)
     {
         var rec = Get(id, who);
-        if (!who.IsAuthenticated)
-        {
-            throw new CatalogException(CatalogError.Unauthenticated, "annotating needs a signed-in contributor");
-        }
-
-        if (!(who.IsAdmin || (who.UserId is not null && who.Role != Role.Viewer)))
-        {
-            throw new CatalogException(CatalogError.Forbidden, $"{who.Name} may not annotate");
-        }
+        RequireContributor(who, "annotate");
 
         if (kind is not ("label" or "note" or "region") || string.IsNullOrWhiteSpace(text) || text.Length > 10_000 || (region?.Length ?? 0) > 100_000)
         {
@@ -313,6 +305,20 @@ public sealed class Catalog : IDisposable
         return Annotations(id, who).Last();
     }
 
+    /// <summary>Signed-in contributors and admins may add to records they can see (labels, analyses); viewers may not.</summary>
+    private static void RequireContributor(Principal who, string what)
+    {
+        if (!who.IsAuthenticated)
+        {
+            throw new CatalogException(CatalogError.Unauthenticated, $"to {what} you must sign in");
+        }
+
+        if (!(who.IsAdmin || (who.UserId is not null && who.Role != Role.Viewer)))
+        {
+            throw new CatalogException(CatalogError.Forbidden, $"{who.Name} may not {what} (viewers read only)");
+        }
+    }
+
     /// <summary>The annotations of a record the caller may see.</summary>
     public IReadOnlyList<Annotation> Annotations(string id, Principal who)
     {
@@ -326,15 +332,7 @@ public sealed class Catalog : IDisposable
     public AnalysisRecord RecordAnalysis(string id, Principal who, string name, JsonNode parameters, JsonNode outputs, string? software = null)
     {
         var rec = Get(id, who);
-        if (!who.IsAuthenticated)
-        {
-            throw new CatalogException(CatalogError.Unauthenticated, "recording an analysis needs a signed-in contributor");
-        }
-
-        if (!(who.IsAdmin || (who.UserId is not null && who.Role != Role.Viewer)))
-        {
-            throw new CatalogException(CatalogError.Forbidden, $"{who.Name} may not record analyses");
-        }
+        RequireContributor(who, "record analyses");
 
         var inputs = new JsonArray(new JsonObject { ["dataset"] = rec.Id, ["sha256"] = rec.FileSha256, ["data_sha256"] = rec.DataSha256 });
         long now = Clock.NowMs();

@@ -71,6 +71,19 @@ public static class FormatRegistry
         throw new EmFileException(path, 0, "not a file format Condenser knows (neither its first bytes nor its extension match)");
     }
 
+    /// <summary>The companion files a file's format reads beside it; none when no format knows the file.</summary>
+    public static IReadOnlyList<string> CompanionsOf(string path)
+    {
+        try
+        {
+            return Detect(path).Companions(path);
+        }
+        catch (EmFileException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>Opens a file, detecting its format unless one is named.</summary>
     public static EmFile Open(string path, OpenOptions? options = null, string? format = null)
     {

@@ -51,6 +51,9 @@ public static class CondenserServer
             return Task.CompletedTask;
         }));
 
+        // Load the search and similarity indexes before the first request rather than during it.
+        catalog.Index.Refresh();
+        catalog.Similarity.Refresh();
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

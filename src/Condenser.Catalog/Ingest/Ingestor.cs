@@ -48,7 +48,17 @@ public sealed record IngestOptions
 /// <param name="Status">ingested, duplicate, skipped (not a microscopy file, in a folder) or failed.</param>
 /// <param name="Ids">Record ids (new, or the existing ones for a duplicate).</param>
 /// <param name="Error">Why it was skipped or failed.</param>
-public sealed record IngestOutcome(string File, string Status, IReadOnlyList<string> Ids, string? Error = null);
+public sealed record IngestOutcome(string File, string Status, IReadOnlyList<string> Ids, string? Error = null)
+{
+    /// <summary>The JSON form the CLI prints and the upload endpoint answers.</summary>
+    public System.Text.Json.Nodes.JsonObject ToJson() => new()
+    {
+        ["file"] = File,
+        ["status"] = Status,
+        ["ids"] = new System.Text.Json.Nodes.JsonArray(Ids.Select(i => (System.Text.Json.Nodes.JsonNode)i).ToArray()),
+        ["error"] = Error,
+    };
+}
 
 /// <summary>
 /// Ingest: detects the format, stores the file and its companions in the content-addressed store, recognises

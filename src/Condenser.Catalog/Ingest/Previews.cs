@@ -21,9 +21,7 @@ public sealed record PreviewSet(byte[] Preview, byte[] Thumbnail, byte[]? Patter
     public static PreviewSet For(EmDataset ds, CancellationToken cancel = default)
     {
         var picture = PreviewImage.From(ds, null, cancel);
-        bool fourD = ds.Shape.Navigation.Count >= 1 && ds.Shape.Signal.Count == 2 && ds.Metadata.SignalType is SignalTypes.FourDStem or SignalTypes.Diffraction
-            && ds.DType is not (DType.Rgb8 or DType.Rgba8) && picture.Values is not null && ds.FrameCount > 1 && !ds.DType.IsComplex();
-        if (!fourD)
+        if (!IsDiffractionScan(ds) || picture.Values is null)
         {
             return new PreviewSet(PngRenderer.Encode(picture, false), PngRenderer.Thumbnail(picture, false), null, null, Describe(picture));
         }
@@ -32,6 +30,10 @@ public sealed record PreviewSet(byte[] Preview, byte[] Thumbnail, byte[]? Patter
         var pattern = PngRenderer.Encode(picture, true);
         return new PreviewSet(PngRenderer.Encode(virt, false), PngRenderer.Thumbnail(virt, false), pattern, PngRenderer.Encode(virt, false), Describe(virt));
     }
+
+    /// <summary>True for a scan of diffraction patterns (4D-STEM): real values, 2-d patterns, more than one position.</summary>
+    public static bool IsDiffractionScan(EmDataset ds) => ds.Shape.Navigation.Count >= 1 && ds.Shape.Signal.Count == 2 && ds.FrameCount > 1
+        && ds.Metadata.SignalType is SignalTypes.FourDStem or SignalTypes.Diffraction && !ds.DType.IsComplex() && ds.DType is not (DType.Rgb8 or DType.Rgba8);
 
     private static float[] Describe(PreviewImage p) => Similarity.Descriptor.Of(p);
 

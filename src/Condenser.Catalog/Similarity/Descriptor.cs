@@ -19,22 +19,7 @@ public static class Descriptor
     public static float[] Of(PreviewImage picture)
     {
         var d = new float[Length];
-        double[] values;
-        if (picture.Values is not null)
-        {
-            values = picture.Values;
-        }
-        else
-        {
-            // Colour: luminance.
-            var rgba = picture.Rgba!;
-            values = new double[rgba.Length / 4];
-            for (int i = 0; i < values.Length; i++)
-            {
-                values[i] = (0.299 * rgba[i * 4]) + (0.587 * rgba[(i * 4) + 1]) + (0.114 * rgba[(i * 4) + 2]);
-            }
-        }
-
+        var values = picture.GreyValues();
         bool oneD = picture.Height == 1;
         if (oneD)
         {

@@ -70,13 +70,7 @@ internal static class IngestCommand
             {
                 Console.WriteLine(new JsonObject
                 {
-                    ["files"] = new JsonArray(outcomes.Select(o => (JsonNode)new JsonObject
-                    {
-                        ["file"] = o.File,
-                        ["status"] = o.Status,
-                        ["ids"] = new JsonArray(o.Ids.Select(i => (JsonNode)i).ToArray()),
-                        ["error"] = o.Error,
-                    }).ToArray()),
+                    ["files"] = new JsonArray(outcomes.Select(o => (JsonNode)o.ToJson()).ToArray()),
                     ["ingested"] = outcomes.Count(o => o.Status == "ingested"),
                     ["duplicates"] = outcomes.Count(o => o.Status == "duplicate"),
                     ["failed"] = outcomes.Count(o => o.Status == "failed"),

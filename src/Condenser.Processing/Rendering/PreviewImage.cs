@@ -18,6 +18,23 @@ public sealed record PreviewImage(int Width, int Height, double[]? Values, byte[
     /// <summary>True when the picture is one spectrum, drawn as a line plot.</summary>
     public bool IsSpectrum => Height == 1 && Values is not null;
 
+    /// <summary>Grey values: <see cref="Values"/>, or the luminance (Rec. 601 weights) of a colour picture.</summary>
+    public double[] GreyValues()
+    {
+        if (Values is not null)
+        {
+            return Values;
+        }
+
+        var v = new double[Rgba!.Length / 4];
+        for (int i = 0; i < v.Length; i++)
+        {
+            v[i] = (0.299 * Rgba[i * 4]) + (0.587 * Rgba[(i * 4) + 1]) + (0.114 * Rgba[(i * 4) + 2]);
+        }
+
+        return v;
+    }
+
     public static PreviewImage From(EmDataset ds, IProgress<double>? progress = null, CancellationToken cancel = default)
     {
         var sig = ds.Shape.Signal;

@@ -66,16 +66,7 @@ public sealed class BackgroundPolls(Catalog.Catalog catalog, Federation federati
         var companions = new HashSet<string>(StringComparer.Ordinal);
         foreach (var f in files)
         {
-            try
-            {
-                foreach (var c in Condenser.Formats.FormatRegistry.Detect(f).Companions(f))
-                {
-                    companions.Add(Path.GetFullPath(c));
-                }
-            }
-            catch (Condenser.Data.EmFileException)
-            {
-            }
+            companions.UnionWith(Condenser.Formats.FormatRegistry.CompanionsOf(f).Select(Path.GetFullPath));
         }
 
         foreach (var f in files)
@@ -92,7 +83,7 @@ public sealed class BackgroundPolls(Catalog.Catalog catalog, Federation federati
             var o = catalog.Ingestor.IngestFile(f, Principal.Local, new IngestOptions { Project = options.DropProject }, cancel: stop);
             var moveTo = o.Status is "ingested" or "duplicate" ? done : failed;
             Directory.CreateDirectory(moveTo);
-            var cs = SafeCompanions(f);
+            var cs = Condenser.Formats.FormatRegistry.CompanionsOf(f);
             foreach (var p in cs.Prepend(f))
             {
                 File.Move(p, Path.Combine(moveTo, Path.GetFileName(p)), overwrite: true);
@@ -105,18 +96,6 @@ public sealed class BackgroundPolls(Catalog.Catalog catalog, Federation federati
             }
 
             log.LogInformation("drop folder: {File} {Status} {Ids}", o.File, o.Status, string.Join(',', o.Ids));
-        }
-    }
-
-    private static IReadOnlyList<string> SafeCompanions(string f)
-    {
-        try
-        {
-            return Condenser.Formats.FormatRegistry.Detect(f).Companions(f);
-        }
-        catch (Condenser.Data.EmFileException)
-        {
-            return [];
         }
     }
 }

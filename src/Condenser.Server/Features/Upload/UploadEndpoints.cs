@@ -118,13 +118,7 @@ public static class UploadEndpoints
             var outcomes = await Task.Run(() => Ingest(catalog, folder, who, options, ctx.RequestAborted), ctx.RequestAborted).ConfigureAwait(false);
             var body = new JsonObject
             {
-                ["files"] = new JsonArray(outcomes.Select(o => (JsonNode)new JsonObject
-                {
-                    ["file"] = o.File,
-                    ["status"] = o.Status,
-                    ["ids"] = new JsonArray(o.Ids.Select(i => (JsonNode)i).ToArray()),
-                    ["error"] = o.Error,
-                }).ToArray()),
+                ["files"] = new JsonArray(outcomes.Select(o => (JsonNode)o.ToJson()).ToArray()),
             };
             if (outcomes.Any(o => o.Status == "ingested"))
             {
@@ -160,20 +154,7 @@ public static class UploadEndpoints
     {
         var all = catalog.Ingestor.IngestPaths([folder], who, options, cancel: cancel).ToList();
         var reported = all.Select(o => o.File).ToHashSet();
-        var companions = new HashSet<string>();
-        foreach (var f in Directory.EnumerateFiles(folder))
-        {
-            try
-            {
-                foreach (var c in Condenser.Formats.FormatRegistry.Detect(f).Companions(f))
-                {
-                    companions.Add(Path.GetFileName(c));
-                }
-            }
-            catch (Condenser.Data.EmFileException)
-            {
-            }
-        }
+        var companions = Directory.EnumerateFiles(folder).SelectMany(Condenser.Formats.FormatRegistry.CompanionsOf).Select(Path.GetFileName).ToHashSet();
 
         foreach (var f in Directory.EnumerateFiles(folder).Select(Path.GetFileName))
         {

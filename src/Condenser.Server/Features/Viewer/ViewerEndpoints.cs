@@ -43,7 +43,7 @@ public static class ViewerEndpoints
             using var file = catalog.OpenFile(rec);
             var ds = file.Datasets[rec.DatasetIndex];
             var pic = PreviewImage.From(ds, null, ctx.RequestAborted);
-            if (IsFourD(ds) && pic.Values is not null)
+            if (PreviewSet.IsDiffractionScan(ds) && pic.Values is not null)
             {
                 pic = PreviewSet.VirtualBrightField(ds, pic.Values, ctx.RequestAborted);
             }
@@ -106,7 +106,7 @@ public static class ViewerEndpoints
         {
             using var file = catalog.OpenFile(rec);
             var ds = file.Datasets[rec.DatasetIndex];
-            if (!IsFourD(ds))
+            if (!PreviewSet.IsDiffractionScan(ds))
             {
                 throw new CatalogException(CatalogError.Invalid, $"dataset {id} is not a 4D-STEM scan");
             }
@@ -121,24 +121,9 @@ public static class ViewerEndpoints
         return Send(ctx, p);
     }
 
-    private static bool IsFourD(EmDataset ds) => ds.Shape.Navigation.Count >= 1 && ds.Shape.Signal.Count == 2 && ds.FrameCount > 1
-        && ds.Metadata.SignalType is SignalTypes.FourDStem or SignalTypes.Diffraction && !ds.DType.IsComplex() && ds.DType is not (DType.Rgb8 or DType.Rgba8);
-
     private static Picture From(PreviewImage p)
     {
-        double[] v = p.Values ?? Luminance(p.Rgba!);
-        return new Picture(v.Select(x => (float)x).ToArray(), p.Height, p.Width, p.XAxis, p.Caption);
-    }
-
-    private static double[] Luminance(byte[] rgba)
-    {
-        var v = new double[rgba.Length / 4];
-        for (int i = 0; i < v.Length; i++)
-        {
-            v[i] = (0.299 * rgba[i * 4]) + (0.587 * rgba[(i * 4) + 1]) + (0.114 * rgba[(i * 4) + 2]);
-        }
-
-        return v;
+        return new Picture(p.GreyValues().Select(x => (float)x).ToArray(), p.Height, p.Width, p.XAxis, p.Caption);
     }
 
     private static Picture Cached(string key, Func<Picture> make)
