@@ -25,8 +25,14 @@ public class ApiTests
     {
         await using var host = await ServerHost.Start(backend);
         var dir = host.Library.CopyFixtures("quantumdetector/001_4x2_6bit.mib", "quantumdetector/001_4x2_6bit.hdr", "digitalmicrograph/2D/test_STEM_image.dm3", "digitalmicrograph/3D/EELS_SI.dm4");
-        host.Catalog.Ingestor.IngestPaths([dir], Principal.Local, new IngestOptions { Visibility = Visibility.Public, Project = "demo" });
+        host.Catalog.Ingestor.IngestPaths([dir], Principal.Local, new IngestOptions { Visibility = Visibility.Public, Project = "demo", Experiment = "STO interface", Sample = "SrTiO3", Elements = ["Sr", "Ti", "O"], Goal = "oxygen vacancies" });
         using var http = host.Client();
+        var experiment = (await Json(await http.GetAsync("/api/experiments")))["items"]!.AsArray().Single()!;
+        Assert.Equal("STO interface", experiment["name"]!.GetValue<string>());
+        Assert.Equal(3, experiment["datasets"]!.GetValue<int>());
+        Assert.Equal("oxygen vacancies", experiment["goal"]!.GetValue<string>());
+        Assert.Equal(3, (await Json(await http.GetAsync("/api/sessions")))["items"]!.AsArray().Sum(x => x!["datasets"]!.GetValue<int>()));
+        Assert.Equal(3, (await Json(await http.GetAsync("/api/datasets?sample=SrTiO3")))["total"]!.GetValue<int>());
 
         var list = await Json(await http.GetAsync("/api/datasets?q=test%20stem&page=1&page_size=10"));
         Assert.Equal(1, list["total"]!.GetValue<int>());
@@ -42,6 +48,7 @@ public class ApiTests
         var all = await Json(await http.GetAsync("/api/datasets?page_size=50"));
         Assert.Equal(3, all["total"]!.GetValue<int>());
         Assert.Equal(3, all["facets"]!["signal_type"]!.AsArray().Sum(f => f!["count"]!.GetValue<int>()));
+        Assert.Equal(3, all["facets"]!["sample"]!.AsArray().Single(f => f!["value"]!.GetValue<string>() == "SrTiO3")!["count"]!.GetValue<int>());
         Assert.Single(all["items"]!.AsArray(), i => i!["signal_type"]!.GetValue<string>() == "spectrum_image");
 
         // The record, with an ETag that answers 304 while nothing changed.

@@ -30,6 +30,20 @@ public class ProcessTests
         Assert.Equal("alice", me["name"]!.GetValue<string>());
         Assert.Equal("admin", me["role"]!.GetValue<string>());
 
+        // The admin adds a contributor through the server; a contributor's token cannot add users.
+        var viaServer = ServerProcess.Run("users", "add", "carol", "--role", "contributor", "--project", "lab", "--server", server.Url, "--token", token);
+        Assert.True(viaServer.Code == 0, viaServer.Err);
+        var carol = viaServer.Out.Trim();
+        using (var asCarol = new HttpClient { BaseAddress = new Uri(server.Url) })
+        {
+            asCarol.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", carol);
+            Assert.Equal("contributor", JsonNode.Parse(await asCarol.GetStringAsync("/api/me"))!["role"]!.GetValue<string>());
+        }
+
+        var refusedUser = ServerProcess.Run("users", "add", "dave", "--role", "admin", "--server", server.Url, "--token", carol);
+        Assert.Equal(2, refusedUser.Code);
+        Assert.Contains("403", refusedUser.Err);
+
         // Ingest against the running server: a Merlin file with its header, and a folder.
         var dir = lib.CopyFixtures("quantumdetector/001_4x2_6bit.mib", "quantumdetector/001_4x2_6bit.hdr", "digitalmicrograph/2D/test_STEM_image.dm3");
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "not a microscope file");

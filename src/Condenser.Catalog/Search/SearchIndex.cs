@@ -23,16 +23,15 @@ public sealed class SearchIndex(CatalogDb db)
     // chasing one object per row.
     private int _n;
     private string[] _id = [], _projectId = [], _fileName = [];
-    private string?[] _sample = [];
     private string[][] _terms = [];
     private ulong[] _elementsLow = [], _elementsHigh = [];
-    private int[] _instrument = [], _signal = [], _technique = [], _format = [], _project = [], _year = [], _kev = [];
+    private int[] _instrument = [], _signal = [], _technique = [], _format = [], _project = [], _year = [], _kev = [], _sampleCode = [];
     private int[] _projectCode = [], _ownerCode = [], _institutionCode = [], _nameRank = [];
     private Visibility[] _visibility = [];
     private long[] _embargo = [], _time = [], _ingested = [], _size = [];
     private double[] _energy = [];
 
-    private static readonly string[] FacetNames = ["instrument", "signal_type", "technique", "format", "project", "year", "beam_energy_kev", "elements"];
+    private static readonly string[] FacetNames = ["instrument", "signal_type", "technique", "format", "project", "year", "beam_energy_kev", "elements", "sample"];
 
     private readonly ReaderWriterLockSlim _lock = new();
     private readonly Dictionary<string, int> _rowOf = new(StringComparer.Ordinal);
@@ -85,7 +84,7 @@ public sealed class SearchIndex(CatalogDb db)
             }
 
             int Code(int facet, string? value) => value is null ? -1 : _codes[facet].GetValueOrDefault(value, -2);
-            int instrument = Code(0, q.Instrument), signal = Code(1, q.SignalType), technique = Code(2, q.Technique), format = Code(3, q.Format), project = Code(4, q.Project);
+            int instrument = Code(0, q.Instrument), signal = Code(1, q.SignalType), technique = Code(2, q.Technique), format = Code(3, q.Format), project = Code(4, q.Project), sample = Code(8, q.Sample);
             var (wantLow, wantHigh) = ElementMask(elements);
             var counts = _values.Select(v => new long[v.Count]).ToArray();
             var elementCounts = new long[128];
@@ -103,7 +102,7 @@ public sealed class SearchIndex(CatalogDb db)
 
             int me = who.UserId is not null && _ownerCodes.TryGetValue(who.UserId, out var oc) ? oc : -2;
             int myInstitution = who.Institution.Length > 0 && _institutionCodes.TryGetValue(who.Institution, out var ic) ? ic : -2;
-            bool filtered = instrument != -1 || signal != -1 || technique != -1 || format != -1 || project != -1 || q.Sample is not null
+            bool filtered = instrument != -1 || signal != -1 || technique != -1 || format != -1 || project != -1 || sample != -1
                 || q.BeamEnergyMin is not null || q.BeamEnergyMax is not null || q.From is not null || q.To is not null || (wantLow | wantHigh) != 0;
             // Pooled: a fresh 400 KB list per query would land on the large-object heap and bring full collections.
             var pooled = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(1, candidates?.Count ?? n));
@@ -123,7 +122,7 @@ public sealed class SearchIndex(CatalogDb db)
 
                 if (filtered && ((instrument != -1 && _instrument[r] != instrument) || (signal != -1 && _signal[r] != signal) || (technique != -1 && _technique[r] != technique)
                     || (format != -1 && _format[r] != format) || (project != -1 && _project[r] != project)
-                    || (q.Sample is not null && _sample[r] != q.Sample)
+                    || (sample != -1 && _sampleCode[r] != sample)
                     || (q.BeamEnergyMin is { } lo && !(_energy[r] >= lo)) || (q.BeamEnergyMax is { } hi && !(_energy[r] <= hi))
                     || (q.From is { } from && _time[r] < from) || (q.To is { } to && _time[r] > to)
                     || (_elementsLow[r] & wantLow) != wantLow || (_elementsHigh[r] & wantHigh) != wantHigh))
@@ -141,6 +140,7 @@ public sealed class SearchIndex(CatalogDb db)
                     counts[4][_project[r]]++;
                     counts[5][_year[r]]++;
                     counts[6][_kev[r]]++;
+                    counts[8][_sampleCode[r]]++;
                     for (ulong m = _elementsLow[r]; m != 0; m &= m - 1)
                     {
                         elementCounts[System.Numerics.BitOperations.TrailingZeroCount(m)]++;
@@ -383,7 +383,7 @@ public sealed class SearchIndex(CatalogDb db)
         _id[row] = d.Id;
         _projectId[row] = d.ProjectId;
         _fileName[row] = d.FileName;
-        _sample[row] = d.Sample;
+        _sampleCode[row] = Intern(8, d.Sample);
         _terms[row] = terms;
         (_elementsLow[row], _elementsHigh[row]) = ElementMask(d.Elements);
         _instrument[row] = Intern(0, d.Instrument);
@@ -423,7 +423,7 @@ public sealed class SearchIndex(CatalogDb db)
         Array.Resize(ref _id, capacity);
         Array.Resize(ref _projectId, capacity);
         Array.Resize(ref _fileName, capacity);
-        Array.Resize(ref _sample, capacity);
+        Array.Resize(ref _sampleCode, capacity);
         Array.Resize(ref _terms, capacity);
         Array.Resize(ref _elementsLow, capacity);
         Array.Resize(ref _elementsHigh, capacity);

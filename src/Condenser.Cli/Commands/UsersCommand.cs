@@ -19,7 +19,7 @@ internal static class UsersCommand
 
     private static Command Add()
     {
-        var lib = new LibraryOptions(remote: false);
+        var lib = new LibraryOptions(remote: true);
         var name = new Argument<string>("name") { Description = "the user's name" };
         var role = new Option<string>("--role") { Description = "viewer, contributor or admin", Required = true };
         var institution = new Option<string?>("--institution") { Description = "the user's institution (institution-visible records are shared within it)" };
@@ -34,15 +34,48 @@ internal static class UsersCommand
         lib.AddTo(c);
         c.SetAction(r => CommandRunner.Run(() =>
         {
-            using var catalog = lib.OpenCatalog(r);
-            var (user, token) = catalog.Users.Add(r.GetValue(name)!, AccessNames.ParseRole(r.GetValue(role)!), r.GetValue(institution), r.GetValue(projects) ?? []);
-            if (r.GetValue(json))
+            var roleValue = AccessNames.ParseRole(r.GetValue(role)!);
+            string userName, token;
+            IReadOnlyList<string> memberOf;
+            if (lib.Remote(r) is { } remote)
             {
-                Console.WriteLine(new JsonObject { ["id"] = user.Id, ["name"] = user.Name, ["role"] = user.Role.Name(), ["projects"] = new JsonArray(user.Projects.Select(p => (JsonNode)p).ToArray()), ["token"] = token }.ToJsonString(Json.Options));
+                // An admin's token adds the user through the running server.
+                using var http = new HttpClient { BaseAddress = new Uri(remote.Url) };
+                if (remote.Token is not null)
+                {
+                    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", remote.Token);
+                }
+
+                var body = new JsonObject
+                {
+                    ["name"] = r.GetValue(name),
+                    ["role"] = roleValue.Name(),
+                    ["institution"] = r.GetValue(institution),
+                    ["projects"] = new JsonArray((r.GetValue(projects) ?? []).Select(p => (JsonNode)p).ToArray()),
+                };
+                using var resp = http.PostAsync("/api/users", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json")).GetAwaiter().GetResult();
+                var answer = JsonNode.Parse(resp.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+                if (!resp.IsSuccessStatusCode)
+                {
+                    throw new ArgumentException($"the server refused ({(int)resp.StatusCode}): {answer?["detail"]}");
+                }
+
+                (userName, token, memberOf) = (answer!["name"]!.GetValue<string>(), answer["token"]!.GetValue<string>(), answer["projects"]!.AsArray().Select(p => p!.GetValue<string>()).ToList());
             }
             else
             {
-                Console.Error.WriteLine($"added {user.Name} ({user.Role.Name()}{(user.Projects.Count > 0 ? ", projects " + string.Join(", ", user.Projects) : string.Empty)}); the token is shown once:");
+                using var catalog = lib.OpenCatalog(r);
+                var (user, t) = catalog.Users.Add(r.GetValue(name)!, roleValue, r.GetValue(institution), r.GetValue(projects) ?? []);
+                (userName, token, memberOf) = (user.Name, t, user.Projects);
+            }
+
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(new JsonObject { ["name"] = userName, ["role"] = roleValue.Name(), ["projects"] = new JsonArray(memberOf.Select(p => (JsonNode)p).ToArray()), ["token"] = token }.ToJsonString(Json.Options));
+            }
+            else
+            {
+                Console.Error.WriteLine($"added {userName} ({roleValue.Name()}{(memberOf.Count > 0 ? ", projects " + string.Join(", ", memberOf) : string.Empty)}); the token is shown once:");
                 Console.WriteLine(token);
             }
 

@@ -3,7 +3,7 @@
 "use strict";
 
 const app = document.getElementById("app");
-const FACETS = [["signal_type", "Signal"], ["technique", "Technique"], ["instrument", "Instrument"], ["format", "Format"], ["project", "Project"], ["elements", "Elements"], ["beam_energy_kev", "Beam energy (keV)"], ["year", "Year"]];
+const FACETS = [["signal_type", "Signal"], ["technique", "Technique"], ["instrument", "Instrument"], ["format", "Format"], ["project", "Project"], ["elements", "Elements"], ["sample", "Sample"], ["beam_energy_kev", "Beam energy (keV)"], ["year", "Year"]];
 let token = localStorage.getItem("condenser-token") || "";
 
 function headers() { return token ? { Authorization: "Bearer " + token } : {}; }

@@ -31,6 +31,7 @@ public static class DatasetEndpoints
         g.MapGet("/{id}/analyses", (string id, HttpContext ctx, Catalog.Catalog c) => Results.Json(c.Analyses(id, ctx.Caller())));
         g.MapPost("/{id}/analyses", RecordAnalysis).WithSummary("Record an analysis with its parameters and outputs; inputs are recorded by hash");
         app.MapGet("/api/sessions", Sessions).WithTags("datasets").WithSummary("Sessions (instrument + time-gap groups) with the number of visible records");
+        app.MapGet("/api/experiments", Experiments).WithTags("datasets").WithSummary("Experiments (sample, elements, goal, instrument, operator) with the number of visible records");
     }
 
     private static IResult Search(HttpContext ctx, Catalog.Catalog catalog)
@@ -247,6 +248,28 @@ public static class DatasetEndpoints
         var name = body["analysis"]?.GetValue<string>() ?? throw new CatalogException(CatalogError.Invalid, "the body needs 'analysis' (its name)");
         var a = catalog.RecordAnalysis(id, ctx.Caller(), name, body["parameters"] ?? new JsonObject(), body["outputs"] ?? new JsonObject(), body["software"]?.GetValue<string>());
         return Results.Json(a, statusCode: 201);
+    }
+
+    private static IResult Experiments(HttpContext ctx, Catalog.Catalog catalog)
+    {
+        var args = new List<(string Name, object? Value)>();
+        var acl = AccessFilter.Sql(ctx.Caller(), args, Clock.NowMs());
+        var rows = catalog.Db.Read(c => Catalog.Database.DbExtensions.Query(c, null,
+            $"SELECT e.id, e.name, e.sample, e.elements, e.description, e.goal, e.instrument, e.operator, e.created_ms, COUNT(*) AS n FROM experiments e JOIN datasets d ON d.experiment_id = e.id WHERE {acl} GROUP BY e.id, e.name, e.sample, e.elements, e.description, e.goal, e.instrument, e.operator, e.created_ms ORDER BY e.created_ms DESC LIMIT 500",
+            r => (JsonNode)new JsonObject
+            {
+                ["id"] = r.GetString(0),
+                ["name"] = r.GetString(1),
+                ["sample"] = r.IsDBNull(2) ? null : r.GetString(2),
+                ["elements"] = new JsonArray(DatasetRecord.SplitElements(r.IsDBNull(3) ? string.Empty : r.GetString(3)).Select(e => (JsonNode)e).ToArray()),
+                ["description"] = r.IsDBNull(4) ? null : r.GetString(4),
+                ["goal"] = r.IsDBNull(5) ? null : r.GetString(5),
+                ["instrument"] = r.IsDBNull(6) ? null : r.GetString(6),
+                ["operator"] = r.IsDBNull(7) ? null : r.GetString(7),
+                ["created"] = DatasetRecord.Iso(Convert.ToInt64(r.GetValue(8), CultureInfo.InvariantCulture)),
+                ["datasets"] = Convert.ToInt64(r.GetValue(9), CultureInfo.InvariantCulture),
+            }, [.. args]));
+        return Results.Text(new JsonObject { ["items"] = new JsonArray([.. rows]) }.ToJsonString(), "application/json");
     }
 
     private static IResult Sessions(HttpContext ctx, Catalog.Catalog catalog)
