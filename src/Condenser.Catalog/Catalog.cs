@@ -146,14 +146,11 @@ public sealed class Catalog : IDisposable
                 string? experiment = null;
                 if (!string.IsNullOrWhiteSpace(options.Experiment))
                 {
+                    // Created once even when two ingests of one experiment commit at the same time.
+                    c.Execute(tx, "INSERT INTO experiments (id, project_id, name, sample, elements, description, goal, instrument, operator, created_ms) VALUES (@id, @p, @n, @s, @el, @d, @g, @i, @o, @t) ON CONFLICT (project_id, name) DO NOTHING",
+                        ("id", "e_" + Access.Users.RandomId()), ("p", rec.ProjectId), ("n", options.Experiment), ("s", options.Sample), ("el", DatasetRecord.JoinElements(rec.Elements)),
+                        ("d", options.Description), ("g", options.Goal), ("i", rec.Instrument), ("o", options.Operator), ("t", Clock.NowMs()));
                     experiment = c.Scalar(tx, "SELECT id FROM experiments WHERE project_id = @p AND name = @n", ("p", rec.ProjectId), ("n", options.Experiment)) as string;
-                    if (experiment is null)
-                    {
-                        experiment = "e_" + Access.Users.RandomId();
-                        c.Execute(tx, "INSERT INTO experiments (id, project_id, name, sample, elements, description, goal, instrument, operator, created_ms) VALUES (@id, @p, @n, @s, @el, @d, @g, @i, @o, @t)",
-                            ("id", experiment), ("p", rec.ProjectId), ("n", options.Experiment), ("s", options.Sample), ("el", DatasetRecord.JoinElements(rec.Elements)),
-                            ("d", options.Description), ("g", options.Goal), ("i", rec.Instrument), ("o", options.Operator), ("t", Clock.NowMs()));
-                    }
                 }
 
                 var session = RecordWriter.AssignSession(c, tx, rec.ProjectId, rec.Instrument, rec.AcquiredMs ?? rec.IngestedMs);

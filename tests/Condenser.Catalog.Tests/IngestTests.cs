@@ -157,12 +157,13 @@ public class IngestTests
 
         // Every file twice, from four writers at once: each is ingested exactly once, the rest are duplicates.
         var outcomes = files.Concat(files).AsParallel().WithDegreeOfParallelism(4)
-            .Select(f => c.Ingestor.IngestFile(f, Principal.Local, new IngestOptions { Project = "concurrent" })).ToList();
+            .Select(f => c.Ingestor.IngestFile(f, Principal.Local, new IngestOptions { Project = "concurrent", Experiment = "series" })).ToList();
         stop.Cancel();
         await Task.WhenAll(readers);
         Assert.Empty(errors);
         Assert.All(outcomes, o => Assert.Contains(o.Status, new[] { "ingested", "duplicate" }));
         Assert.Equal(24, outcomes.Count(o => o.Status == "ingested"));
         Assert.Equal(24, c.Search(new SearchQuery { PageSize = 100 }, Principal.Local).Total);
+        Assert.Single(c.Search(new SearchQuery { PageSize = 100 }, Principal.Local).Items.Select(i => i.ExperimentId).Distinct());
     }
 }

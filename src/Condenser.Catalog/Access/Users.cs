@@ -83,9 +83,11 @@ public sealed class Users(CatalogDb db)
             return id;
         }
 
-        id = "p_" + RandomId();
-        c.Execute(tx, "INSERT INTO projects (id, name, institution, created_ms) VALUES (@id, @n, @i, @t)", ("id", id), ("n", name), ("i", institution), ("t", Clock.NowMs()));
-        return id;
+        // Two writers may create the same project at once (PostgreSQL runs them concurrently): the second one's insert
+        // waits for the first to commit and then does nothing, and both read the one row.
+        c.Execute(tx, "INSERT INTO projects (id, name, institution, created_ms) VALUES (@id, @n, @i, @t) ON CONFLICT (name) DO NOTHING",
+            ("id", "p_" + RandomId()), ("n", name), ("i", institution), ("t", Clock.NowMs()));
+        return (string)c.Scalar(tx, "SELECT id FROM projects WHERE name = @n", ("n", name))!;
     }
 
     /// <summary>Finds the caller of a bearer token; null when the token is unknown or revoked.</summary>
