@@ -79,6 +79,7 @@ public static class CondenserServer
             status = "ok",
             database = catalog.Db.Describe,
             gc_pause_ms = Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1),
+            managed_heap_mb = Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0, 1),
             gc_gen2 = GC.CollectionCount(2),
             gc_gen0 = GC.CollectionCount(0),
         })).WithTags("service").WithSummary("Liveness, the database in use and the collector's pauses so far");

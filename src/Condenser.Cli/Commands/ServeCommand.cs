@@ -46,7 +46,11 @@ internal static class ServeCommand
                 _ = Task.Run(() =>
                 {
                     var outcomes = catalog.Ingestor.IngestPaths([source], Principal.Local, new IngestOptions { Project = "demo", Visibility = Visibility.Public, Description = "demo record from the Condenser test files" });
-                    Console.Error.WriteLine($"demo library: {outcomes.Count(o => o.Status == "ingested")} files ingested, {outcomes.Count(o => o.Status == "duplicate")} already there, {outcomes.Count(o => o.Status == "failed")} failed (from {source})");
+                    Console.Error.WriteLine($"demo library: {outcomes.Count(o => o.Status == "ingested")} files ingested, {outcomes.Count(o => o.Status == "duplicate")} already there, {outcomes.Count(o => o.Status == "failed")} refused (from {source})");
+                    foreach (var o in outcomes.Where(o => o.Status == "failed"))
+                    {
+                        Console.Error.WriteLine($"  refused {o.Error}");
+                    }
                 });
             }
 
