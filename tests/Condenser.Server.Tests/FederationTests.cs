@@ -42,6 +42,7 @@ public class FederationTests
 
         Assert.Equal(1, JsonNode.Parse(await anon.GetStringAsync("/api/datasets?q=stem"))!["total"]!.GetValue<int>());
         var first = items[0]!["id"]!.GetValue<string>();
+        Assert.NotEqual(first, items[1]!["id"]!.GetValue<string>());
         Assert.Equal(publicIds.Count - 1, JsonNode.Parse(await anon.GetStringAsync($"/api/datasets/{first}/similar"))!["items"]!.AsArray().Count);
 
         // A record widened later arrives with the next pull; pulling again adds nothing twice.
@@ -49,6 +50,19 @@ public class FederationTests
         var again = await admin.PostAsync("/api/federation/pull", new StringContent($$"""{"url":"{{origin.Url}}"}""", Encoding.UTF8, "application/json"));
         Assert.Equal(1, JsonNode.Parse(await again.Content.ReadAsStringAsync())!["records"]!.GetValue<int>());
         Assert.Equal(publicIds.Count + 1, JsonNode.Parse(await anon.GetStringAsync("/api/datasets"))!["total"]!.GetValue<int>());
+
+        // A record its origin makes private again is retracted here; one whose embargo ends arrives with the next pull.
+        var retracted = items[1]!["id"]!.GetValue<string>();
+        origin.Catalog.Update(retracted, Principal.Local, new Catalog.RecordPatch { Visibility = Visibility.Project });
+        var embargoed = origin.Catalog.Ingestor.IngestFile(Path.Combine(origin.Library.CopyFixtures("digitalmicrograph/2D/test-3.dm4"), "test-3.dm4"), Principal.Local,
+            new IngestOptions { Project = "shared", Visibility = Visibility.Public, EmbargoMs = DateTimeOffset.UtcNow.AddSeconds(2).ToUnixTimeMilliseconds() }).Ids.Single();
+        await admin.PostAsync("/api/federation/pull", new StringContent($$"""{"url":"{{origin.Url}}"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.NotFound, (await anon.GetAsync($"/api/datasets/{retracted}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anon.GetAsync($"/api/datasets/{embargoed}")).StatusCode);
+        Assert.Equal(publicIds.Count, JsonNode.Parse(await anon.GetStringAsync("/api/datasets"))!["total"]!.GetValue<int>());
+        await Task.Delay(2500);
+        await admin.PostAsync("/api/federation/pull", new StringContent($$"""{"url":"{{origin.Url}}"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, (await anon.GetAsync($"/api/datasets/{embargoed}")).StatusCode);
 
         // Federated copies are read-only here, and only admins federate.
         var patch = await admin.PatchAsync($"/api/datasets/{first}", new StringContent("""{"title":"x"}""", Encoding.UTF8, "application/json"));
@@ -72,13 +86,13 @@ public class FederationTests
 
         using var http = host.Client();
         var seen = new List<string>();
-        long since = 0;
+        string since = "0";
         for (int guard = 0; guard < 10; guard++)
         {
             var page = JsonNode.Parse(await http.GetStringAsync($"/api/feed?since={since}&limit=2"))!;
             var ids = page["items"]!.AsArray().Select(i => i!["identifier"]!.GetValue<string>()).ToList();
             seen.AddRange(ids);
-            since = page["next"]!.GetValue<long>();
+            since = page["next"]!.GetValue<string>();
             if (ids.Count == 0)
             {
                 break;

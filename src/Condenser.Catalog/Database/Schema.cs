@@ -26,7 +26,7 @@ public static class Schema
           title TEXT, sample TEXT, elements TEXT NOT NULL, description TEXT, operator TEXT,
           project_id TEXT NOT NULL, owner_id TEXT, institution TEXT NOT NULL, visibility TEXT NOT NULL,
           embargo_ms BIGINT NOT NULL, session_id TEXT, experiment_id TEXT, origin TEXT,
-          info TEXT NOT NULL, descriptor BLOB_TYPE,
+          info TEXT NOT NULL, descriptor BLOB_TYPE, published INTEGER NOT NULL DEFAULT 0,
           UNIQUE (file_sha256, dataset_index))
         """.Replace("BLOB_TYPE", sql.Blob, StringComparison.Ordinal),
         "CREATE INDEX IF NOT EXISTS datasets_seq ON datasets (seq)",
@@ -42,7 +42,7 @@ public static class Schema
         $"CREATE TABLE IF NOT EXISTS analyses (id {sql.AutoId}, dataset_id TEXT NOT NULL, user_id TEXT, created_ms BIGINT NOT NULL, analysis TEXT NOT NULL, parameters TEXT NOT NULL, software TEXT NOT NULL, inputs TEXT NOT NULL, outputs TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS analyses_dataset ON analyses (dataset_id)",
         $"CREATE TABLE IF NOT EXISTS audit (id {sql.AutoId}, time_ms BIGINT NOT NULL, user_id TEXT, action TEXT NOT NULL, dataset_id TEXT, detail TEXT)",
-        "CREATE TABLE IF NOT EXISTS peers (url TEXT PRIMARY KEY, cursor BIGINT NOT NULL, last_ms BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS peers (url TEXT PRIMARY KEY, cursor TEXT NOT NULL, last_ms BIGINT NOT NULL)",
     ];
 
     /// <summary>Creates what is missing; concurrent starts on PostgreSQL take an advisory lock so that only one creates.</summary>
@@ -61,13 +61,16 @@ public static class Schema
             }
 
             var v = c.Scalar(tx, "SELECT MAX(version) FROM schema_info");
-            if (v is null)
-            {
-                c.Execute(tx, "INSERT INTO schema_info (version) VALUES (@v)", ("v", Version));
-            }
-            else if (Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture) > Version)
+            int stored = v is null ? Version : Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture);
+            if (stored > Version)
             {
                 throw new CatalogException(CatalogError.Conflict, $"the catalogue was written by a newer Condenser (schema {v}; this build reads {Version})");
+            }
+
+            if (v is null || stored < Version)
+            {
+                c.Execute(tx, "DELETE FROM schema_info");
+                c.Execute(tx, "INSERT INTO schema_info (version) VALUES (@v)", ("v", Version));
             }
 
             c.Execute(tx, "INSERT INTO counters (name, value) VALUES ('seq', 0) ON CONFLICT (name) DO NOTHING");

@@ -19,26 +19,73 @@ public sealed class Federation(Catalog catalog, HttpClient http)
     /// <summary>Project that holds federated records.</summary>
     public const string Project = "federated";
 
-    /// <summary>Public, released records changed after <paramref name="since"/>, oldest change first, as JSON-LD; <c>Next</c> is the cursor to pass next time.</summary>
-    public (JsonArray Items, long Next) Feed(long since, int limit, string baseUrl)
+    /// <summary>
+    /// What changed for the public after the cursor <paramref name="since"/> (<c>SEQ-TIME</c>, as the previous answer's
+    /// <c>Next</c> gave it; a bare number or nothing starts from there): records that are public and released, as
+    /// JSON-LD, oldest change first; records once public that no longer are, as retractions (their id alone); and
+    /// records whose embargo ended since TIME, whatever their change number.
+    /// </summary>
+    public (JsonArray Items, string Next) Feed(string? since, int limit, string baseUrl)
     {
-        if (limit is < 1 or > 1000 || since < 0)
+        var (seq, time) = ParseCursor(since);
+        if (limit is < 1 or > 1000)
         {
-            throw new CatalogException(CatalogError.Invalid, "since must be ≥ 0 and limit 1..1000");
+            throw new CatalogException(CatalogError.Invalid, "limit must be 1..1000");
         }
 
-        var rows = catalog.Db.Read(c => c.Query(null,
-            $"SELECT {DatasetRecord.Columns}, d.descriptor FROM datasets d WHERE d.seq > @s AND d.visibility = 'public' AND d.embargo_ms <= @now AND d.origin IS NULL ORDER BY d.seq LIMIT @n",
-            r => DatasetRecord.Read(r) with { Descriptor = r.Bytes("descriptor") is { } b ? DatasetRecord.DescriptorFrom(b) : null },
-            ("s", since), ("now", Clock.NowMs()), ("n", limit)));
-        long next = rows.Count > 0 ? rows[^1].Seq : since;
-        if (rows.Count < limit)
+        long now = Clock.NowMs();
+        string select = $"SELECT {DatasetRecord.Columns}, d.descriptor, d.published FROM datasets d";
+        DatasetRecord Map(System.Data.Common.DbDataReader r) => DatasetRecord.Read(r) with { Descriptor = r.Bytes("descriptor") is { } b ? DatasetRecord.DescriptorFrom(b) : null };
+        var changed = catalog.Db.Read(c => c.Query(null,
+            $"{select} WHERE d.seq > @s AND d.origin IS NULL AND (d.visibility = 'public' OR d.published = 1) ORDER BY d.seq LIMIT @n",
+            r => (Record: Map(r), Published: r.Int64("published") == 1), ("s", seq), ("n", limit)));
+        var released = time <= 0 ? [] : catalog.Db.Read(c => c.Query(null,
+            $"{select} WHERE d.seq <= @s AND d.origin IS NULL AND d.visibility = 'public' AND d.embargo_ms > @t AND d.embargo_ms <= @now ORDER BY d.seq",
+            Map, ("s", seq), ("t", time), ("now", now)));
+        var items = new JsonArray();
+        foreach (var r in released)
+        {
+            items.Add(JsonLd.Export(r, baseUrl));
+        }
+
+        foreach (var (r, published) in changed)
+        {
+            if (AccessFilter.IsOpen(r.Visibility, r.EmbargoMs, now))
+            {
+                items.Add(JsonLd.Export(r, baseUrl));
+            }
+            else if (published && r.EmbargoMs <= now)
+            {
+                // Once public and past its embargo, so peers may hold it: tell them it is gone.
+                items.Add(JsonLd.Retraction(r.Id, baseUrl));
+            }
+        }
+
+        long next = changed.Count > 0 ? changed[^1].Record.Seq : seq;
+        if (changed.Count < limit)
         {
             // Nothing newer is public now; later changes have higher numbers, so the caller may skip to the top.
             next = Math.Max(next, catalog.Db.Read(c => Convert.ToInt64(c.Scalar(null, "SELECT value FROM counters WHERE name = 'seq'"), System.Globalization.CultureInfo.InvariantCulture)));
         }
 
-        return (new JsonArray(rows.Select(r => (JsonNode)JsonLd.Export(r, baseUrl)).ToArray()), next);
+        return (items, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{next}-{now}"));
+    }
+
+    private static (long Seq, long Time) ParseCursor(string? since)
+    {
+        if (string.IsNullOrEmpty(since))
+        {
+            return (0, 0);
+        }
+
+        var parts = since.Split('-');
+        if (parts.Length > 2 || !long.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s)
+            || (parts.Length == 2 && !long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
+        {
+            throw new CatalogException(CatalogError.Invalid, $"since='{since}' is not a feed cursor (SEQ or SEQ-TIME, as 'next' gave it)");
+        }
+
+        return (s, parts.Length == 2 ? long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : 0);
     }
 
     /// <summary>Pulls everything new from a peer's feed; returns how many records were added or updated.</summary>
@@ -55,7 +102,7 @@ public sealed class Federation(Catalog catalog, HttpClient http)
         }
 
         string origin = peer.GetLeftPart(UriPartial.Authority) + peer.AbsolutePath.TrimEnd('/');
-        long cursor = catalog.Db.Read(c => c.Scalar(null, "SELECT cursor FROM peers WHERE url = @u", ("u", origin)) is { } v ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : 0);
+        string cursor = catalog.Db.Read(c => c.Scalar(null, "SELECT cursor FROM peers WHERE url = @u", ("u", origin)) as string) ?? "0";
         var projectId = catalog.ProjectFor(who, Project);
         int changed = 0;
         while (true)
@@ -63,7 +110,7 @@ public sealed class Federation(Catalog catalog, HttpClient http)
             JsonNode page;
             try
             {
-                page = await http.GetFromJsonAsync<JsonNode>($"{origin}/api/feed?since={cursor}&limit=200", cancel).ConfigureAwait(false)
+                page = await http.GetFromJsonAsync<JsonNode>($"{origin}/api/feed?since={Uri.EscapeDataString(cursor)}&limit=200", cancel).ConfigureAwait(false)
                     ?? throw new CatalogException(CatalogError.Invalid, $"{origin}: empty feed");
             }
             catch (HttpRequestException e)
@@ -72,9 +119,20 @@ public sealed class Federation(Catalog catalog, HttpClient http)
             }
 
             var items = page["items"]?.AsArray() ?? throw new CatalogException(CatalogError.Invalid, $"{origin}: the feed has no items");
-            long next = page["next"]?.GetValue<long>() ?? cursor;
+            string next = page["next"]?.GetValue<string>() ?? cursor;
+            ParseCursor(next);
             foreach (var item in items)
             {
+                if (JsonLd.RetractedId(item!) is { } gone)
+                {
+                    if (Retract(gone, origin, who))
+                    {
+                        changed++;
+                    }
+
+                    continue;
+                }
+
                 var rec = JsonLd.Import(item!, projectId, Visibility.Public, origin);
                 await FetchPreview(item!["thumbnailUrl"]?.GetValue<string>(), rec.Id, "thumb", origin, cancel).ConfigureAwait(false);
                 await FetchPreview(item["image"]?.GetValue<string>(), rec.Id, "preview", origin, cancel).ConfigureAwait(false);
@@ -87,7 +145,7 @@ public sealed class Federation(Catalog catalog, HttpClient http)
             catalog.Db.Write((c, tx) => c.Execute(tx,
                 "INSERT INTO peers (url, cursor, last_ms) VALUES (@u, @c, @t) ON CONFLICT (url) DO UPDATE SET cursor = @c, last_ms = @t",
                 ("u", origin), ("c", next), ("t", Clock.NowMs())));
-            if (items.Count == 0 || next <= cursor)
+            if (items.Count == 0 || ParseCursor(next).Seq <= ParseCursor(cursor).Seq)
             {
                 break;
             }
@@ -98,6 +156,32 @@ public sealed class Federation(Catalog catalog, HttpClient http)
         catalog.Similarity.Invalidate();
         catalog.Index.Invalidate();
         return changed;
+    }
+
+    /// <summary>A record its origin no longer shows the public: the copy here becomes private (only admins see it) and loses its previews.</summary>
+    private bool Retract(string id, string origin, Principal who)
+    {
+        bool done = catalog.Db.Write((c, tx) =>
+        {
+            if (c.Scalar(tx, "SELECT origin FROM datasets WHERE id = @id", ("id", id)) as string != origin)
+            {
+                return false;
+            }
+
+            c.Execute(tx, "UPDATE datasets SET visibility = 'private', owner_id = NULL, seq = @s, updated_ms = @t WHERE id = @id",
+                ("s", Schema.NextSeq(c, tx)), ("t", Clock.NowMs()), ("id", id));
+            AuditLog.Write(c, tx, new AuditEntry(Clock.NowMs(), who.UserId, "retract", id, origin));
+            return true;
+        });
+        if (done)
+        {
+            foreach (var kind in Ingest.PreviewSet.Kinds)
+            {
+                File.Delete(catalog.Store.PreviewPath(id, kind));
+            }
+        }
+
+        return done;
     }
 
     /// <summary>Inserts a federated record, or refreshes the copy already federated from the same origin; local records win.</summary>

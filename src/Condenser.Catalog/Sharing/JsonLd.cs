@@ -96,6 +96,20 @@ public static class JsonLd
         return o;
     }
 
+    /// <summary>The feed's notice that a record once public is no longer: its @id and identifier, nothing else.</summary>
+    public static JsonObject Retraction(string id, string baseUrl) => new()
+    {
+        ["@context"] = "https://schema.org",
+        ["@type"] = "Dataset",
+        ["@id"] = $"{baseUrl.TrimEnd('/')}/api/datasets/{id}",
+        ["identifier"] = id,
+        [Prefix + "retracted"] = true,
+    };
+
+    /// <summary>The id of a retraction, or null for a record.</summary>
+    public static string? RetractedId(JsonNode doc) =>
+        doc[Prefix + "retracted"]?.GetValue<bool>() == true ? doc["identifier"]?.GetValue<string>() : null;
+
     /// <summary>
     /// A record from a schema.org Dataset written by <see cref="Export"/>; <see cref="CatalogException"/> names what is
     /// missing or malformed. The record keeps its id, hashes and descriptor; project, visibility and origin are the importer's.

@@ -15,20 +15,14 @@ public static class SharingEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void Map(WebApplication app)
     {
-        app.MapGet("/api/feed", Feed).WithTags("sharing").WithSummary("Public records changed after the cursor 'since' (JSON-LD, oldest first) and the next cursor");
+        app.MapGet("/api/feed", Feed).WithTags("sharing").WithSummary("Public records changed after the cursor 'since' (JSON-LD, oldest first), retractions of records no longer public, records whose embargo ended, and the next cursor");
         app.MapPost("/api/federation/pull", Pull).WithTags("sharing").WithSummary("Admins: pull the public records of another instance ({\"url\": …})");
         app.MapPost("/api/import", Import).WithTags("sharing").WithSummary("Admins: import records from JSON-LD (one Dataset or a list) into a project");
     }
 
     private static IResult Feed(string? since, int? limit, HttpContext ctx, Federation federation)
     {
-        long s = 0;
-        if (since is not null && !long.TryParse(since, NumberStyles.Integer, CultureInfo.InvariantCulture, out s))
-        {
-            throw new CatalogException(CatalogError.Invalid, $"since='{since}' is not a cursor (an integer)");
-        }
-
-        var (items, next) = federation.Feed(s, limit ?? 100, DatasetEndpoints.BaseUrl(ctx));
+        var (items, next) = federation.Feed(since, limit ?? 100, DatasetEndpoints.BaseUrl(ctx));
         return Results.Text(new JsonObject { ["items"] = items, ["next"] = next }.ToJsonString(), "application/json");
     }
 
