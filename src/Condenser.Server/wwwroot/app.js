@@ -17,6 +17,7 @@ async function api(path, opts = {}) {
   return r;
 }
 async function json(path, opts) { return (await api(path, opts)).json(); }
+function num(v) { return typeof v === "number" && !Number.isInteger(v) ? String(+v.toPrecision(6)) : v; }
 function esc(s) { return String(s ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]); }
 function showError(e) { const d = document.createElement("div"); d.className = "error"; d.id = "error"; d.textContent = e.message || String(e); app.prepend(d); }
 
@@ -122,10 +123,10 @@ async function datasetPage(id) {
     ["dtype", esc(d.dtype)], ["instrument", esc(d.instrument)], ["detector", esc(d.detector)], ["beam energy", d.beam_energy_kev ? esc(d.beam_energy_kev) + " keV" : ""],
     ["acquired", esc(d.acquired)], ["ingested", esc(d.ingested)], ["sample", esc(d.sample)], ["elements", esc((d.elements || []).join(", "))],
     ["project", esc(d.project)], ["visibility", `<span class="badge ${esc(d.visibility)}" id="visibility">${esc(d.visibility)}</span>` + (d.embargo_until ? ` until ${esc(d.embargo_until)}` : "")],
-    ["origin", esc(d.origin)], ["sha256", `<code>${esc(d.sha256)}</code>`], ["values", `min ${esc(stats.min)} · max ${esc(stats.max)} · mean ${esc(stats.mean)}`],
+    ["origin", esc(d.origin)], ["sha256", `<code>${esc(d.sha256)}</code>`], ["values", `min ${esc(num(stats.min))} · max ${esc(num(stats.max))} · mean ${esc(num(stats.mean))}`],
     ["download", d.origin ? "" : `<a href="#" id="download">${esc(d.file)}</a> (${d.file_size} bytes)`],
   ])}${d.can_edit ? `<div class="controls">visibility <select id="vis-select">${["private", "project", "institution", "public"].map(v => `<option ${v === d.visibility ? "selected" : ""}>${v}</option>`).join("")}</select><button class="btn" id="vis-save" type="button">save</button></div>` : ""}</div>
-    <div class="panel"><h2>Metadata</h2>${kv(Object.entries(md).filter(([, v]) => v !== null).map(([k, v]) => [k, esc(typeof v === "object" ? JSON.stringify(v) : v)]))}</div>
+    <div class="panel"><h2>Metadata</h2>${kv(Object.entries(md).filter(([, v]) => v !== null).map(([k, v]) => [k, esc(typeof v === "object" ? JSON.stringify(v) : num(v))]))}</div>
     <div class="panel"><h2>More like this</h2><div class="similar" id="similar">…</div></div>
     <div class="panel"><h2>Analyses and provenance</h2><div id="analyses">…</div></div>
     <div class="panel"><h2>Annotations</h2><div id="annotations">…</div>${token ? `<div class="controls"><input id="label-text" placeholder="label or note"><button class="btn" id="label-add" type="button">add</button></div>` : ""}</div>`;
