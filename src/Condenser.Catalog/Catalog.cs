@@ -107,6 +107,20 @@ public sealed class Catalog : IDisposable
     /// <summary>The ingester.</summary>
     public Ingestor Ingestor { get; }
 
+    /// <summary>Refuses <paramref name="who"/> unless they may ingest into <paramref name="project"/> (admins anywhere, contributors into their projects); creates nothing.</summary>
+    public void CheckIngest(Principal who, string project)
+    {
+        if (!who.IsAuthenticated)
+        {
+            throw new CatalogException(CatalogError.Unauthenticated, "ingesting needs a signed-in contributor");
+        }
+
+        if (!who.IsAdmin)
+        {
+            ProjectFor(who, project);
+        }
+    }
+
     /// <summary>The project id <paramref name="who"/> may ingest into; admins create missing projects.</summary>
     public string ProjectFor(Principal who, string project)
     {
@@ -139,8 +153,10 @@ public sealed class Catalog : IDisposable
         var ids = Db.Write((c, tx) =>
         {
             var inserted = new List<string>();
-            foreach (var rec in records)
+            foreach (var given in records)
             {
+                // Records of an ingest name their project when they commit, so a refused file leaves no new project.
+                var rec = given.ProjectId.Length > 0 ? given : given with { ProjectId = Access.Users.EnsureProject(c, tx, options.Project, who.Institution) };
                 var institution = c.Scalar(tx, "SELECT institution FROM projects WHERE id = @p", ("p", rec.ProjectId)) as string ?? string.Empty;
                 var projectName = c.Scalar(tx, "SELECT name FROM projects WHERE id = @p", ("p", rec.ProjectId)) as string;
                 string? experiment = null;

@@ -93,7 +93,7 @@ public class IngestTests
         File.WriteAllBytes(noise, RandomNumberGenerator.GetBytes(5000));
         foreach (var f in new[] { bad, noise })
         {
-            var o = c.Ingestor.IngestFile(f, Principal.Local, new IngestOptions());
+            var o = c.Ingestor.IngestFile(f, Principal.Local, new IngestOptions { Project = "never-made" });
             Assert.Equal("failed", o.Status);
             Assert.Contains(Path.GetFileName(f), o.Error);
             Assert.DoesNotContain(c.Store.Root, o.Error);
@@ -102,6 +102,7 @@ public class IngestTests
         Assert.Equal(objects, ObjectCount(c));
         Assert.Equal(records, c.Search(new SearchQuery(), Principal.Local).Total);
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(c.Store.Root, "tmp")));
+        Assert.Null(c.Users.ProjectId("never-made"));
     }
 
     [Theory]

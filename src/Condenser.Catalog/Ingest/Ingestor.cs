@@ -117,7 +117,7 @@ public sealed class Ingestor(Catalog catalog)
         string name = displayName ?? Path.GetFileName(path);
         try
         {
-            var projectId = catalog.ProjectFor(who, options.Project);
+            catalog.CheckIngest(who, options.Project);
             if (new FileInfo(path).Length > options.MaxFileBytes)
             {
                 throw new CatalogException(CatalogError.TooLarge, $"{name}: {new FileInfo(path).Length} bytes is more than the {options.MaxFileBytes} bytes this library accepts");
@@ -165,7 +165,7 @@ public sealed class Ingestor(Catalog catalog)
                     }
                 }
 
-                var records = Describe(files, format, who, projectId, options, cancel);
+                var records = Describe(files, format, who, options, cancel);
                 var ids = catalog.Commit(records, who, options);
                 return new IngestOutcome(name, ids.Count > 0 ? "ingested" : "duplicate", ids.Count > 0 ? ids : catalog.IdsOfFile(sha));
             }
@@ -200,7 +200,7 @@ public sealed class Ingestor(Catalog catalog)
         System.Text.RegularExpressions.Regex.Replace(message, System.Text.RegularExpressions.Regex.Escape(catalog.Store.Root) + @"/(views/[0-9a-f]{64}|tmp/[0-9a-f]{32})/", string.Empty);
 
     /// <summary>Opens the stored copy and describes every dataset; previews are written to the store before the records are committed.</summary>
-    private List<DatasetRecord> Describe(List<StoredFile> files, IEmFormat format, Principal who, string projectId, IngestOptions options, CancellationToken cancel)
+    private List<DatasetRecord> Describe(List<StoredFile> files, IEmFormat format, Principal who, IngestOptions options, CancellationToken cancel)
     {
         var view = catalog.Store.View(files[0].Sha256, files);
         using var file = format.Open(Path.Combine(view, files[0].Name));
@@ -265,7 +265,7 @@ public sealed class Ingestor(Catalog catalog)
                 Elements = options.Elements.Select(DatasetRecord.NormaliseElement).ToList(),
                 Description = options.Description,
                 Operator = options.Operator,
-                ProjectId = projectId,
+                ProjectId = string.Empty, // named when the records commit
                 OwnerId = who.UserId,
                 Visibility = options.Visibility,
                 EmbargoMs = options.EmbargoMs,

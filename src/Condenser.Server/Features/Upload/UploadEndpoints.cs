@@ -49,7 +49,7 @@ public static class UploadEndpoints
     {
         var who = ctx.Caller();
         var options = Options(ctx.Request.Query, server.MaxUploadBytes);
-        catalog.ProjectFor(who, options.Project); // refuse before reading the body
+        catalog.CheckIngest(who, options.Project); // refuse before reading the body
         if (ctx.Request.ContentLength > server.MaxUploadBytes)
         {
             throw new CatalogException(CatalogError.TooLarge, $"the upload ({ctx.Request.ContentLength} bytes) is larger than the {server.MaxUploadBytes} bytes this library accepts");
