@@ -14,7 +14,11 @@ public class BrowserTests
     private static ChromeDriver Browser(string profile)
     {
         const string chromium = "/usr/bin/chromium", driver = "/usr/bin/chromedriver";
-        Assert.True(File.Exists(chromium) && File.Exists(driver), "install Debian's chromium and chromium-driver (.ci/run does)");
+        if (!File.Exists(chromium) || !File.Exists(driver))
+        {
+            Assert.Skip("Debian's chromium and chromium-driver are not installed (.ci/run installs them, and fails if any test is skipped)");
+        }
+
         var options = new ChromeOptions { BinaryLocation = chromium };
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,1000", $"--user-data-dir={profile}");
