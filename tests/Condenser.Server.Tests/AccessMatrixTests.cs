@@ -99,6 +99,18 @@ public class AccessMatrixTests
             }
         }
 
+        // The labelled set for training lists annotations only on records the caller may see.
+        foreach (var (who, token) in tokens)
+        {
+            using var http = host.Client(token);
+            var labels = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/annotations?kind=label"))!["items"]!.AsArray();
+            var seen = labels.Select(l => ids.Single(kv => kv.Value == l!["dataset"]!.GetValue<string>()).Key).Distinct().Order().ToArray();
+            if (!seen.SequenceEqual(allowed[who].Order()))
+            {
+                failures.AppendLine($"{who} labels on {string.Join(",", seen)}");
+            }
+        }
+
         Assert.True(failures.Length == 0, failures.ToString());
 
         // Only admins list users and read the audit log, which records the non-public reads just made.

@@ -31,6 +31,7 @@ public static class DatasetEndpoints
         g.MapGet("/{id}/analyses", (string id, HttpContext ctx, Catalog.Catalog c) => Results.Json(c.Analyses(id, ctx.Caller())));
         g.MapPost("/{id}/analyses", RecordAnalysis).WithSummary("Record an analysis with its parameters and outputs; inputs are recorded by hash");
         app.MapGet("/api/sessions", Sessions).WithTags("datasets").WithSummary("Sessions (instrument + time-gap groups) with the number of visible records");
+        app.MapGet("/api/annotations", Labels).WithTags("datasets").WithSummary("Every annotation on records the caller may see (kind=label|note|region to narrow): a labelled set for training models");
         app.MapGet("/api/experiments", Experiments).WithTags("datasets").WithSummary("Experiments (sample, elements, goal, instrument, operator) with the number of visible records");
     }
 
@@ -248,6 +249,31 @@ public static class DatasetEndpoints
         var name = body["analysis"]?.GetValue<string>() ?? throw new CatalogException(CatalogError.Invalid, "the body needs 'analysis' (its name)");
         var a = catalog.RecordAnalysis(id, ctx.Caller(), name, body["parameters"] ?? new JsonObject(), body["outputs"] ?? new JsonObject(), body["software"]?.GetValue<string>());
         return Results.Json(a, statusCode: 201);
+    }
+
+    private static IResult Labels(string? kind, int? limit, HttpContext ctx, Catalog.Catalog catalog)
+    {
+        if (kind is not (null or "label" or "note" or "region"))
+        {
+            throw new CatalogException(CatalogError.Invalid, $"kind='{kind}': use label, note or region");
+        }
+
+        var args = new List<(string Name, object? Value)> { ("k", kind ?? string.Empty), ("n", Math.Clamp(limit ?? 10_000, 1, 100_000)) };
+        var acl = AccessFilter.Sql(ctx.Caller(), args, Clock.NowMs());
+        var rows = catalog.Db.Read(c => Catalog.Database.DbExtensions.Query(c, null,
+            $"SELECT a.id, a.dataset_id, d.file_sha256, a.kind, a.text, a.region, u.name, a.created_ms FROM annotations a JOIN datasets d ON d.id = a.dataset_id LEFT JOIN users u ON u.id = a.user_id WHERE (@k = '' OR a.kind = @k) AND {acl} ORDER BY a.id LIMIT @n",
+            r => (JsonNode)new JsonObject
+            {
+                ["id"] = Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture),
+                ["dataset"] = r.GetString(1),
+                ["sha256"] = r.GetString(2),
+                ["kind"] = r.GetString(3),
+                ["text"] = r.GetString(4),
+                ["region"] = r.IsDBNull(5) ? null : JsonNode.Parse(r.GetString(5)),
+                ["user"] = r.IsDBNull(6) ? null : r.GetString(6),
+                ["created"] = DatasetRecord.Iso(Convert.ToInt64(r.GetValue(7), CultureInfo.InvariantCulture)),
+            }, [.. args]));
+        return Results.Text(new JsonObject { ["items"] = new JsonArray([.. rows]) }.ToJsonString(), "application/json");
     }
 
     private static IResult Experiments(HttpContext ctx, Catalog.Catalog catalog)
