@@ -71,9 +71,23 @@ public sealed class TestLibrary : IDisposable
             NpgsqlConnection.ClearAllPools();
             using var c = new NpgsqlConnection(PostgresServer);
             c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)";
-            cmd.ExecuteNonQuery();
+
+            // The catalogue's connections are closed by now; an autovacuum worker may still hold the database for a
+            // moment (and FORCE may not end a superuser's process), so try a few times.
+            for (int attempt = 0; attempt < 20; attempt++)
+            {
+                try
+                {
+                    using var cmd = c.CreateCommand();
+                    cmd.CommandText = $"DROP DATABASE IF EXISTS {_database}";
+                    cmd.ExecuteNonQuery();
+                    break;
+                }
+                catch (PostgresException e) when (e.SqlState is "55006" or "42501")
+                {
+                    Thread.Sleep(250);
+                }
+            }
         }
 
         try
