@@ -75,7 +75,16 @@ public sealed class Catalog : IDisposable
     public static Catalog Open(string dataDirectory, string? connection = null)
     {
         Directory.CreateDirectory(dataDirectory);
-        return new Catalog(Path.GetFullPath(dataDirectory), CatalogDb.Open(connection, dataDirectory));
+        var db = CatalogDb.Open(connection, dataDirectory);
+        try
+        {
+            return new Catalog(Path.GetFullPath(dataDirectory), db);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The default data folder: <c>CONDENSER_DATA</c>, else a per-user folder.</summary>

@@ -74,7 +74,7 @@ public sealed class TestLibrary : IDisposable
 
             // The catalogue's connections are closed by now; an autovacuum worker may still hold the database for a
             // moment (and FORCE may not end a superuser's process), so try a few times.
-            for (int attempt = 0; attempt < 20; attempt++)
+            for (int attempt = 0; attempt < 10; attempt++)
             {
                 try
                 {

@@ -54,7 +54,16 @@ public sealed class CatalogDb : IDisposable
             db = new CatalogDb(NpgsqlDataSource.Create(b), null) { Describe = $"PostgreSQL {b.Host}:{b.Port}/{b.Database}" };
         }
 
-        Schema.Apply(db);
+        try
+        {
+            Schema.Apply(db);
+        }
+        catch
+        {
+            db.Dispose(); // a refused database keeps no pooled connection open
+            throw;
+        }
+
         return db;
     }
 
