@@ -10,54 +10,11 @@ using Condenser.Formats;
 
 namespace Condenser.Catalog;
 
-/// <summary>A change to a record's descriptive fields or access (null: unchanged).</summary>
-public sealed record RecordPatch
-{
-    /// <summary>New visibility.</summary>
-    public Visibility? Visibility { get; init; }
-
-    /// <summary>New embargo end (0 lifts it).</summary>
-    /// <remarks>Units: ms since 1970 UTC.</remarks>
-    public long? EmbargoMs { get; init; }
-
-    /// <summary>New title.</summary>
-    public string? Title { get; init; }
-
-    /// <summary>New sample name.</summary>
-    public string? Sample { get; init; }
-
-    /// <summary>New element list.</summary>
-    public IReadOnlyList<string>? Elements { get; init; }
-
-    /// <summary>New description.</summary>
-    public string? Description { get; init; }
-}
-
-/// <summary>An annotation (a label or note for people and for training models).</summary>
-/// <param name="Id">Id.</param>
-/// <param name="User">Author name.</param>
-/// <param name="CreatedMs">When (ms since 1970 UTC).</param>
-/// <param name="Kind">label, note or region.</param>
-/// <param name="Text">The label or text.</param>
-/// <param name="Region">Optional JSON geometry in pixel coordinates of the preview.</param>
-public sealed record Annotation(long Id, string? User, long CreatedMs, string Kind, string Text, string? Region);
-
-/// <summary>An analysis of a record with its provenance.</summary>
-/// <param name="Id">Id.</param>
-/// <param name="User">Who ran it.</param>
-/// <param name="CreatedMs">When (ms since 1970 UTC).</param>
-/// <param name="Name">Analysis name (virtual-image, com, strain…).</param>
-/// <param name="Parameters">JSON parameters.</param>
-/// <param name="Software">Software and version.</param>
-/// <param name="Inputs">JSON list of inputs by hash.</param>
-/// <param name="Outputs">JSON list of outputs (names, hashes, values).</param>
-public sealed record AnalysisRecord(long Id, string? User, long CreatedMs, string Name, string Parameters, string Software, string Inputs, string Outputs);
-
 /// <summary>
 /// The library of experiments: records in a database (SQLite or PostgreSQL), files in a content-addressed store,
 /// previews, similarity, access rules and the audit log. Thread-safe; one per process and data folder.
 /// </summary>
-public sealed class Catalog : IDisposable
+public sealed partial class Catalog : IDisposable
 {
     private Catalog(string dataDirectory, CatalogDb db)
     {
@@ -291,91 +248,6 @@ public sealed class Catalog : IDisposable
         Similarity.Invalidate();
         Index.Invalidate();
         return Get(id, who);
-    }
-
-    /// <summary>Adds an annotation (contributors of the record's project and admins; viewers may not).</summary>
-    public Annotation Annotate(string id, Principal who, string kind, string text, string? region)
-    {
-        var rec = Get(id, who);
-        RequireContributor(who, "annotate");
-
-        if (kind is not ("label" or "note" or "region") || string.IsNullOrWhiteSpace(text) || text.Length > 10_000 || (region?.Length ?? 0) > 100_000)
-        {
-            throw new CatalogException(CatalogError.Invalid, "an annotation has kind label, note or region and 1..10000 characters of text");
-        }
-
-        if (region is not null)
-        {
-            try
-            {
-                JsonNode.Parse(region);
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                throw new CatalogException(CatalogError.Invalid, $"region is not JSON: {e.Message}", e);
-            }
-        }
-
-        long now = Clock.NowMs();
-        Db.Write((c, tx) =>
-        {
-            c.Execute(tx, "INSERT INTO annotations (dataset_id, user_id, created_ms, kind, text, region) VALUES (@d, @u, @t, @k, @x, @r)",
-                ("d", rec.Id), ("u", who.UserId), ("t", now), ("k", kind), ("x", text), ("r", region));
-            AuditLog.Write(c, tx, new AuditEntry(now, who.UserId, "annotate", rec.Id, kind));
-            return 0;
-        });
-        return Annotations(id, who).Last();
-    }
-
-    /// <summary>Signed-in contributors and admins may add to records they can see (labels, analyses); viewers may not.</summary>
-    private static void RequireContributor(Principal who, string what)
-    {
-        if (!who.IsAuthenticated)
-        {
-            throw new CatalogException(CatalogError.Unauthenticated, $"to {what} you must sign in");
-        }
-
-        if (!(who.IsAdmin || (who.UserId is not null && who.Role != Role.Viewer)))
-        {
-            throw new CatalogException(CatalogError.Forbidden, $"{who.Name} may not {what} (viewers read only)");
-        }
-    }
-
-    /// <summary>The annotations of a record the caller may see.</summary>
-    public IReadOnlyList<Annotation> Annotations(string id, Principal who)
-    {
-        var rec = Get(id, who, "read-annotations");
-        return Db.Read(c => c.Query(null,
-            "SELECT a.id, u.name, a.created_ms, a.kind, a.text, a.region FROM annotations a LEFT JOIN users u ON u.id = a.user_id WHERE a.dataset_id = @d ORDER BY a.id",
-            r => new Annotation(r.Int64("id"), r.Text("name"), r.Int64("created_ms"), r.GetString(3), r.GetString(4), r.Text("region")), ("d", rec.Id)));
-    }
-
-    /// <summary>Records an analysis of a record with its provenance.</summary>
-    public AnalysisRecord RecordAnalysis(string id, Principal who, string name, JsonNode parameters, JsonNode outputs, string? software = null)
-    {
-        var rec = Get(id, who);
-        RequireContributor(who, "record analyses");
-
-        var inputs = new JsonArray(new JsonObject { ["dataset"] = rec.Id, ["sha256"] = rec.FileSha256, ["data_sha256"] = rec.DataSha256 });
-        long now = Clock.NowMs();
-        Db.Write((c, tx) =>
-        {
-            c.Execute(tx, "INSERT INTO analyses (dataset_id, user_id, created_ms, analysis, parameters, software, inputs, outputs) VALUES (@d, @u, @t, @a, @p, @s, @i, @o)",
-                ("d", rec.Id), ("u", who.UserId), ("t", now), ("a", name), ("p", parameters.ToJsonString()), ("s", software ?? SoftwareVersion),
-                ("i", inputs.ToJsonString()), ("o", outputs.ToJsonString()));
-            AuditLog.Write(c, tx, new AuditEntry(now, who.UserId, "analysis", rec.Id, name));
-            return 0;
-        });
-        return Analyses(id, who).Last();
-    }
-
-    /// <summary>The analyses of a record.</summary>
-    public IReadOnlyList<AnalysisRecord> Analyses(string id, Principal who)
-    {
-        var rec = Get(id, who, "read-analyses");
-        return Db.Read(c => c.Query(null,
-            "SELECT a.id, u.name, a.created_ms, a.analysis, a.parameters, a.software, a.inputs, a.outputs FROM analyses a LEFT JOIN users u ON u.id = a.user_id WHERE a.dataset_id = @d ORDER BY a.id",
-            r => new AnalysisRecord(r.Int64("id"), r.Text("name"), r.Int64("created_ms"), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7)), ("d", rec.Id)));
     }
 
     /// <summary>Opens the stored file of a record (its companions beside it).</summary>
