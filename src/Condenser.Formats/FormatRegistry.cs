@@ -84,6 +84,43 @@ public static class FormatRegistry
         }
     }
 
+    /// <summary>
+    /// Files grouped as a library stores them: in name order, each file a format reads is a main file unless an
+    /// earlier main file reads it as a companion (a TIA .emi and its .ser name each other; the .emi comes first); the
+    /// companions of a main file are those its format names. Files no format knows and no main file claims (a stray
+    /// .hdr or .txt) come last, as main files without companions, so that refusing them can say why.
+    /// </summary>
+    public static List<(string Main, IReadOnlyList<string> Companions)> Group(IEnumerable<string> files)
+    {
+        var sorted = files.Order(StringComparer.Ordinal).ToList();
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        var groups = new List<(string, IReadOnlyList<string>)>();
+        var unknown = new List<string>();
+        foreach (var f in sorted)
+        {
+            IEmFormat format;
+            try
+            {
+                format = Detect(f);
+            }
+            catch (EmFileException)
+            {
+                unknown.Add(f);
+                continue;
+            }
+
+            if (claimed.Add(System.IO.Path.GetFullPath(f)))
+            {
+                var companions = format.Companions(f);
+                claimed.UnionWith(companions.Select(System.IO.Path.GetFullPath));
+                groups.Add((f, companions));
+            }
+        }
+
+        groups.AddRange(unknown.Where(f => !claimed.Contains(System.IO.Path.GetFullPath(f))).Select(f => (f, (IReadOnlyList<string>)[])));
+        return groups;
+    }
+
     /// <summary>Opens a file, detecting its format unless one is named.</summary>
     public static EmFile Open(string path, OpenOptions? options = null, string? format = null)
     {

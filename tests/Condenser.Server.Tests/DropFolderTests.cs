@@ -14,27 +14,29 @@ public class DropFolderTests
         try
         {
             await using var host = await ServerHost.Start("sqlite", o => o with { DropFolder = drop });
-            foreach (var f in new[] { "quantumdetector/001_4x2_6bit.mib", "quantumdetector/001_4x2_6bit.hdr", "digitalmicrograph/2D/test_STEM_image.dm3" })
+            foreach (var f in new[] { "quantumdetector/001_4x2_6bit.mib", "quantumdetector/001_4x2_6bit.hdr", "digitalmicrograph/2D/test_STEM_image.dm3", "tia/new/128x128_TEM_acquire-sum1.emi", "tia/new/128x128_TEM_acquire-sum1_1.ser" })
             {
                 File.Copy(Path.Combine(TestLibrary.TestData, f), Path.Combine(drop, Path.GetFileName(f)));
             }
 
             File.WriteAllText(Path.Combine(drop, "readme.txt"), "not data");
             var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (DateTime.UtcNow < deadline && host.Catalog.Search(new Catalog.Search.SearchQuery { Project = "drop" }, Principal.Local).Total < 2)
+            while (DateTime.UtcNow < deadline && host.Catalog.Search(new Catalog.Search.SearchQuery { Project = "drop" }, Principal.Local).Total < 3)
             {
                 await Task.Delay(100);
             }
 
             var found = host.Catalog.Search(new Catalog.Search.SearchQuery { Project = "drop" }, Principal.Local);
-            Assert.Equal(2, found.Total);
+            Assert.Equal(3, found.Total);
+            Assert.Equal(2, found.Items.Single(i => i.Format == "tia").Files.Count);
             Assert.Equal(2, found.Items.Single(i => i.Format == "mib").Files.Count);
             while (DateTime.UtcNow < deadline && File.Exists(Path.Combine(drop, "readme.txt")))
             {
                 await Task.Delay(100);
             }
 
-            Assert.Equal(["001_4x2_6bit.hdr", "001_4x2_6bit.mib", "test_STEM_image.dm3"], Directory.GetFiles(Path.Combine(drop, "done")).Select(Path.GetFileName).Order());
+            Assert.Equal(["001_4x2_6bit.hdr", "001_4x2_6bit.mib", "128x128_TEM_acquire-sum1.emi", "128x128_TEM_acquire-sum1_1.ser", "test_STEM_image.dm3"],
+                Directory.GetFiles(Path.Combine(drop, "done")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
             Assert.True(File.Exists(Path.Combine(drop, "failed", "readme.txt")));
             Assert.Contains("not a file format", File.ReadAllText(Path.Combine(drop, "failed", "readme.txt.error.txt")));
             Assert.Empty(Directory.GetFiles(drop));

@@ -71,34 +71,40 @@ public sealed class Ingestor(Catalog catalog)
     public IReadOnlyList<IngestOutcome> IngestPaths(IEnumerable<string> paths, Principal who, IngestOptions options, IProgress<IngestOutcome>? progress = null, CancellationToken cancel = default)
     {
         var outcomes = new List<IngestOutcome>();
+        var gate = new Lock();
         foreach (var p in paths)
         {
-            if (Directory.Exists(p))
-            {
-                var files = Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-                var companions = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var f in files)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    if (companions.Contains(Path.GetFullPath(f)))
-                    {
-                        continue;
-                    }
-
-                    var o = IngestFile(f, who, options, inFolder: true, companionsSeen: companions, cancel: cancel);
-                    if (o.Status != "skipped")
-                    {
-                        outcomes.Add(o);
-                        progress?.Report(o);
-                    }
-                }
-            }
-            else
+            if (!Directory.Exists(p))
             {
                 var o = IngestFile(p, who, options, cancel: cancel);
                 outcomes.Add(o);
                 progress?.Report(o);
+                continue;
             }
+
+            // Companions first (headers only), so that every main file can go to a worker of its own.
+            var mains = FormatRegistry.Group(Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories)).Select(g => g.Main).ToList();
+            var results = new IngestOutcome[mains.Count];
+            try
+            {
+                Parallel.For(0, mains.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancel }, i =>
+                {
+                    results[i] = IngestFile(mains[i], who, options, inFolder: true, cancel: cancel);
+                    if (results[i].Status != "skipped")
+                    {
+                        lock (gate)
+                        {
+                            progress?.Report(results[i]);
+                        }
+                    }
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // A refusal (not signed in, not allowed) is the same for every file: report it as itself.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+            outcomes.AddRange(results.Where(o => o.Status != "skipped"));
         }
 
         return outcomes;
@@ -110,9 +116,8 @@ public sealed class Ingestor(Catalog catalog)
     /// <param name="options">Project, visibility and description.</param>
     /// <param name="displayName">The original name when <paramref name="path"/> is a temporary copy.</param>
     /// <param name="inFolder">True when walking a folder: files Condenser does not read are skipped quietly.</param>
-    /// <param name="companionsSeen">Collects the companions' full paths so that a folder walk skips them.</param>
     /// <param name="cancel">Cancels between steps.</param>
-    public IngestOutcome IngestFile(string path, Principal who, IngestOptions options, string? displayName = null, bool inFolder = false, HashSet<string>? companionsSeen = null, CancellationToken cancel = default)
+    public IngestOutcome IngestFile(string path, Principal who, IngestOptions options, string? displayName = null, bool inFolder = false, CancellationToken cancel = default)
     {
         string name = displayName ?? Path.GetFileName(path);
         try
@@ -139,10 +144,6 @@ public sealed class Ingestor(Catalog catalog)
             }
 
             var companions = format.Companions(path);
-            foreach (var cpath in companions)
-            {
-                companionsSeen?.Add(Path.GetFullPath(cpath));
-            }
 
             var (sha, size, created) = catalog.Store.Put(path, cancel);
             var existing = catalog.IdsOfFile(sha);

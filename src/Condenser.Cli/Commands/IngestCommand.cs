@@ -167,41 +167,37 @@ internal static class IngestCommand
 
     private static string Q(string k, string? v) => v is null ? string.Empty : $"&{k}={Uri.EscapeDataString(v)}";
 
-    /// <summary>Main files with their companions; files no format reads are left out (the server would refuse them).</summary>
+    /// <summary>Main files with their companions; in folders, files no format reads are left out (the server would refuse them).</summary>
     private static IEnumerable<(string Main, IReadOnlyList<string> Companions)> Groups(IEnumerable<string> paths)
     {
         foreach (var p in paths)
         {
-            var files = Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList() : [p];
-            var taken = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var f in files)
+            if (!Directory.Exists(p))
             {
-                if (taken.Contains(Path.GetFullPath(f)))
-                {
-                    continue;
-                }
-
-                IReadOnlyList<string> companions;
-                try
-                {
-                    companions = FormatRegistry.Detect(f).Companions(f);
-                }
-                catch (Condenser.Data.EmFileException) when (Directory.Exists(p))
-                {
-                    continue;
-                }
-                catch (Condenser.Data.EmFileException)
-                {
-                    companions = [];
-                }
-
-                foreach (var c in companions)
-                {
-                    taken.Add(Path.GetFullPath(c));
-                }
-
-                yield return (f, companions);
+                yield return (p, FormatRegistry.CompanionsOf(p));
+                continue;
             }
+
+            foreach (var g in FormatRegistry.Group(Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories)))
+            {
+                if (Readable(g.Main))
+                {
+                    yield return g;
+                }
+            }
+        }
+    }
+
+    private static bool Readable(string path)
+    {
+        try
+        {
+            FormatRegistry.Detect(path);
+            return true;
+        }
+        catch (Condenser.Data.EmFileException)
+        {
+            return false;
         }
     }
 }

@@ -62,20 +62,14 @@ public sealed class BackgroundPolls(Catalog.Catalog catalog, Federation federati
         Directory.CreateDirectory(drop);
         var done = Path.Combine(drop, "done");
         var failed = Path.Combine(drop, "failed");
-        var files = Directory.EnumerateFiles(drop).Order(StringComparer.Ordinal).ToList();
-        var companions = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var f in files)
-        {
-            companions.UnionWith(Condenser.Formats.FormatRegistry.CompanionsOf(f).Select(Path.GetFullPath));
-        }
-
-        foreach (var f in files)
+        var groups = Condenser.Formats.FormatRegistry.Group(Directory.EnumerateFiles(drop));
+        foreach (var (f, cs) in groups)
         {
             stop.ThrowIfCancellationRequested();
-            long size = new FileInfo(f).Length;
+            long size = new FileInfo(f).Length + cs.Sum(c => new FileInfo(c).Length);
             bool stable = _sizes.TryGetValue(f, out var before) && before == size;
             _sizes[f] = size;
-            if (!stable || companions.Contains(Path.GetFullPath(f)))
+            if (!stable)
             {
                 continue;
             }
@@ -83,7 +77,6 @@ public sealed class BackgroundPolls(Catalog.Catalog catalog, Federation federati
             var o = catalog.Ingestor.IngestFile(f, Principal.Local, new IngestOptions { Project = options.DropProject }, cancel: stop);
             var moveTo = o.Status is "ingested" or "duplicate" ? done : failed;
             Directory.CreateDirectory(moveTo);
-            var cs = Condenser.Formats.FormatRegistry.CompanionsOf(f);
             foreach (var p in cs.Prepend(f))
             {
                 File.Move(p, Path.Combine(moveTo, Path.GetFileName(p)), overwrite: true);

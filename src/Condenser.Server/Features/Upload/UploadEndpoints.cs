@@ -154,7 +154,7 @@ public static class UploadEndpoints
     {
         var all = catalog.Ingestor.IngestPaths([folder], who, options, cancel: cancel).ToList();
         var reported = all.Select(o => o.File).ToHashSet();
-        var companions = Directory.EnumerateFiles(folder).SelectMany(Condenser.Formats.FormatRegistry.CompanionsOf).Select(Path.GetFileName).ToHashSet();
+        var companions = Condenser.Formats.FormatRegistry.Group(Directory.EnumerateFiles(folder)).SelectMany(g => g.Companions).Select(Path.GetFileName).ToHashSet();
 
         foreach (var f in Directory.EnumerateFiles(folder).Select(Path.GetFileName))
         {
