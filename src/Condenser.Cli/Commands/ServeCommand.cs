@@ -36,13 +36,13 @@ internal static class ServeCommand
                 Peers = r.GetValue(peers) ?? [],
                 MaxUploadBytes = r.GetValue(maxUpload),
             };
+            string? demoSource = r.GetValue(demo) ? DemoSource() : null; // a missing folder is said before serving
             var app = CondenserServer.Build(options, catalog);
             app.Start();
             Console.Error.WriteLine($"condenser serving {string.Join(", ", app.Urls)} — library {catalog.DataDirectory} on {catalog.Db.Describe}");
             Console.Error.WriteLine($"  web UI {app.Urls.First()}/   API {app.Urls.First()}/api/datasets   OpenAPI {app.Urls.First()}/openapi/v1.json");
-            if (r.GetValue(demo))
+            if (demoSource is { } source)
             {
-                var source = DemoSource();
                 _ = Task.Run(() =>
                 {
                     var outcomes = catalog.Ingestor.IngestPaths([source], Principal.Local, new IngestOptions { Project = "demo", Visibility = Visibility.Public, Description = "demo record from the Condenser test files" });
