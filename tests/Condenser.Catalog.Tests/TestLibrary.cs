@@ -105,21 +105,7 @@ public sealed class TestLibrary : IDisposable
     }
 
     /// <summary>../shared/testdata.</summary>
-    public static string TestData { get; } = FindTestData();
-
-    private static string FindTestData()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var shared = Path.Combine(dir.FullName, "..", "shared", "testdata");
-            if (File.Exists(Path.Combine(dir.FullName, "Condenser.slnx")) && Directory.Exists(shared))
-            {
-                return Path.GetFullPath(shared);
-            }
-        }
-
-        throw new DirectoryNotFoundException("../shared/testdata not found");
-    }
+    public static string TestData => Condenser.Formats.Tests.TestData.Root;
 
     /// <summary>Copies some test files into a fresh folder (so a test controls exactly what is ingested).</summary>
     public string CopyFixtures(params string[] relative)

@@ -5,7 +5,8 @@ namespace Condenser.Cli.Tests;
 /// <summary>Runs the built <c>condenser</c> command as a user would, capturing stdout, stderr and the exit code.</summary>
 public static class CliRunner
 {
-    public static string TestData { get; } = FindTestData();
+    /// <summary>../shared/testdata (found once, by the Formats tests' finder).</summary>
+    public static string TestData => Condenser.Formats.Tests.TestData.Root;
 
     public static (int Code, string Out, string Err) Run(params string[] args)
     {
@@ -27,19 +28,5 @@ public static class CliRunner
         }
 
         return (p.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    private static string FindTestData()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var shared = Path.Combine(dir.FullName, "..", "shared", "testdata");
-            if (File.Exists(Path.Combine(dir.FullName, "Condenser.slnx")) && Directory.Exists(shared))
-            {
-                return Path.GetFullPath(shared);
-            }
-        }
-
-        throw new DirectoryNotFoundException("../shared/testdata not found");
     }
 }

@@ -85,21 +85,6 @@ public sealed class ServerProcess : IDisposable
         throw new TimeoutException("condenser serve did not answer within 60 s");
     }
 
-    /// <summary>Runs a condenser command to completion.</summary>
-    public static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var p = Process.Start(Info(args))!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(180_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"condenser {string.Join(' ', args)} did not finish");
-        }
-
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
-
     private static ProcessStartInfo Info(IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
