@@ -71,6 +71,12 @@ public class SearchTests
             Assert.Equal(all.Items.Select(i => i.FileName + "#" + i.Id).Order(StringComparer.Ordinal), seen);
             Assert.Equal(seen.Count, seen.Distinct().Count());
 
+            // A record that arrives after a sort by name takes its place in the next one.
+            var dir = Path.Combine(lib.Folder, "late");
+            Directory.CreateDirectory(dir);
+            c.Ingestor.IngestFile(Synthetic.WriteTiff(dir, "0000_first", Synthetic.Noise(16, 1)), Principal.Local, new IngestOptions());
+            Assert.Equal("0000_first.tif", c.Search(new SearchQuery { Sort = "name", Descending = false, PageSize = 1 }, Principal.Local).Items.Single().FileName);
+
             var ex = Assert.Throws<CatalogException>(() => c.Search(new SearchQuery { Sort = "colour" }, Principal.Local));
             Assert.Equal(CatalogError.Invalid, ex.Error);
             Assert.Throws<CatalogException>(() => c.Search(new SearchQuery { PageSize = 1000 }, Principal.Local));

@@ -26,7 +26,10 @@ public sealed class SearchIndex(CatalogDb db)
     private List<int>[][] _terms = [];
     private ulong[] _elementsLow = [], _elementsHigh = [];
     private int[] _instrument = [], _signal = [], _technique = [], _format = [], _project = [], _year = [], _kev = [], _sampleCode = [];
-    private int[] _projectCode = [], _ownerCode = [], _institutionCode = [], _nameRank = [];
+    private int[] _projectCode = [], _ownerCode = [], _institutionCode = [];
+    private int[] _nameRank = [];
+    private bool _nameRankStale;
+    private readonly Lock _rankGate = new();
     private Visibility[] _visibility = [];
     private long[] _embargo = [], _time = [], _ingested = [], _size = [];
     private double[] _energy = [];
@@ -260,7 +263,7 @@ public sealed class SearchIndex(CatalogDb db)
         {
             "time" or "acquired" => (a, b) => _time[a].CompareTo(_time[b]),
             "ingested" => (a, b) => _ingested[a].CompareTo(_ingested[b]),
-            "name" => (a, b) => _nameRank[a].CompareTo(_nameRank[b]),
+            "name" => NameOrder(),
             "beam_energy" => (a, b) => (double.IsNaN(_energy[a]) ? double.NegativeInfinity : _energy[a]).CompareTo(double.IsNaN(_energy[b]) ? double.NegativeInfinity : _energy[b]),
             "size" => (a, b) => _size[a].CompareTo(_size[b]),
             _ => throw new CatalogException(CatalogError.Invalid, $"sort '{q.Sort}': use time, ingested, name, beam_energy or size"),
@@ -296,6 +299,34 @@ public sealed class SearchIndex(CatalogDb db)
         return kept.Skip((int)offset).Select(r => _id[r]).ToList();
     }
 
+    /// <summary>
+    /// File-name order as integer ranks, so that sorting by name compares integers. Made when a query first sorts by
+    /// name after records arrived, not on every load (it sorts every name). Called under the read lock: loads, which
+    /// change the names, hold the write lock.
+    /// </summary>
+    private Comparison<int> NameOrder()
+    {
+        lock (_rankGate)
+        {
+            if (_nameRankStale || _nameRank.Length < _n)
+            {
+                var order = Enumerable.Range(0, _n).ToArray();
+                Array.Sort(order, (a, b) => string.CompareOrdinal(_fileName[a], _fileName[b]));
+                var rank = new int[_n];
+                for (int i = 0; i < order.Length; i++)
+                {
+                    rank[order[i]] = i;
+                }
+
+                _nameRank = rank;
+                _nameRankStale = false;
+            }
+
+            var ranks = _nameRank;
+            return (a, b) => ranks[a].CompareTo(ranks[b]);
+        }
+    }
+
     /// <summary>Loads what changed since the last load.</summary>
     public void Refresh()
     {
@@ -322,17 +353,7 @@ public sealed class SearchIndex(CatalogDb db)
                 Add(rec, time);
             }
 
-            if (fresh.Count > 0)
-            {
-                // File-name order as an integer rank, so that sorting by name compares integers.
-                var order = Enumerable.Range(0, _n).ToArray();
-                Array.Sort(order, (a, b) => string.CompareOrdinal(_fileName[a], _fileName[b]));
-                for (int i = 0; i < order.Length; i++)
-                {
-                    _nameRank[order[i]] = i;
-                }
-            }
-
+            _nameRankStale |= fresh.Count > 0;
             if (_termsDirty)
             {
                 _sortedTerms = [.. _postings.Keys.Order(StringComparer.Ordinal)];
@@ -440,7 +461,6 @@ public sealed class SearchIndex(CatalogDb db)
         Array.Resize(ref _projectCode, capacity);
         Array.Resize(ref _ownerCode, capacity);
         Array.Resize(ref _institutionCode, capacity);
-        Array.Resize(ref _nameRank, capacity);
         Array.Resize(ref _visibility, capacity);
         Array.Resize(ref _embargo, capacity);
         Array.Resize(ref _time, capacity);
