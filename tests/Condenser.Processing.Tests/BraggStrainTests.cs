@@ -124,8 +124,8 @@ public sealed class BraggStrainTests
         }
 
         using var ds = EmDataset.FromBytes("phases", [4, 6], [Size, Size], DType.Float32, bytes);
-        var bragg = new BraggDiskReducer(new BraggDisks(Probe(), Size, Size, new BraggOptions(MinSpacing: 6, MinRelativeIntensity: 0.1)), ds.FrameCount);
-        var clusters = new PatternClustering(ds.FrameCount);
+        var bragg = new BraggDiskReducer(new BraggDisks(Probe(), Size, Size, new BraggOptions(MinSpacing: 6, MinRelativeIntensity: 0.1)));
+        var clusters = new PatternClustering();
         FrameExecutor.RunParallel(ds, [bragg, clusters], workers: 2, partitionBytes: 5L * Size * Size * 4);
         Assert.All(bragg.Peaks, p => Assert.True(p.Length >= 9));
         var (labels, centers) = PatternClustering.KMeans(clusters.Features, 2);

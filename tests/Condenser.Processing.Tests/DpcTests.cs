@@ -66,7 +66,7 @@ public sealed class DpcTests
         var rng = new Random(9);
         rng.NextBytes(bytes);
         using var ds = EmDataset.FromBytes("s", [6], [2, 2], DType.UInt16, bytes);
-        var stats = new PatternStatistics(4);
+        var stats = new PatternStatistics();
         FrameExecutor.RunParallel(ds, [stats], workers: 2, partitionBytes: 8);
         for (int i = 0; i < 4; i++)
         {

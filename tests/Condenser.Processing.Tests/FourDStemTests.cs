@@ -22,9 +22,9 @@ public sealed class FourDStemTests
         using var ds = Random4D(6, 7, 16, 20, 1);
         var annulus = PixelSpans.Annulus(16, 20, 7.5, 9.5, 2, 6);
         var disk = PixelSpans.Annulus(16, 20, 7.5, 9.5, 0, 2);
-        var inline = new VirtualDetectors([annulus, disk], ds.FrameCount);
+        var inline = new VirtualDetectors([annulus, disk]);
         FrameExecutor.RunInline(ds, [inline], partitionBytes: 3 * 640);
-        var parallel = new VirtualDetectors([annulus, disk], ds.FrameCount);
+        var parallel = new VirtualDetectors([annulus, disk]);
         FrameExecutor.RunParallel(ds, [parallel], workers: 3, partitionBytes: 2 * 640);
 
         var all = ds.ReadAll();
@@ -76,7 +76,7 @@ public sealed class FourDStemTests
         }
 
         using var ds = EmDataset.FromBytes("disk", [sy, sx], [d, d], DType.UInt16, bytes);
-        var com = new CenterOfMass(ds.FrameCount, 15, 16);
+        var com = new CenterOfMass(15, 16);
         FrameExecutor.RunParallel(ds, [com], workers: 2, partitionBytes: d * d * 2 * 3);
         for (int iy = 0; iy < sy; iy++)
         {
@@ -94,7 +94,7 @@ public sealed class FourDStemTests
     public void AnEmptyPatternHasNoCentreOfMass()
     {
         using var ds = EmDataset.FromBytes("dark", [2], [4, 4], DType.UInt16, new byte[2 * 16 * 2]);
-        var com = new CenterOfMass(2, 1.5, 1.5);
+        var com = new CenterOfMass(1.5, 1.5);
         FrameExecutor.RunInline(ds, [com]);
         Assert.True(double.IsNaN(com.ShiftY[0]));
         Assert.Equal(0, com.Total[1]);
@@ -124,7 +124,7 @@ public sealed class FourDStemTests
     public void MeanPatternAveragesTheScan()
     {
         using var ds = Random4D(3, 3, 4, 4, 5);
-        var mean = new MeanPattern(16);
+        var mean = new MeanPattern();
         FrameExecutor.RunParallel(ds, [mean], workers: 2, partitionBytes: 32);
         var all = ds.ReadAll();
         for (int i = 0; i < 16; i++)

@@ -59,7 +59,7 @@ public sealed class GeometryTests
         const int ny = 5, nx = 6, h = 32, w = 32;
         var (ds, truth) = DescannedScan(ny, nx, h, w);
         using var _ = ds;
-        var com = new CenterOfMass(ds.FrameCount, h / 2, w / 2);
+        var com = new CenterOfMass(h / 2, w / 2);
         FrameExecutor.RunInline(ds, [com]);
         var fit = Descan.Fit(com.ShiftY, com.ShiftX, ny, nx);
         for (int p = 0; p < ny * nx; p++)
@@ -73,8 +73,8 @@ public sealed class GeometryTests
         // Without correction a bright-field detector the size of the disk loses intensity where the disk moved
         // off it; with the fitted correction every position sees the whole disk.
         var bf = PixelSpans.Annulus(h, w, h / 2, w / 2, 0, 4);
-        var plain = new VirtualDetectors([bf], ds.FrameCount);
-        var corrected = new VirtualDetectors([bf], ds.FrameCount, p => fit.WholePixels(p, nx));
+        var plain = new VirtualDetectors([bf]);
+        var corrected = new VirtualDetectors([bf], p => fit.WholePixels(p, nx));
         FrameExecutor.RunParallel(ds, [plain, corrected], workers: 2, partitionBytes: 3 * h * w * 2);
         Assert.All(corrected.Images[0], v => Assert.Equal(100.0 * PixelSpans.Count(bf), v));
         Assert.Contains(plain.Images[0], v => v < 100.0 * PixelSpans.Count(bf));

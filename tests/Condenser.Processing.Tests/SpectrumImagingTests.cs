@@ -49,7 +49,7 @@ public sealed class SpectrumImagingTests
         // The streamed views: denoised frames and score maps agree with the per-spectrum calls.
         var denoised = streamed.Denoised(ds, 2).ReadAll();
         Assert.Equal(rebuilt, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(denoised.AsSpan(7 * 64 * 8, 64 * 8)).ToArray());
-        var scores = new PcaScores(streamed, 2, ds.FrameCount);
+        var scores = new PcaScores(streamed, 2);
         FrameExecutor.RunParallel(ds, [scores], workers: 2, partitionBytes: 5 * 64 * 8);
         Assert.Equal(streamed.Scores(spectra[123], 2), new[] { scores.Scores[0][123], scores.Scores[1][123] });
 
@@ -105,7 +105,7 @@ public sealed class SpectrumImagingTests
         }
 
         using var ds = new EmDataset("si", new DatasetShape([3], [400]), [Axis.Plain("x", 3, true), new Axis("E", 400, 0.5, 200, "eV")], DType.Float64, new Data.Storage.MemoryStorage(bytes));
-        var map = new EdgeMap(SpectrumInputs.Energies(ds), (250, 280), (290, 330), 3);
+        var map = new EdgeMap(SpectrumInputs.Energies(ds), (250, 280), (290, 330));
         FrameExecutor.RunInline(ds, [map]);
         for (int p = 0; p < 3; p++)
         {
@@ -132,7 +132,7 @@ public sealed class SpectrumImagingTests
         var bytes = new byte[12 * 600 * 8];
         Buffer.BlockCopy(spectra.SelectMany(s => s).ToArray(), 0, bytes, 0, bytes.Length);
         using var ds = new EmDataset("zlp", new DatasetShape([12], [600]), [Axis.Plain("x", 12, true), new Axis("E", 600, scale, offset, "eV")], DType.Float64, new Data.Storage.MemoryStorage(bytes));
-        var found = new ZeroLossPeaks(12);
+        var found = new ZeroLossPeaks(ds.Axes[^1]);
         FrameExecutor.RunParallel(ds, [found], workers: 2, partitionBytes: 5 * 600 * 8);
         Assert.Equal(peaks, found.Energies);
         var view = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(ZeroLoss.Aligned(ds, found.Energies).ReadAll().AsSpan()).ToArray();

@@ -1,7 +1,6 @@
 using Condenser.Data;
 using Condenser.Processing.FourDStem;
-using Condenser.Processing.Kernels;
-using Condenser.Processing.MapReduce;
+using Condenser.Processing.Analyses;
 using Condenser.Processing.Rendering;
 
 namespace Condenser.Catalog.Ingest;
@@ -21,7 +20,7 @@ public sealed record PreviewSet(byte[] Preview, byte[] Thumbnail, byte[]? Patter
     public static PreviewSet For(EmDataset ds, CancellationToken cancel = default)
     {
         var picture = PreviewImage.From(ds, null, cancel);
-        if (!IsDiffractionScan(ds) || picture.Values is null)
+        if (!FourDStemInputs.IsDiffractionScan(ds) || picture.Values is null)
         {
             return new PreviewSet(PngRenderer.Encode(picture, false), PngRenderer.Thumbnail(picture, false), null, null, Describe(picture));
         }
@@ -31,24 +30,21 @@ public sealed record PreviewSet(byte[] Preview, byte[] Thumbnail, byte[]? Patter
         return new PreviewSet(PngRenderer.Encode(virt, false), PngRenderer.Thumbnail(virt, false), pattern, PngRenderer.Encode(virt, false), Describe(virt));
     }
 
-    /// <summary>True for a scan of diffraction patterns (4D-STEM): real values, 2-d patterns, more than one position.</summary>
-    public static bool IsDiffractionScan(EmDataset ds) => ds.Shape.Navigation.Count >= 1 && ds.Shape.Signal.Count == 2 && ds.FrameCount > 1
-        && ds.Metadata.SignalType is SignalTypes.FourDStem or SignalTypes.Diffraction && !ds.DType.IsComplex() && ds.DType is not (DType.Rgb8 or DType.Rgba8);
-
     private static float[] Describe(PreviewImage p) => Similarity.Descriptor.Of(p);
 
-    /// <summary>The bright-field image of a 4D-STEM scan: the disk found on the mean pattern, summed at each position.</summary>
+    /// <summary>
+    /// The bright-field image of a 4D-STEM scan: the disk found on the mean pattern, summed at each position (the
+    /// <see cref="VirtualImage"/> analysis with <see cref="VirtualImageParameters.BrightField"/>).
+    /// </summary>
     public static PreviewImage VirtualBrightField(EmDataset ds, double[] meanPattern, CancellationToken cancel = default)
     {
         int h = ds.Shape.Signal[0], w = ds.Shape.Signal[1];
-        var disk = BrightFieldDisk.Detect(meanPattern, w);
-        double r = disk.Radius > 0.5 ? disk.Radius : Math.Max(h, w);
-        var detector = PixelSpans.Annulus(h, w, disk.CenterY, disk.CenterX, 0, r);
-        var reducer = new VirtualDetectors([detector], ds.FrameCount);
-        FrameExecutor.RunParallel(ds, [reducer], cancel: cancel);
+        var parameters = VirtualImageParameters.BrightField(meanPattern, h, w, out _);
+        var run = new AnalysisRun(ds, null, new AnalysisRunOptions { Cancel = cancel, Identify = false });
+        var image = Processing.Analyses.VirtualImage.Run(run, parameters).Values(Processing.Analyses.VirtualImage.Title);
         var nav = ds.Shape.Navigation;
         int width = nav[^1];
         int height = checked((int)(ds.FrameCount / width));
-        return new PreviewImage(width, height, reducer.Images[0], null, ds.Axes[nav.Count - 1], $"bright field (r = {r:F1} px)");
+        return new PreviewImage(width, height, image, null, ds.Axes[nav.Count - 1], $"bright field (r = {parameters.Outer:F1} px)");
     }
 }

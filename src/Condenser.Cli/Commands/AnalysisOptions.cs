@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Condenser.Data;
+using Condenser.Formats;
+using Condenser.Processing.Analyses;
 using Condenser.Processing.FourDStem;
 using Condenser.Processing.MapReduce;
 
@@ -18,12 +21,82 @@ internal sealed class AnalysisOptions
 
     public Option<bool> Json { get; } = new("--json") { Description = "print a JSON summary (stdout holds that JSON alone)" };
 
+    public Option<string> Io { get; } = new("--io") { Description = "how a pass reads the file: auto (read(2) into buffers where the data lies contiguous in the file, else the mapping), read, mapped", DefaultValueFactory = _ => "auto" };
+
+    private EmFile? _file;
+    private AnalysisRun? _run;
+
+    /// <summary>Opens the input file (kept for the run's identity).</summary>
+    public EmFile Open(ParseResult r) => _file = Common.Open(r);
+
+    /// <summary>The run over <paramref name="ds"/> of the opened file: workers, I/O path, progress bars, Ctrl+C, identity.</summary>
+    public AnalysisRun RunFor(ParseResult r, EmDataset ds)
+    {
+        if (_run is not null && ReferenceEquals(_run.Dataset, ds))
+        {
+            return _run;
+        }
+
+        var io = r.GetValue(Io) switch
+        {
+            "auto" => IoPath.Auto,
+            "read" => IoPath.Read,
+            "mapped" => IoPath.Mapped,
+            var other => throw new ArgumentException($"--io '{other}': expected auto, read or mapped"),
+        };
+        return _run = new AnalysisRun(ds, _file?.Path, new AnalysisRunOptions
+        {
+            Workers = r.GetValue(Workers),
+            Io = io,
+            Progress = ConsoleProgress.For,
+            Cancel = ConsoleProgress.Cancel,
+        });
+    }
+
+    /// <summary>Writes an analysis' result datasets to <paramref name="outPath"/> (EMD, or any writer's format).</summary>
+    public static AnalysisResult Write(string outPath, AnalysisResult result)
+    {
+        FormatRegistry.WriterFor(outPath).Write(outPath, result.Datasets);
+        return result;
+    }
+
+    /// <summary>
+    /// Writes maps over the scan (one value per position), then any <paramref name="extra"/> datasets (spectra,
+    /// transformed data), every one with the provenance of the run.
+    /// </summary>
+    public AnalysisResult Write(ParseResult r, string outPath, EmDataset ds, IReadOnlyList<(string Title, double[] Values)> maps, string analysis, MetadataTree parameters, IReadOnlyList<EmDataset>? extra = null)
+    {
+        var sets = maps.Select(m => ResultDatasets.ScanMap(ds, m.Title, m.Values)).Concat(extra ?? []).ToList();
+        return Write(outPath, RunFor(r, ds).Result(analysis, 1, parameters, sets));
+    }
+
+    /// <summary>The summary every analysis prints: the timings, the output, the analysis' own numbers and the provenance.</summary>
+    public static JsonObject Summary(Stopwatch clock, AnalysisResult result, string output)
+    {
+        var summary = new JsonObject
+        {
+            ["elapsed_s"] = clock.Elapsed.TotalSeconds,
+            ["bytes_read"] = result.BytesRead,
+            ["pass_s"] = result.PassSeconds,
+            ["gb_per_s"] = result.PassSeconds > 0 ? result.BytesRead / result.PassSeconds / 1e9 : null,
+            ["io"] = result.Io?.ToString().ToLowerInvariant(),
+            ["output"] = output,
+        };
+        foreach (var (key, value) in result.Summary.ToList())
+        {
+            summary[key] = value?.DeepClone();
+        }
+
+        summary["provenance"] = MetadataJson.Tree(result.Provenance.ToTree());
+        return summary;
+    }
+
     /// <summary>A command with these options and <paramref name="extra"/>.</summary>
     public Command Create(string name, string description, params Option[] extra)
     {
         var c = new Command(name, description);
         Common.AddTo(c);
-        foreach (var o in extra.Concat([Output, Workers, Json]))
+        foreach (var o in extra.Concat([Output, Workers, Io, Json]))
         {
             c.Options.Add(o);
         }
@@ -37,11 +110,7 @@ internal sealed class AnalysisOptions
     /// byte relative to a plain read, so that slow analyses (an FFT per frame) show a bar on smaller data too.
     /// </summary>
     public double Run(ParseResult r, EmDataset ds, string label, IFrameReducer reducer, double costPerByte = 1)
-    {
-        var clock = Stopwatch.StartNew();
-        FrameExecutor.RunParallel(ds, [reducer], r.GetValue(Workers), progress: ConsoleProgress.For(label, (long)Math.Min(long.MaxValue / 2, ds.ByteLength * costPerByte)), cancel: ConsoleProgress.Cancel);
-        return clock.Elapsed.TotalSeconds;
-    }
+        => RunFor(r, ds).Pass(label, [reducer], costPerByte: costPerByte).Seconds;
 
     /// <summary>Parses "A:B" (or "A,B") into two finite numbers; <paramref name="what"/> names the option in the error.</summary>
     public static (double A, double B) Pair(string text, string what)
@@ -90,7 +159,6 @@ internal sealed class AnalysisOptions
             return Pair(text, "--center");
         }
 
-        var disk = BrightFieldDisk.Detect(FourDStemInputs.SampledMeanPattern(ds), ds.Shape.Signal[1]);
-        return (disk.CenterY, disk.CenterX);
+        return FourDStemInputs.DiskCenter(ds);
     }
 }

@@ -75,7 +75,7 @@ internal static class BenchCommand
             using var file = common.Open(r);
             var ds = file.Datasets[0];
             var (h, w) = Processing.FourDStem.FourDStemInputs.Detector(ds);
-            var com = new Processing.FourDStem.CenterOfMass(ds.FrameCount, (h - 1) / 2.0, (w - 1) / 2.0);
+            var com = new Processing.FourDStem.CenterOfMass((h - 1) / 2.0, (w - 1) / 2.0);
             var clock = Stopwatch.StartNew();
             Processing.MapReduce.FrameExecutor.RunParallel(ds, [com]);
             double seconds = clock.Elapsed.TotalSeconds;
@@ -122,10 +122,10 @@ internal static class BenchCommand
             var tenRings = Enumerable.Range(0, 10).Select(k => Processing.Kernels.PixelSpans.Annulus(h, w, cy, cx, k * h / 20.0, (k + 1) * h / 20.0)).ToArray();
             var cases = new (string Name, Func<Processing.MapReduce.IFrameReducer> Make)[]
             {
-                ("sum", () => new Processing.FourDStem.FrameSums(ds.FrameCount)),
-                ("virtual-image", () => new Processing.FourDStem.VirtualDetectors([ring], ds.FrameCount)),
-                ("virtual-image-10", () => new Processing.FourDStem.VirtualDetectors(tenRings, ds.FrameCount)),
-                ("com", () => new Processing.FourDStem.CenterOfMass(ds.FrameCount, cy, cx)),
+                ("sum", () => new Processing.FourDStem.FrameSums()),
+                ("virtual-image", () => new Processing.FourDStem.VirtualDetectors([ring])),
+                ("virtual-image-10", () => new Processing.FourDStem.VirtualDetectors(tenRings)),
+                ("com", () => new Processing.FourDStem.CenterOfMass(cy, cx)),
             };
             foreach (var (name, make) in cases)
             {

@@ -1,14 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json.Nodes;
-using Condenser.Data;
-using Condenser.Processing.FourDStem;
+using Condenser.Processing.Analyses;
 
 namespace Condenser.Cli.Commands;
 
 /// <summary>
 /// <c>condenser com FILE -o OUT.emd --json</c>: centre of mass of every pattern (shift maps y, x and intensity); for
-/// 2-d scans the detector-to-scan rotation, the DPC field in the scan frame, its divergence, curl and iDPC.
+/// 2-d scans the detector-to-scan rotation, the DPC field in the scan frame, its divergence, curl and iDPC
+/// (<see cref="CenterOfMassAnalysis"/>).
 /// </summary>
 internal static class CenterOfMassCommand
 {
@@ -20,52 +19,27 @@ internal static class CenterOfMassCommand
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
-            using var file = a.Common.Open(r);
+            using var file = a.Open(r);
             var ds = file.Datasets[0];
-            FourDStemInputs.Detector(ds);
-            var (cy, cx) = AnalysisOptions.Center(r.GetValue(center), ds);
-            var com = new CenterOfMass(ds.FrameCount, cy, cx);
-            double pass = a.Run(r, ds, "centre of mass", com);
-            var parameters = new MetadataTree();
-            parameters["center_y_px"] = cy;
-            parameters["center_x_px"] = cx;
+            var centerText = r.GetValue(center);
+            var parameters = new CenterOfMassParameters(centerText is null ? null : AnalysisOptions.Pair(centerText, "--center"));
             var outPath = r.GetValue(a.Output)!;
-            var maps = new List<(string, double[])> { ("com shift y", com.ShiftY), ("com shift x", com.ShiftX), ("intensity", com.Total) };
-            (double Angle, bool Flip)? rotation = null;
-            if (ds.Shape.Navigation.Count == 2)
+            var result = AnalysisOptions.Write(outPath, CenterOfMassAnalysis.Run(a.RunFor(r, ds), parameters));
+            string? figure = null;
+            if (result.Datasets.Any(d => d.Name == CenterOfMassAnalysis.Idpc))
             {
-                // Rotation calibration between detector and scan (the curl-free orientation), then the DPC maps in the scan frame.
                 int ny = ds.Shape.Navigation[0], nx = ds.Shape.Navigation[1];
-                var (angle, flip) = Dpc.FindRotation(com.ShiftY, com.ShiftX, ny, nx);
-                rotation = (angle, flip);
-                parameters["rotation_deg"] = angle;
-                parameters["rotation_flip"] = flip;
-                var (fy, fx) = Dpc.Rotate(com.ShiftY, com.ShiftX, angle, flip);
-                maps.Add(("dpc field y (scan frame)", fy));
-                maps.Add(("dpc field x (scan frame)", fx));
-                maps.Add(("dpc divergence", Dpc.Divergence(fy, fx, ny, nx)));
-                maps.Add(("dpc curl", Dpc.Curl(fy, fx, ny, nx)));
-                maps.Add(("idpc", Dpc.Integrate(fy, fx, ny, nx)));
-                Condenser.Processing.Rendering.PngRenderer.WriteVectorField(Path.ChangeExtension(outPath, ".field.png"), fy, fx, ny, nx, ds.Axes[1]);
+                Condenser.Processing.Rendering.PngRenderer.WriteVectorField(Path.ChangeExtension(outPath, ".field.png"),
+                    result.Values(CenterOfMassAnalysis.FieldY), result.Values(CenterOfMassAnalysis.FieldX), ny, nx, ds.Axes[1]);
+                figure = Results.WriteFigure(outPath, ds, result.Values(CenterOfMassAnalysis.Idpc), "iDPC");
             }
 
-            Results.WriteScanMaps(outPath, file, ds, maps, "com", parameters);
-            var summary = Results.Summary(clock, ds, outPath, pass);
-            summary["sum"] = com.Total.Sum();
-            summary["center"] = new JsonArray(cy, cx);
-            summary["mean_shift"] = new JsonArray(Mean(com.ShiftY), Mean(com.ShiftX));
-            summary["figure"] = rotation is null ? null : Results.WriteFigure(outPath, ds, maps[^1].Item2, "iDPC");
-            summary["rotation_deg"] = rotation?.Angle;
-            summary["rotation_flip"] = rotation?.Flip;
+            var summary = AnalysisOptions.Summary(clock, result, outPath);
+            summary["figure"] = figure;
+            summary["elapsed_s"] = clock.Elapsed.TotalSeconds;
             Results.Report(r.GetValue(a.Json), summary);
             return 0;
         }));
         return c;
-    }
-
-    private static double Mean(double[] v)
-    {
-        var finite = v.Where(double.IsFinite).ToArray();
-        return finite.Length == 0 ? double.NaN : finite.Average();
     }
 }

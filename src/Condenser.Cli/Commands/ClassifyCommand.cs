@@ -17,10 +17,10 @@ internal static class ClassifyCommand
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
-            using var file = a.Common.Open(r);
+            using var file = a.Open(r);
             var ds = file.Datasets[0];
             FourDStemInputs.Detector(ds);
-            var features = new PatternClustering(ds.FrameCount);
+            var features = new PatternClustering();
             a.Run(r, ds, "pattern features", features);
             var (labels, _) = PatternClustering.KMeans(features.Features, r.GetValue(k));
             var map = labels.Select(l => (double)l).ToArray();
@@ -28,7 +28,7 @@ internal static class ClassifyCommand
             parameters["clusters"] = r.GetValue(k);
             parameters["features"] = "patterns binned to ≤16×16, square root, unit length; k-means++ seed 1";
             var outPath = r.GetValue(a.Output)!;
-            Results.WriteScanMaps(outPath, file, ds, [("class", map)], "classify", parameters);
+            a.Write(r, outPath, ds, [("class", map)], "classify", parameters);
             var summary = Results.Summary(clock, ds, outPath);
             summary["class_sizes"] = new JsonArray(Enumerable.Range(0, r.GetValue(k)).Select(i => (JsonNode)labels.Count(l => l == i)).ToArray());
             summary["figure"] = Results.WriteFigure(outPath, ds, map, "class");

@@ -25,7 +25,7 @@ internal static class DecomposeCommand
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
-            using var file = a.Common.Open(r);
+            using var file = a.Open(r);
             var ds = file.Datasets[0];
             int channels = SpectrumInputs.Channels(ds);
             int k = r.GetValue(components);
@@ -59,7 +59,7 @@ internal static class DecomposeCommand
                     }
 
                     k = Math.Min(k, pca.SingularValues.Length);
-                    var scores = new PcaScores(pca, k, ds.FrameCount);
+                    var scores = new PcaScores(pca, k);
                     a.Run(r, ds, "scores", scores);
                     for (int j = 0; j < k; j++)
                     {
@@ -96,8 +96,8 @@ internal static class DecomposeCommand
                     throw new ArgumentException($"--method '{r.GetValue(method)}': expected pca or nmf");
             }
 
-            Results.WriteScanMaps(outPath, file, ds, sets, "decompose", parameters,
-                spectra.Select(s => Results.Spectrum(s.Item1, s.Item2, energy, ds.Metadata)).Concat(denoised is null ? [] : [denoised]).ToList());
+            a.Write(r, outPath, ds, sets, "decompose", parameters,
+                spectra.Select(s => Condenser.Processing.Analyses.ResultDatasets.Spectrum(s.Item1, s.Item2, energy, ds.Metadata)).Concat(denoised is null ? [] : [denoised]).ToList());
             details["figure"] = Results.WriteFigure(outPath, ds, sets[0].Item2, sets[0].Item1);
             Results.Report(r.GetValue(a.Json), Results.Summary(clock, ds, outPath, details: details));
             return 0;

@@ -24,7 +24,7 @@ internal static class EelsMapCommand
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
-            using var file = a.Common.Open(r);
+            using var file = a.Open(r);
             var ds = file.Datasets[0];
             SpectrumInputs.Channels(ds);
             var energies = SpectrumInputs.Energies(ds);
@@ -33,11 +33,11 @@ internal static class EelsMapCommand
             var details = new JsonObject();
             if (r.GetValue(zeroLoss))
             {
-                var zlp = new ZeroLossPeaks(ds.FrameCount);
+                var zlp = new ZeroLossPeaks(ds.Axes[^1]);
                 a.Run(r, ds, "zero-loss peaks", zlp);
                 var peaks = zlp.Energies;
                 parameters["method"] = "maximum refined by a parabola; linear interpolation";
-                Results.WriteScanMaps(outPath, file, ds, [("zero-loss position", peaks)], "eels-zero-loss", parameters, [ZeroLoss.Aligned(ds, peaks)]);
+                a.Write(r, outPath, ds, [("zero-loss position", peaks)], "eels-zero-loss", parameters, [ZeroLoss.Aligned(ds, peaks)]);
                 var finite = peaks.Where(double.IsFinite).ToArray();
                 details["zlp_mean"] = finite.Length > 0 ? finite.Average() : double.NaN;
                 details["zlp_spread"] = finite.Length > 0 ? finite.Max() - finite.Min() : double.NaN;
@@ -47,12 +47,12 @@ internal static class EelsMapCommand
             {
                 var fit = AnalysisOptions.Pair(r.GetValue(background) ?? throw new ArgumentException("--background A:B is needed (or --zero-loss)"), "--background");
                 var window = AnalysisOptions.Pair(r.GetValue(edge) ?? throw new ArgumentException("--edge C:D is needed"), "--edge");
-                var map = new EdgeMap(energies, fit, window, ds.FrameCount);
+                var map = new EdgeMap(energies, fit, window);
                 a.Run(r, ds, "edge map", map);
                 parameters["background_window"] = $"{fit.A}:{fit.B}";
                 parameters["edge_window"] = $"{window.A}:{window.B}";
                 parameters["background_model"] = "power law A·E^-r, least squares in log-log";
-                Results.WriteScanMaps(outPath, file, ds, [("edge signal", map.Signal), ("power-law exponent", map.Exponent)], "eels-map", parameters);
+                a.Write(r, outPath, ds, [("edge signal", map.Signal), ("power-law exponent", map.Exponent)], "eels-map", parameters);
                 details["sum"] = map.Signal.Where(double.IsFinite).Sum();
                 details["failed_fits"] = map.Signal.Count(v => !double.IsFinite(v));
                 details["figure"] = Results.WriteFigure(outPath, ds, map.Signal, "edge signal");

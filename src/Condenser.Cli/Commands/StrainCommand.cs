@@ -24,7 +24,7 @@ internal static class StrainCommand
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
-            using var file = a.Common.Open(r);
+            using var file = a.Open(r);
             var ds = file.Datasets[0];
             var (h, w) = FourDStemInputs.Detector(ds);
             if (ds.Shape.Navigation.Count != 2)
@@ -48,7 +48,7 @@ internal static class StrainCommand
             var guess = Lattice.Guess(meanDisks, disk.CenterY, disk.CenterX, minLength: Math.Max(2, disk.Radius))
                 ?? throw new ArgumentException($"{ds.Name}: no lattice found in the mean pattern (fewer than two non-collinear disks)");
             var baseLattice = guess.Refine(meanDisks) ?? guess;
-            var bragg = new BraggDiskReducer(finder, ds.FrameCount);
+            var bragg = new BraggDiskReducer(finder);
             a.Run(r, ds, "bragg disks", bragg, costPerByte: 20);
             var lattices = bragg.Peaks.Select(p => (p is null ? null : baseLattice.Refine(p))).ToArray();
             var (y0, y1, x0, x1) = AnalysisOptions.Region(r.GetValue(reference), ny, nx);
@@ -74,7 +74,7 @@ internal static class StrainCommand
             parameters["g1_px"] = $"{refLattice.G1Y:G6},{refLattice.G1X:G6}";
             parameters["g2_px"] = $"{refLattice.G2Y:G6},{refLattice.G2X:G6}";
             var outPath = r.GetValue(a.Output)!;
-            Results.WriteScanMaps(outPath, file, ds, [("strain exx", maps[0]), ("strain eyy", maps[1]), ("strain exy", maps[2]), ("rotation (rad)", maps[3]), ("disks found", disks)], "strain", parameters);
+            a.Write(r, outPath, ds, [("strain exx", maps[0]), ("strain eyy", maps[1]), ("strain exy", maps[2]), ("rotation (rad)", maps[3]), ("disks found", disks)], "strain", parameters);
             var summary = Results.Summary(clock, ds, outPath);
             summary["indexed_fraction"] = lattices.Count(l => l is not null) / (double)lattices.Length;
             summary["mean_disks"] = disks.Average();

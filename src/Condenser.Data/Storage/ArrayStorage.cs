@@ -23,6 +23,15 @@ public abstract class ArrayStorage : IDisposable
     }
 
     /// <summary>
+    /// Copies bytes like <see cref="Read"/>, for a pass that reads the array once from start to end: storages in a
+    /// file read them with read(2) into <paramref name="destination"/> rather than through page faults on a mapping.
+    /// </summary>
+    public virtual void ReadSequential(long byteOffset, Span<byte> destination) => Read(byteOffset, destination);
+
+    /// <summary>Where the array lies when it is one contiguous, little-endian run of a file's bytes; null otherwise.</summary>
+    public virtual FileExtent? Extent => null;
+
+    /// <summary>
     /// Says the bytes <c>[byteOffset, byteOffset + length)</c> will not be read again soon: mapped storages drop their
     /// pages from the process (they stay in the page cache). Storages in memory ignore it.
     /// </summary>
@@ -51,3 +60,8 @@ public abstract class ArrayStorage : IDisposable
     {
     }
 }
+
+/// <summary>A contiguous run of a file's bytes that holds an array as it is (little-endian, uncompressed).</summary>
+/// <param name="File">The file.</param>
+/// <param name="Offset">Byte offset of the array's first element in the file.</param>
+public sealed record FileExtent(MappedFile File, long Offset);

@@ -40,6 +40,17 @@ public sealed class FileRegionStorage : ArrayStorage
     }
 
     /// <inheritdoc/>
+    public override void ReadSequential(long byteOffset, Span<byte> destination)
+    {
+        CheckRange(byteOffset, destination.Length);
+        _file.Read(_offset + byteOffset, destination);
+        ByteOrder.SwapInPlace(destination, _swapUnit);
+    }
+
+    /// <inheritdoc/>
+    public override FileExtent? Extent => _swapUnit == 1 ? new FileExtent(_file, _offset) : null;
+
+    /// <inheritdoc/>
     public override void Release(long byteOffset, long length)
     {
         CheckRange(byteOffset, length);

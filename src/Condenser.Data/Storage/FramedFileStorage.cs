@@ -91,6 +91,28 @@ public sealed class FramedFileStorage : ArrayStorage
     }
 
     /// <inheritdoc/>
+    public override void ReadSequential(long byteOffset, Span<byte> destination)
+    {
+        if (_decode is not null)
+        {
+            Read(byteOffset, destination);
+            return;
+        }
+
+        CheckRange(byteOffset, destination.Length);
+        while (!destination.IsEmpty)
+        {
+            long frame = byteOffset / FrameBytes;
+            int within = (int)(byteOffset % FrameBytes);
+            int n = Math.Min(destination.Length, FrameBytes - within);
+            _file.Read(_frameOffset(frame) + within, destination[..n]);
+            ByteOrder.SwapInPlace(destination[..n], _swapUnit);
+            destination = destination[n..];
+            byteOffset += n;
+        }
+    }
+
+    /// <inheritdoc/>
     public override void Release(long byteOffset, long length)
     {
         CheckRange(byteOffset, length);

@@ -214,39 +214,27 @@ public sealed class BraggDisks
 }
 
 /// <summary>Bragg disks of every pattern of a dataset (map-reduce; the correlation runs on every worker).</summary>
-public sealed class BraggDiskReducer(BraggDisks finder, long positions) : IFrameReducer
+public sealed class BraggDiskReducer(BraggDisks finder) : IFrameReducer
 {
-    /// <summary>The disks found at each scan position.</summary>
-    public BraggPeak[][] Peaks { get; } = new BraggPeak[positions][];
+    /// <summary>The disks found at each scan position (null where a run did not visit).</summary>
+    public BraggPeak[][] Peaks { get; private set; } = [];
 
     /// <inheritdoc/>
-    public IFrameReducer CreatePartial() => new BraggDiskReducer(finder, Peaks.LongLength);
+    public IReadOnlyList<BufferDeclaration> Buffers(FrameLayout layout) => [BufferDeclaration.PerPosition<BraggPeak[]>("peaks")];
 
     /// <inheritdoc/>
-    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    public void Process<T>(in FrameTile<T> tile, ResultBuffers results)
+        where T : unmanaged
     {
-        int frameBytes = (int)dataset.FrameBytes;
-        int pixels = (int)(frameBytes / dataset.DType.Size());
-        var pattern = new double[pixels];
-        for (int f = 0; f < frames.Length / frameBytes; f++)
+        var peaks = results.Get<BraggPeak[]>(0);
+        var pattern = results.WorkerState as double[] ?? (double[])(results.WorkerState = new double[tile.FrameLength]);
+        for (int f = 0; f < tile.Count; f++)
         {
-            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), pattern);
-            Peaks[firstFrame + f] = finder.Find(pattern);
+            tile.Layout.DType.ReadInto(tile.FrameBytes(f), pattern);
+            peaks[tile.Positions[f]] = finder.Find(pattern);
         }
     }
 
     /// <inheritdoc/>
-    public void Merge(IFrameReducer other)
-    {
-        var o = (BraggDiskReducer)other;
-        for (long i = 0; i < Peaks.LongLength; i++)
-        {
-            Peaks[i] ??= o.Peaks[i];
-        }
-    }
-
-    /// <inheritdoc/>
-    public void Complete(EmDataset dataset)
-    {
-    }
+    public void Complete(ResultBuffers results) => Peaks = results.Get<BraggPeak[]>(0);
 }

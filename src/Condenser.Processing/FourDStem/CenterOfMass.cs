@@ -1,4 +1,3 @@
-using Condenser.Data;
 using Condenser.Processing.Kernels;
 using Condenser.Processing.MapReduce;
 
@@ -6,61 +5,49 @@ namespace Condenser.Processing.FourDStem;
 
 /// <summary>
 /// Centre of mass of every diffraction pattern, relative to a reference centre: the shift (y, x) in detector pixels
-/// and the total intensity per scan position. Patterns with no intensity get NaN shifts.
+/// and the total intensity per scan position. Patterns with no intensity get NaN shifts; positions a run did not
+/// visit are NaN in every map.
 /// </summary>
-public sealed class CenterOfMass(long positions, double centerY, double centerX) : IFrameReducer
+/// <param name="centerY">Reference centre row (detector pixels).</param>
+/// <param name="centerX">Reference centre column (detector pixels).</param>
+public sealed class CenterOfMass(double centerY, double centerX) : IFrameReducer
 {
-    private readonly bool[] _done = new bool[positions];
-
     /// <summary>Total intensity per scan position.</summary>
-    public double[] Total { get; } = new double[positions];
+    public double[] Total { get; private set; } = [];
 
     /// <summary>Shift of the centre of mass along detector y per scan position.</summary>
     /// <remarks>Units: detector pixels.</remarks>
-    public double[] ShiftY { get; } = new double[positions];
+    public double[] ShiftY { get; private set; } = [];
 
     /// <summary>Shift along detector x per scan position.</summary>
     /// <remarks>Units: detector pixels.</remarks>
-    public double[] ShiftX { get; } = new double[positions];
+    public double[] ShiftX { get; private set; } = [];
 
     /// <inheritdoc/>
-    public IFrameReducer CreatePartial() => new CenterOfMass(Total.LongLength, centerY, centerX);
+    public IReadOnlyList<BufferDeclaration> Buffers(FrameLayout layout)
+        => [BufferDeclaration.PerPosition("total"), BufferDeclaration.PerPosition("shift y"), BufferDeclaration.PerPosition("shift x")];
 
     /// <inheritdoc/>
-    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    public void Process<T>(in FrameTile<T> tile, ResultBuffers results)
+        where T : unmanaged
     {
-        int frameBytes = (int)dataset.FrameBytes;
-        int width = dataset.Shape.Signal[^1];
-        int n = frames.Length / frameBytes;
-        for (int f = 0; f < n; f++)
+        double[] totals = results[0], shiftY = results[1], shiftX = results[2];
+        int width = tile.Layout.Width;
+        for (int f = 0; f < tile.Count; f++)
         {
-            var (total, sy, sx) = FrameKernels.Moments(dataset.DType, frames.Slice(f * frameBytes, frameBytes), width);
-            long i = firstFrame + f;
-            _done[i] = true;
-            Total[i] = total;
-            ShiftY[i] = total != 0 ? (sy / total) - centerY : double.NaN;
-            ShiftX[i] = total != 0 ? (sx / total) - centerX : double.NaN;
+            var (total, sy, sx) = FrameKernels.Moments(tile.Layout.DType, tile.FrameBytes(f), width);
+            long i = tile.Positions[f];
+            totals[i] = total;
+            shiftY[i] = total != 0 ? (sy / total) - centerY : double.NaN;
+            shiftX[i] = total != 0 ? (sx / total) - centerX : double.NaN;
         }
     }
 
     /// <inheritdoc/>
-    public void Merge(IFrameReducer other)
+    public void Complete(ResultBuffers results)
     {
-        var o = (CenterOfMass)other;
-        for (long i = 0; i < Total.LongLength; i++)
-        {
-            if (o._done[i])
-            {
-                _done[i] = true;
-                Total[i] = o.Total[i];
-                ShiftY[i] = o.ShiftY[i];
-                ShiftX[i] = o.ShiftX[i];
-            }
-        }
-    }
-
-    /// <inheritdoc/>
-    public void Complete(EmDataset dataset)
-    {
+        Total = results[0];
+        ShiftY = results[1];
+        ShiftX = results[2];
     }
 }

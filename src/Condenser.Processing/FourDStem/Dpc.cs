@@ -89,24 +89,46 @@ public static class Dpc
     /// field. Of the two solutions 180° apart (same curl), the one with the more negative mean divergence over the
     /// scan is kept: shifts point towards the atoms (py4DSTEM's convention for a positive potential).
     /// </summary>
-    /// <remarks>Units: degrees, counter-clockwise from the detector to the scan frame.</remarks>
+    /// <remarks>
+    /// Units: degrees, counter-clockwise from the detector to the scan frame. Cost proportionate to the scan: curl and
+    /// divergence are linear, so the curl of the field rotated by θ is cos θ·curl − sin θ·div of the unrotated field
+    /// and its mean square is a quadratic form in (cos θ, sin θ) of three sums made once per flip (positions where
+    /// either component is not finite count as 0, as they do in <see cref="Curl"/> of the rotated field).
+    /// </remarks>
     public static (double AngleDegrees, bool Flip) FindRotation(double[] fy, double[] fx, int ny, int nx)
     {
         double best = double.MaxValue, bestAngle = 0;
         bool bestFlip = false;
+        var meanCurl = new double[2];
+        var meanDivergence = new double[2];
         foreach (bool flip in new[] { false, true })
         {
+            var y = new double[fy.Length];
+            var x = new double[fx.Length];
+            for (int i = 0; i < y.Length; i++)
+            {
+                bool finite = double.IsFinite(fy[i]) && double.IsFinite(fx[i]);
+                y[i] = finite ? fy[i] : 0;
+                x[i] = finite ? (flip ? -fx[i] : fx[i]) : 0;
+            }
+
+            var curl = Curl(y, x, ny, nx);
+            var div = Divergence(y, x, ny, nx);
+            double cc = 0, cd = 0, dd = 0;
+            for (int i = 0; i < curl.Length; i++)
+            {
+                cc += curl[i] * curl[i];
+                cd += curl[i] * div[i];
+                dd += div[i] * div[i];
+            }
+
+            int f = flip ? 1 : 0;
+            meanCurl[f] = curl.Length == 0 ? 0 : curl.Average();
+            meanDivergence[f] = div.Length == 0 ? 0 : div.Average();
             for (int k = 0; k < 360; k++)
             {
-                double angle = k * 0.5;
-                var (ry, rx) = Rotate(fy, fx, angle, flip);
-                var curl = Curl(ry, rx, ny, nx);
-                double rms = 0;
-                foreach (var c in curl)
-                {
-                    rms += c * c;
-                }
-
+                double angle = k * 0.5, a = angle * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
+                double rms = (c * c * cc) - (2 * c * s * cd) + (s * s * dd);
                 if (rms < best - 1e-12)
                 {
                     best = rms;
@@ -116,9 +138,10 @@ public static class Dpc
             }
         }
 
-        // 180° apart: the same curl, opposite divergence.
-        var (ay, ax) = Rotate(fy, fx, bestAngle, bestFlip);
-        if (Divergence(ay, ax, ny, nx).Average() > 0)
+        // 180° apart: the same curl, opposite divergence; the divergence of the rotated field is cos θ·div + sin θ·curl.
+        double ba = bestAngle * Math.PI / 180;
+        int bf = bestFlip ? 1 : 0;
+        if ((Math.Cos(ba) * meanDivergence[bf]) + (Math.Sin(ba) * meanCurl[bf]) > 0)
         {
             bestAngle += 180;
         }

@@ -16,6 +16,20 @@ public static class FourDStemInputs
         return (ds.Shape.Signal[0], ds.Shape.Signal[1]);
     }
 
+    /// <summary>
+    /// True for a scan of diffraction patterns (4D-STEM): real values, 2-d patterns, more than one position, and the
+    /// file says diffraction or 4D-STEM.
+    /// </summary>
+    public static bool IsDiffractionScan(EmDataset ds) => ds.Shape.Navigation.Count >= 1 && ds.Shape.Signal.Count == 2 && ds.FrameCount > 1
+        && ds.Metadata.SignalType is SignalTypes.FourDStem or SignalTypes.Diffraction && !ds.DType.IsComplex() && ds.DType is not (DType.Rgb8 or DType.Rgba8);
+
+    /// <summary>The centre of the bright-field disk of the sampled mean pattern (row, column in detector pixels).</summary>
+    public static (double Y, double X) DiskCenter(EmDataset ds)
+    {
+        var disk = BrightFieldDisk.Detect(SampledMeanPattern(ds), ds.Shape.Signal[1]);
+        return (disk.CenterY, disk.CenterX);
+    }
+
     /// <summary>The mean pattern of up to <paramref name="sample"/> frames spread evenly over the scan.</summary>
     public static double[] SampledMeanPattern(EmDataset ds, int sample = 1024)
     {

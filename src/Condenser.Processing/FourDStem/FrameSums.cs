@@ -1,40 +1,28 @@
-using Condenser.Data;
 using Condenser.Processing.Kernels;
 using Condenser.Processing.MapReduce;
 
 namespace Condenser.Processing.FourDStem;
 
 /// <summary>The sum of every frame (the whole-detector virtual image): the plain reduction over the same bytes.</summary>
-public sealed class FrameSums(long positions) : IFrameReducer
+public sealed class FrameSums : IFrameReducer
 {
     /// <summary>Sum of each frame, by scan position (C order).</summary>
-    public double[] Sums { get; } = new double[positions];
+    public double[] Sums { get; private set; } = [];
 
     /// <inheritdoc/>
-    public IFrameReducer CreatePartial() => new FrameSums(Sums.LongLength);
+    public IReadOnlyList<BufferDeclaration> Buffers(FrameLayout layout) => [BufferDeclaration.PerPosition("sum")];
 
     /// <inheritdoc/>
-    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    public void Process<T>(in FrameTile<T> tile, ResultBuffers results)
+        where T : unmanaged
     {
-        int frameBytes = (int)dataset.FrameBytes;
-        for (int f = 0; f < frames.Length / frameBytes; f++)
+        var sums = results[0];
+        for (int f = 0; f < tile.Count; f++)
         {
-            Sums[firstFrame + f] = FrameKernels.Sum(dataset.DType, frames.Slice(f * frameBytes, frameBytes));
+            sums[tile.Positions[f]] = FrameKernels.Sum(tile.Layout.DType, tile.FrameBytes(f));
         }
     }
 
     /// <inheritdoc/>
-    public void Merge(IFrameReducer other)
-    {
-        var o = (FrameSums)other;
-        for (long i = 0; i < Sums.LongLength; i++)
-        {
-            Sums[i] += o.Sums[i];
-        }
-    }
-
-    /// <inheritdoc/>
-    public void Complete(EmDataset dataset)
-    {
-    }
+    public void Complete(ResultBuffers results) => Sums = results[0];
 }

@@ -3,51 +3,32 @@ using Condenser.Processing.MapReduce;
 
 namespace Condenser.Processing.FourDStem;
 
-/// <summary>The mean diffraction pattern over the scan (the sum divided by the number of patterns).</summary>
-public sealed class MeanPattern(long pixels) : IFrameReducer
+/// <summary>The mean diffraction pattern over the positions visited (the sum divided by the number of patterns).</summary>
+public sealed class MeanPattern : IFrameReducer
 {
-    private long _frames;
-
-    /// <summary>The pattern, row-major; the mean after <see cref="Complete"/>.</summary>
-    public double[] Pattern { get; } = new double[pixels];
+    /// <summary>The mean pattern, row-major (after the run).</summary>
+    public double[] Pattern { get; private set; } = [];
 
     /// <inheritdoc/>
-    public IFrameReducer CreatePartial() => new MeanPattern(Pattern.LongLength);
+    public IReadOnlyList<BufferDeclaration> Buffers(FrameLayout layout) => [BufferDeclaration.PerSignalPixel("sum"), BufferDeclaration.Single("count")];
 
     /// <inheritdoc/>
-    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    public void Process<T>(in FrameTile<T> tile, ResultBuffers results)
+        where T : unmanaged
     {
-        int frameBytes = (int)dataset.FrameBytes;
-        int n = frames.Length / frameBytes;
-        for (int f = 0; f < n; f++)
+        var sum = results[0];
+        for (int f = 0; f < tile.Count; f++)
         {
-            dataset.DType.AddTo(frames.Slice(f * frameBytes, frameBytes), Pattern);
+            tile.Layout.DType.AddTo(tile.FrameBytes(f), sum);
         }
 
-        _frames += n;
+        results[1][0] += tile.Count;
     }
 
     /// <inheritdoc/>
-    public void Merge(IFrameReducer other)
+    public void Complete(ResultBuffers results)
     {
-        var o = (MeanPattern)other;
-        for (int i = 0; i < Pattern.Length; i++)
-        {
-            Pattern[i] += o.Pattern[i];
-        }
-
-        _frames += o._frames;
-    }
-
-    /// <inheritdoc/>
-    public void Complete(EmDataset dataset)
-    {
-        if (_frames > 0)
-        {
-            for (int i = 0; i < Pattern.Length; i++)
-            {
-                Pattern[i] /= _frames;
-            }
-        }
+        double n = results[1][0];
+        Pattern = results[0].Select(v => n > 0 ? v / n : 0).ToArray();
     }
 }

@@ -8,34 +8,26 @@ namespace Condenser.Processing.FourDStem;
 /// to at most 16 × 16, square-rooted to tame the central disk, scaled to unit length), and the vectors are grouped by
 /// k-means (k-means++ seeding from a fixed seed, so a map is reproducible).
 /// </summary>
-public sealed class PatternClustering : IFrameReducer
+public sealed class PatternClustering(int side = 16) : IFrameReducer
 {
-    private readonly int _side;
-
-    /// <summary>Collects features of <paramref name="positions"/> patterns.</summary>
-    public PatternClustering(long positions, int side = 16)
-    {
-        _side = side;
-        Features = new float[positions][];
-    }
-
-    /// <summary>One feature vector per scan position.</summary>
-    public float[][] Features { get; }
+    /// <summary>One feature vector per scan position (null where a run did not visit).</summary>
+    public float[][] Features { get; private set; } = [];
 
     /// <inheritdoc/>
-    public IFrameReducer CreatePartial() => new PatternClustering(Features.LongLength, _side);
+    public IReadOnlyList<BufferDeclaration> Buffers(FrameLayout layout) => [BufferDeclaration.PerPosition<float[]>("features")];
 
     /// <inheritdoc/>
-    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    public void Process<T>(in FrameTile<T> tile, ResultBuffers results)
+        where T : unmanaged
     {
-        var (h, w) = FourDStemInputs.Detector(dataset);
-        int fy = Math.Max(1, h / _side), fx = Math.Max(1, w / _side);
+        var features = results.Get<float[]>(0);
+        int h = tile.Layout.Height, w = tile.Layout.Width;
+        int fy = Math.Max(1, h / side), fx = Math.Max(1, w / side);
         int oh = h / fy, ow = w / fx;
-        int frameBytes = (int)dataset.FrameBytes;
-        var pattern = new double[h * w];
-        for (int f = 0; f < frames.Length / frameBytes; f++)
+        var pattern = results.WorkerState as double[] ?? (double[])(results.WorkerState = new double[h * w]);
+        for (int f = 0; f < tile.Count; f++)
         {
-            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), pattern);
+            tile.Layout.DType.ReadInto(tile.FrameBytes(f), pattern);
             var v = new float[oh * ow];
             for (int y = 0; y < oh * fy; y++)
             {
@@ -58,24 +50,12 @@ public sealed class PatternClustering : IFrameReducer
                 v[i] /= (float)norm;
             }
 
-            Features[firstFrame + f] = v;
+            features[tile.Positions[f]] = v;
         }
     }
 
     /// <inheritdoc/>
-    public void Merge(IFrameReducer other)
-    {
-        var o = (PatternClustering)other;
-        for (long i = 0; i < Features.LongLength; i++)
-        {
-            Features[i] ??= o.Features[i];
-        }
-    }
-
-    /// <inheritdoc/>
-    public void Complete(EmDataset dataset)
-    {
-    }
+    public void Complete(ResultBuffers results) => Features = results.Get<float[]>(0);
 
     /// <summary>k-means of the features: a label per position and the cluster centres.</summary>
     public static (int[] Labels, float[][] Centers) KMeans(IReadOnlyList<float[]> features, int k, int seed = 1, int iterations = 100)

@@ -3,74 +3,70 @@ using Condenser.Processing.MapReduce;
 
 namespace Condenser.Processing.FourDStem;
 
-/// <summary>Sum, mean, maximum and standard-deviation diffraction patterns over the scan, in one pass.</summary>
-public sealed class PatternStatistics(long pixels) : IFrameReducer
+/// <summary>Sum, mean, maximum and standard-deviation diffraction patterns over the positions visited, in one pass.</summary>
+public sealed class PatternStatistics : IFrameReducer
 {
-    private readonly double[] _sumSquares = new double[pixels];
-
     /// <summary>Number of patterns seen.</summary>
     public long Count { get; private set; }
 
     /// <summary>Sum of the patterns.</summary>
-    public double[] Sum { get; } = new double[pixels];
+    public double[] Sum { get; private set; } = [];
 
     /// <summary>Pixel-wise maximum.</summary>
-    public double[] Max { get; } = Enumerable.Repeat(double.NegativeInfinity, (int)pixels).ToArray();
+    public double[] Max { get; private set; } = [];
 
-    /// <summary>Mean pattern (after <see cref="Complete"/>).</summary>
-    public double[] Mean { get; } = new double[pixels];
+    /// <summary>Mean pattern.</summary>
+    public double[] Mean { get; private set; } = [];
 
-    /// <summary>Pixel-wise standard deviation over the scan (population; after <see cref="Complete"/>).</summary>
-    public double[] StandardDeviation { get; } = new double[pixels];
-
-    /// <inheritdoc/>
-    public IFrameReducer CreatePartial() => new PatternStatistics(Sum.LongLength);
+    /// <summary>Pixel-wise standard deviation over the scan (population).</summary>
+    public double[] StandardDeviation { get; private set; } = [];
 
     /// <inheritdoc/>
-    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    public IReadOnlyList<BufferDeclaration> Buffers(FrameLayout layout) =>
+    [
+        BufferDeclaration.PerSignalPixel("sum"),
+        BufferDeclaration.PerSignalPixel("sum of squares"),
+        BufferDeclaration.PerSignalPixel("max", BufferMerge.Max),
+        BufferDeclaration.Single("count"),
+    ];
+
+    /// <inheritdoc/>
+    public void Process<T>(in FrameTile<T> tile, ResultBuffers results)
+        where T : unmanaged
     {
-        int frameBytes = (int)dataset.FrameBytes;
-        int n = frames.Length / frameBytes;
-        var values = new double[Sum.Length];
-        for (int f = 0; f < n; f++)
+        double[] sum = results[0], squares = results[1], max = results[2];
+        var values = results.WorkerState as double[] ?? (double[])(results.WorkerState = new double[sum.Length]);
+        for (int f = 0; f < tile.Count; f++)
         {
-            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), values);
-            for (int i = 0; i < Sum.Length; i++)
+            tile.Layout.DType.ReadInto(tile.FrameBytes(f), values);
+            for (int i = 0; i < sum.Length; i++)
             {
                 double v = values[i];
-                Sum[i] += v;
-                _sumSquares[i] += v * v;
-                if (v > Max[i])
+                sum[i] += v;
+                squares[i] += v * v;
+                if (v > max[i])
                 {
-                    Max[i] = v;
+                    max[i] = v;
                 }
             }
         }
 
-        Count += n;
+        results[3][0] += tile.Count;
     }
 
     /// <inheritdoc/>
-    public void Merge(IFrameReducer other)
+    public void Complete(ResultBuffers results)
     {
-        var o = (PatternStatistics)other;
-        for (int i = 0; i < Sum.Length; i++)
+        double[] sum = results[0], squares = results[1];
+        Count = (long)results[3][0];
+        Sum = sum;
+        Max = results[2];
+        Mean = new double[sum.Length];
+        StandardDeviation = new double[sum.Length];
+        for (int i = 0; i < sum.Length && Count > 0; i++)
         {
-            Sum[i] += o.Sum[i];
-            _sumSquares[i] += o._sumSquares[i];
-            Max[i] = Math.Max(Max[i], o.Max[i]);
-        }
-
-        Count += o.Count;
-    }
-
-    /// <inheritdoc/>
-    public void Complete(EmDataset dataset)
-    {
-        for (int i = 0; i < Sum.Length && Count > 0; i++)
-        {
-            Mean[i] = Sum[i] / Count;
-            StandardDeviation[i] = Math.Sqrt(Math.Max(0, (_sumSquares[i] / Count) - (Mean[i] * Mean[i])));
+            Mean[i] = sum[i] / Count;
+            StandardDeviation[i] = Math.Sqrt(Math.Max(0, (squares[i] / Count) - (Mean[i] * Mean[i])));
         }
     }
 }

@@ -1,113 +1,231 @@
-using System.Buffers;
+using System.Diagnostics;
 using Condenser.Data;
+using Condenser.Data.Identity;
+using Condenser.Data.Storage;
 
 namespace Condenser.Processing.MapReduce;
 
 /// <summary>
-/// Runs reducers over a dataset: partitions of whole frames capped in bytes, read once and handed to every reducer
-/// (one read, many results). Inline (one thread, for tests) or parallel (one partial per worker, merged at the end;
-/// memory bounded by one partition buffer per worker).
+/// Runs reducers over the frames of a dataset: the positions (all, a region, a list) split into partitions of whole
+/// frames capped in bytes, each read once and handed to every reducer (one read, many results), on workers of the
+/// process's <see cref="FrameScheduler"/>. Per-position results land in place; per-pixel and single partials are one
+/// per worker and merged at the end; memory stays bounded by one partition buffer per worker.
 /// </summary>
 public static class FrameExecutor
 {
     /// <summary>Default partition cap.</summary>
+    /// <remarks>Units: bytes.</remarks>
     public const long DefaultPartitionBytes = 16L << 20;
 
-    /// <summary>Runs the reducers in one thread.</summary>
-    public static void RunInline(EmDataset dataset, IReadOnlyList<IFrameReducer> reducers, long partitionBytes = DefaultPartitionBytes, IProgress<double>? progress = null, CancellationToken cancel = default)
+    /// <summary>Runs the reducers with <paramref name="options"/> and returns their merged buffers.</summary>
+    public static Reduction Run(EmDataset dataset, IReadOnlyList<IFrameReducer> reducers, ReductionOptions? options = null)
     {
-        dataset.ForEachPartition(partitionBytes, (first, bytes) =>
+        options ??= new ReductionOptions();
+        var clock = Stopwatch.StartNew();
+        var layout = FrameLayout.Of(dataset);
+        var positions = options.Positions ?? ScanPositions.All(dataset.FrameCount);
+        if (positions.Total != dataset.FrameCount)
         {
-            foreach (var r in reducers)
+            throw new ArgumentException($"{dataset.Name}: the positions are of a scan of {positions.Total}, the dataset has {dataset.FrameCount}");
+        }
+
+        var declarations = reducers.Select(r => r.Buffers(layout)).ToArray();
+        var shared = declarations.Select(d => ResultBuffers.Allocate(layout, d, null)).ToArray();
+        var scheduler = options.Scheduler ?? FrameScheduler.Shared;
+        int workers = options.Workers > 0 ? options.Workers : scheduler.Threads;
+        var io = options.Io == IoPath.Auto ? (dataset.Storage.Extent is not null ? IoPath.Read : IoPath.Mapped) : options.Io;
+        var plan = PassPlan.Make(dataset, positions, options, io);
+        var slots = new ResultBuffers[]?[Math.Max(1, workers)];
+        slots[0] = shared;
+        long next = -1, done = 0, bytesRead = 0;
+        var cancel = options.Cancel;
+
+        void Body(int slot)
+        {
+            var partials = slots[slot] ??= declarations.Select((d, i) => ResultBuffers.Allocate(layout, d, shared[i])).ToArray();
+            using var buffer = AlignedBuffer.Rent(plan.BufferBytes);
+            var order = new long[plan.MaxFrames];
+            long p;
+            while ((p = Interlocked.Increment(ref next)) < plan.Partitions)
             {
-                r.Process(dataset, first, bytes);
+                cancel.ThrowIfCancellationRequested();
+                var bytes = plan.Read(p, buffer, order, out var frames);
+                if (frames.Length > 0)
+                {
+                    for (int i = 0; i < reducers.Count; i++)
+                    {
+                        FrameDispatch.Process(reducers[i], layout, bytes, frames, partials[i]);
+                    }
+
+                    Interlocked.Add(ref bytesRead, bytes.Length);
+                }
+
+                plan.Done(p, frames);
+                options.Progress?.Report((double)Interlocked.Increment(ref done) / plan.Partitions);
             }
-        }, cancel, progress);
-        foreach (var r in reducers)
-        {
-            r.Complete(dataset);
-        }
-    }
-
-    /// <summary>Runs the reducers on <paramref name="workers"/> threads (default: all cores).</summary>
-    public static void RunParallel(EmDataset dataset, IReadOnlyList<IFrameReducer> reducers, int workers = 0, long partitionBytes = DefaultPartitionBytes, IProgress<double>? progress = null, CancellationToken cancel = default)
-    {
-        workers = workers > 0 ? workers : Environment.ProcessorCount;
-        int framesPer = dataset.FramesPerPartition(partitionBytes);
-        long partitions = (dataset.FrameCount + framesPer - 1) / framesPer;
-        if (workers == 1 || partitions <= 1)
-        {
-            RunInline(dataset, reducers, partitionBytes, progress, cancel);
-            return;
         }
 
-        long next = -1, done = 0;
-        var partials = new IFrameReducer[workers][];
-        var threads = new Thread[workers];
-        Exception? failure = null;
-        for (int w = 0; w < workers; w++)
+        if (workers <= 1 || plan.Partitions <= 1)
         {
-            int id = w;
-            partials[id] = reducers.Select(r => r.CreatePartial()).ToArray();
-            threads[w] = new Thread(() =>
-            {
-                byte[]? buffer = null;
-                try
-                {
-                    long p;
-                    while ((p = Interlocked.Increment(ref next)) < partitions && Volatile.Read(ref failure) is null)
-                    {
-                        cancel.ThrowIfCancellationRequested();
-                        long first = p * framesPer;
-                        int n = (int)Math.Min(framesPer, dataset.FrameCount - first);
-                        var bytes = dataset.Frames(first, n, framesPer, ref buffer);
-                        foreach (var r in partials[id])
-                        {
-                            r.Process(dataset, first, bytes);
-                        }
-
-                        if (dataset.Streams)
-                        {
-                            dataset.ReleaseFrames(first, n);
-                        }
-
-                        progress?.Report((double)Interlocked.Increment(ref done) / partitions);
-                    }
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref failure, e, null);
-                }
-                finally
-                {
-                    if (buffer is not null)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                    }
-                }
-            })
-            { IsBackground = true, Name = $"condenser-worker-{w}" };
-            threads[w].Start();
+            Body(0);
         }
-
-        foreach (var t in threads)
+        else
         {
-            t.Join();
-        }
-
-        if (failure is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            scheduler.Run(Math.Min(workers, (int)Math.Min(int.MaxValue, plan.Partitions)), Body);
         }
 
         for (int i = 0; i < reducers.Count; i++)
         {
-            foreach (var worker in partials)
+            for (int s = 1; s < slots.Length; s++)
             {
-                reducers[i].Merge(worker[i]);
+                if (slots[s] is { } partial)
+                {
+                    shared[i].MergeFrom(partial[i]);
+                    reducers[i].Merge(shared[i], partial[i]);
+                }
             }
 
-            reducers[i].Complete(dataset);
+            reducers[i].Complete(shared[i]);
+        }
+
+        options.Progress?.Report(1.0);
+        return new Reduction(reducers, shared, clock.Elapsed.TotalSeconds, Interlocked.Read(ref bytesRead), io, plan.HashesInPass);
+    }
+
+    /// <summary>Runs the reducers in one thread (tests: the reference for the parallel run).</summary>
+    public static Reduction RunInline(EmDataset dataset, IReadOnlyList<IFrameReducer> reducers, long partitionBytes = DefaultPartitionBytes, ScanPositions? positions = null)
+        => Run(dataset, reducers, new ReductionOptions { Workers = 1, PartitionBytes = partitionBytes, Positions = positions });
+
+    /// <summary>Runs the reducers on <paramref name="workers"/> workers (default: all cores).</summary>
+    public static Reduction RunParallel(EmDataset dataset, IReadOnlyList<IFrameReducer> reducers, int workers = 0, long partitionBytes = DefaultPartitionBytes, IProgress<double>? progress = null, CancellationToken cancel = default)
+        => Run(dataset, reducers, new ReductionOptions { Workers = workers, PartitionBytes = partitionBytes, Progress = progress, Cancel = cancel });
+
+    /// <summary>
+    /// How a pass splits its work: partitions of positions (frames read run by run), or, when it fills the input's
+    /// tree hash, partitions that are the hash's leaves of the file (each read whole, with the frames that start in it).
+    /// </summary>
+    private sealed class PassPlan
+    {
+        private EmDataset _ds = null!;
+        private long[] _order = [];
+        private int _framesPer;
+        private IoPath _io;
+        private FileTreeHash? _hash;
+        private FileExtent? _extent;
+
+        public long Partitions { get; private init; }
+
+        public long BufferBytes { get; private init; }
+
+        public int MaxFrames { get; private init; }
+
+        public bool HashesInPass => _hash is not null;
+
+        public static PassPlan Make(EmDataset ds, ScanPositions positions, ReductionOptions options, IoPath io)
+        {
+            var extent = ds.Storage.Extent;
+            long frameBytes = Math.Max(1, ds.FrameBytes);
+            if (options.Hash is { } hash && positions.IsAll && extent is not null && io == IoPath.Read
+                && hash.FileLength == extent.File.Length && frameBytes <= FileTreeHash.LeafBytes)
+            {
+                return new PassPlan
+                {
+                    _ds = ds, _io = io, _hash = hash, _extent = extent,
+                    Partitions = hash.LeafCount,
+                    BufferBytes = FileTreeHash.LeafBytes + (2 * frameBytes),
+                    MaxFrames = (int)(FileTreeHash.LeafBytes / frameBytes) + 2,
+                };
+            }
+
+            int framesPer = ds.FramesPerPartition(options.PartitionBytes);
+            long count = positions.Count;
+            return new PassPlan
+            {
+                _ds = ds, _io = io, _order = positions.Ascending(), _framesPer = framesPer,
+                Partitions = (count + framesPer - 1) / framesPer,
+                BufferBytes = framesPer * frameBytes,
+                MaxFrames = framesPer,
+            };
+        }
+
+        /// <summary>The bytes of partition <paramref name="p"/>'s frames and their positions.</summary>
+        public ReadOnlySpan<byte> Read(long p, AlignedBuffer buffer, long[] order, out ReadOnlySpan<long> frames)
+            => _hash is not null ? ReadLeaf(p, buffer, order, out frames) : ReadPositions(p, buffer, out frames);
+
+        private ReadOnlySpan<byte> ReadPositions(long p, AlignedBuffer buffer, out ReadOnlySpan<long> frames)
+        {
+            long start = p * _framesPer;
+            int n = (int)Math.Min(_framesPer, _order.LongLength - start);
+            frames = new ReadOnlySpan<long>(_order, (int)start, n);
+            long frameBytes = _ds.FrameBytes;
+            bool oneRun = frames[^1] - frames[0] == n - 1;
+            if (oneRun && _io == IoPath.Mapped && _ds.TryGetFrames(frames[0], n, out var span))
+            {
+                return span;
+            }
+
+            var dst = buffer.Span((int)(n * frameBytes));
+            for (int i = 0; i < n;)
+            {
+                int run = 1;
+                while (i + run < n && frames[i + run] == frames[i] + run)
+                {
+                    run++;
+                }
+
+                var part = dst.Slice((int)(i * frameBytes), (int)(run * frameBytes));
+                if (_io == IoPath.Read)
+                {
+                    _ds.Storage.ReadSequential(frames[i] * frameBytes, part);
+                }
+                else
+                {
+                    _ds.ReadFrames(frames[i], run, part);
+                }
+
+                i += run;
+            }
+
+            return dst;
+        }
+
+        private ReadOnlySpan<byte> ReadLeaf(long k, AlignedBuffer buffer, long[] order, out ReadOnlySpan<long> frames)
+        {
+            var (leafStart, leafLength) = _hash!.Leaf(k);
+            long leafEnd = leafStart + leafLength;
+            long d0 = _extent!.Offset, frameBytes = _ds.FrameBytes;
+            // The frames that start inside this leaf; the last may run on into the next leaf, so it is read whole here.
+            long first = Math.Clamp(CeilDiv(leafStart - d0, frameBytes), 0, _ds.FrameCount);
+            long end = Math.Clamp(CeilDiv(leafEnd - d0, frameBytes), 0, _ds.FrameCount);
+            long readEnd = Math.Max(leafEnd, end > first ? d0 + (end * frameBytes) : leafEnd);
+            var dst = buffer.Span((int)(readEnd - leafStart));
+            _extent.File.Read(leafStart, dst);
+            _hash.SetLeaf(k, dst[..leafLength]);
+            int n = (int)(end - first);
+            for (int i = 0; i < n; i++)
+            {
+                order[i] = first + i;
+            }
+
+            frames = order.AsSpan(0, n);
+            if (n == 0)
+            {
+                return ReadOnlySpan<byte>.Empty;
+            }
+
+            long offset = d0 + (first * frameBytes) - leafStart;
+            return dst.Slice((int)offset, (int)(n * frameBytes));
+        }
+
+        private static long CeilDiv(long a, long b) => a <= 0 ? a / b : ((a - 1) / b) + 1;
+
+        /// <summary>After a partition: a mapped pass over a file larger than memory releases the pages it used.</summary>
+        public void Done(long p, ReadOnlySpan<long> frames)
+        {
+            if (_io == IoPath.Mapped && _ds.Streams && frames.Length > 0 && frames[^1] - frames[0] == frames.Length - 1)
+            {
+                _ds.ReleaseFrames(frames[0], frames.Length);
+            }
         }
     }
 }

@@ -14,8 +14,8 @@ namespace Condenser.Processing.SpectrumImaging;
 public sealed class Pca : IFrameReducer
 {
     private readonly int _channels;
-    private readonly double[] _sum;
-    private readonly double[] _gram;
+    private double[] _sum;
+    private double[] _gram;
     private long _count;
 
     /// <summary>Accumulates the statistics of spectra of <paramref name="channels"/> channels (at most 8192).</summary>
@@ -44,46 +44,58 @@ public sealed class Pca : IFrameReducer
     public double[] Mean { get; private set; } = [];
 
     /// <inheritdoc/>
-    public IFrameReducer CreatePartial() => new Pca(_channels);
+    public IReadOnlyList<BufferDeclaration> Buffers(FrameLayout layout)
+    {
+        if (layout.SignalLength != _channels)
+        {
+            throw new ArgumentException($"PCA set up for {_channels} channels, the spectra have {layout.SignalLength}");
+        }
+
+        return [BufferDeclaration.Single("sum", _channels), BufferDeclaration.Single("gram", checked(_channels * _channels)), BufferDeclaration.Single("count")];
+    }
 
     /// <inheritdoc/>
-    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    public void Process<T>(in FrameTile<T> tile, ResultBuffers results)
+        where T : unmanaged
     {
-        int frameBytes = (int)dataset.FrameBytes;
-        var x = new double[_channels];
-        for (int f = 0; f < frames.Length / frameBytes; f++)
+        var x = results.WorkerState as double[] ?? (double[])(results.WorkerState = new double[_channels]);
+        for (int f = 0; f < tile.Count; f++)
         {
-            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), x);
-            Accumulate(x);
+            tile.Layout.DType.ReadInto(tile.FrameBytes(f), x);
+            Accumulate(x, results[0], results[1], _channels);
         }
+
+        results[2][0] += tile.Count;
     }
 
     /// <summary>Adds one spectrum: the sum and the upper triangle of the Gram matrix (rank-one update).</summary>
     public void Accumulate(ReadOnlySpan<double> x)
     {
         _count++;
-        TensorPrimitives.Add(_sum, x, _sum);
-        for (int i = 0; i < _channels; i++)
+        Accumulate(x, _sum, _gram, _channels);
+    }
+
+    private static void Accumulate(ReadOnlySpan<double> x, Span<double> sum, Span<double> gram, int channels)
+    {
+        TensorPrimitives.Add(sum, x, sum);
+        for (int i = 0; i < channels; i++)
         {
             if (x[i] != 0)
             {
-                var row = _gram.AsSpan((i * _channels) + i, _channels - i);
+                var row = gram.Slice((i * channels) + i, channels - i);
                 TensorPrimitives.MultiplyAdd(x[i..], x[i], row, row);
             }
         }
     }
 
     /// <inheritdoc/>
-    public void Merge(IFrameReducer other)
+    public void Complete(ResultBuffers results)
     {
-        var o = (Pca)other;
-        _count += o._count;
-        TensorPrimitives.Add(_sum, o._sum, _sum);
-        TensorPrimitives.Add(_gram, o._gram, _gram);
+        _sum = results[0];
+        _gram = results[1];
+        _count = (long)results[2][0];
+        Solve();
     }
-
-    /// <inheritdoc/>
-    public void Complete(EmDataset dataset) => Solve();
 
     /// <summary>
     /// PCA of spectra held in memory: with fewer spectra than channels the thin SVD of the centred matrix (cost
@@ -208,43 +220,31 @@ public sealed class Pca : IFrameReducer
 }
 
 /// <summary>The scores of every spectrum on the first components of a solved <see cref="Pca"/> (score maps).</summary>
-public sealed class PcaScores(Pca pca, int components, long positions) : IFrameReducer
+public sealed class PcaScores(Pca pca, int components) : IFrameReducer
 {
     /// <summary>Scores[k][position]: the coordinate of each spectrum along loading k.</summary>
-    public double[][] Scores { get; } = Enumerable.Range(0, components).Select(_ => new double[positions]).ToArray();
+    public double[][] Scores { get; private set; } = [];
 
     /// <inheritdoc/>
-    public IFrameReducer CreatePartial() => new PcaScores(pca, components, Scores[0].LongLength);
+    public IReadOnlyList<BufferDeclaration> Buffers(FrameLayout layout)
+        => Enumerable.Range(0, components).Select(k => BufferDeclaration.PerPosition($"score {k}")).ToArray();
 
     /// <inheritdoc/>
-    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    public void Process<T>(in FrameTile<T> tile, ResultBuffers results)
+        where T : unmanaged
     {
-        int frameBytes = (int)dataset.FrameBytes;
-        var x = new double[dataset.Shape.Signal[0]];
-        for (int f = 0; f < frames.Length / frameBytes; f++)
+        var x = results.WorkerState as double[] ?? (double[])(results.WorkerState = new double[tile.FrameLength]);
+        for (int f = 0; f < tile.Count; f++)
         {
-            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), x);
+            tile.Layout.DType.ReadInto(tile.FrameBytes(f), x);
             var s = pca.Scores(x, components);
             for (int k = 0; k < components; k++)
             {
-                Scores[k][firstFrame + f] = s[k];
+                results[k][tile.Positions[f]] = s[k];
             }
         }
     }
 
     /// <inheritdoc/>
-    public void Merge(IFrameReducer other)
-    {
-        // Each position is written by exactly one partial: the others hold zeros there.
-        var o = (PcaScores)other;
-        for (int k = 0; k < components; k++)
-        {
-            TensorPrimitives.Add(Scores[k], o.Scores[k], Scores[k]);
-        }
-    }
-
-    /// <inheritdoc/>
-    public void Complete(EmDataset dataset)
-    {
-    }
+    public void Complete(ResultBuffers results) => Scores = Enumerable.Range(0, components).Select(k => results[k]).ToArray();
 }

@@ -66,45 +66,37 @@ public readonly record struct PowerLawBackground(double A, double R)
 /// An elemental map over a spectrum image: at each position the power law fitted to the pre-edge window is
 /// subtracted and the signal integrated over the edge window (NaN where the fit fails).
 /// </summary>
-public sealed class EdgeMap(double[] energies, (double Start, double End) fit, (double Start, double End) edge, long positions) : IFrameReducer
+public sealed class EdgeMap(double[] energies, (double Start, double End) fit, (double Start, double End) edge) : IFrameReducer
 {
     /// <summary>Integrated edge signal per position.</summary>
-    public double[] Signal { get; } = new double[positions];
+    public double[] Signal { get; private set; } = [];
 
     /// <summary>Fitted exponent r per position.</summary>
-    public double[] Exponent { get; } = new double[positions];
+    public double[] Exponent { get; private set; } = [];
 
     /// <inheritdoc/>
-    public IFrameReducer CreatePartial() => new EdgeMap(energies, fit, edge, Signal.LongLength);
+    public IReadOnlyList<BufferDeclaration> Buffers(FrameLayout layout) => [BufferDeclaration.PerPosition("edge signal"), BufferDeclaration.PerPosition("exponent")];
 
     /// <inheritdoc/>
-    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    public void Process<T>(in FrameTile<T> tile, ResultBuffers results)
+        where T : unmanaged
     {
-        int frameBytes = (int)dataset.FrameBytes;
-        var counts = new double[energies.Length];
-        for (int f = 0; f < frames.Length / frameBytes; f++)
+        double[] signal = results[0], exponent = results[1];
+        var counts = results.WorkerState as double[] ?? (double[])(results.WorkerState = new double[energies.Length]);
+        for (int f = 0; f < tile.Count; f++)
         {
-            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), counts);
-
+            tile.Layout.DType.ReadInto(tile.FrameBytes(f), counts);
             var bg = PowerLawBackground.Fit(energies, counts, fit.Start, fit.End);
-            Signal[firstFrame + f] = bg?.IntegrateAbove(energies, counts, edge.Start, edge.End) ?? double.NaN;
-            Exponent[firstFrame + f] = bg?.R ?? double.NaN;
+            long p = tile.Positions[f];
+            signal[p] = bg?.IntegrateAbove(energies, counts, edge.Start, edge.End) ?? double.NaN;
+            exponent[p] = bg?.R ?? double.NaN;
         }
     }
 
     /// <inheritdoc/>
-    public void Merge(IFrameReducer other)
+    public void Complete(ResultBuffers results)
     {
-        var o = (EdgeMap)other;
-        for (long i = 0; i < Signal.LongLength; i++)
-        {
-            Signal[i] += o.Signal[i];
-            Exponent[i] += o.Exponent[i];
-        }
-    }
-
-    /// <inheritdoc/>
-    public void Complete(EmDataset dataset)
-    {
+        Signal = results[0];
+        Exponent = results[1];
     }
 }

@@ -94,41 +94,31 @@ public static class ZeroLoss
 }
 
 /// <summary>The zero-loss peak energy of every spectrum of a spectrum image (map-reduce).</summary>
-public sealed class ZeroLossPeaks(long positions, double searchStart = double.NegativeInfinity, double searchEnd = double.PositiveInfinity) : IFrameReducer
+/// <param name="axis">The energy axis.</param>
+/// <param name="searchStart">Start of the search window (energy units).</param>
+/// <param name="searchEnd">End of the search window (energy units).</param>
+public sealed class ZeroLossPeaks(Axis axis, double searchStart = double.NegativeInfinity, double searchEnd = double.PositiveInfinity) : IFrameReducer
 {
     /// <summary>Peak energy per position (NaN where the search window is empty).</summary>
     /// <remarks>Units: the energy axis' units (eV).</remarks>
-    public double[] Energies { get; } = new double[positions];
+    public double[] Energies { get; private set; } = [];
 
     /// <inheritdoc/>
-    public IFrameReducer CreatePartial() => new ZeroLossPeaks(Energies.LongLength, searchStart, searchEnd);
+    public IReadOnlyList<BufferDeclaration> Buffers(FrameLayout layout) => [BufferDeclaration.PerPosition("peak energy")];
 
     /// <inheritdoc/>
-    public void Process(EmDataset dataset, long firstFrame, ReadOnlySpan<byte> frames)
+    public void Process<T>(in FrameTile<T> tile, ResultBuffers results)
+        where T : unmanaged
     {
-        int frameBytes = (int)dataset.FrameBytes;
-        var axis = dataset.Axes[^1];
-        var counts = new double[axis.Size];
-        for (int f = 0; f < frames.Length / frameBytes; f++)
+        var energies = results[0];
+        var counts = results.WorkerState as double[] ?? (double[])(results.WorkerState = new double[tile.FrameLength]);
+        for (int f = 0; f < tile.Count; f++)
         {
-            dataset.DType.ReadInto(frames.Slice(f * frameBytes, frameBytes), counts);
-            Energies[firstFrame + f] = ZeroLoss.Find(counts, axis.Offset, axis.Scale, searchStart, searchEnd);
+            tile.Layout.DType.ReadInto(tile.FrameBytes(f), counts);
+            energies[tile.Positions[f]] = ZeroLoss.Find(counts, axis.Offset, axis.Scale, searchStart, searchEnd);
         }
     }
 
     /// <inheritdoc/>
-    public void Merge(IFrameReducer other)
-    {
-        var o = (ZeroLossPeaks)other;
-        for (long i = 0; i < Energies.LongLength; i++)
-        {
-            // Each position is written by exactly one partial: the others hold zeros there.
-            Energies[i] += o.Energies[i];
-        }
-    }
-
-    /// <inheritdoc/>
-    public void Complete(EmDataset dataset)
-    {
-    }
+    public void Complete(ResultBuffers results) => Energies = results[0];
 }

@@ -6,8 +6,7 @@ using Condenser.Catalog.Ingest;
 using Condenser.Catalog.Records;
 using Condenser.Data;
 using Condenser.Processing.FourDStem;
-using Condenser.Processing.Kernels;
-using Condenser.Processing.MapReduce;
+using Condenser.Processing.Analyses;
 using Condenser.Processing.Rendering;
 using Condenser.Server.Hosting;
 
@@ -43,7 +42,7 @@ public static class ViewerEndpoints
             using var file = catalog.OpenFile(rec);
             var ds = file.Datasets[rec.DatasetIndex];
             var pic = PreviewImage.From(ds, null, ctx.RequestAborted);
-            if (PreviewSet.IsDiffractionScan(ds) && pic.Values is not null)
+            if (FourDStemInputs.IsDiffractionScan(ds) && pic.Values is not null)
             {
                 pic = PreviewSet.VirtualBrightField(ds, pic.Values, ctx.RequestAborted);
             }
@@ -106,16 +105,15 @@ public static class ViewerEndpoints
         {
             using var file = catalog.OpenFile(rec);
             var ds = file.Datasets[rec.DatasetIndex];
-            if (!PreviewSet.IsDiffractionScan(ds))
+            if (!FourDStemInputs.IsDiffractionScan(ds))
             {
                 throw new CatalogException(CatalogError.Invalid, $"dataset {id} is not a 4D-STEM scan");
             }
 
-            var det = PixelSpans.Annulus(ds.Shape.Signal[0], ds.Shape.Signal[1], cy, cx, inner, r_out);
-            var vd = new VirtualDetectors([det], ds.FrameCount);
-            FrameExecutor.RunParallel(ds, [vd], cancel: ctx.RequestAborted);
+            var run = new AnalysisRun(ds, null, new AnalysisRunOptions { Cancel = ctx.RequestAborted, Identify = false });
+            var image = VirtualImage.Run(run, new VirtualImageParameters(inner, r_out, false, (cy, cx))).Values(VirtualImage.Title);
             int nx = ds.Shape.Navigation[^1];
-            return new Picture(vd.Images[0].Select(v => (float)v).ToArray(), (int)(ds.FrameCount / nx), nx, ds.Axes[ds.Shape.Navigation.Count - 1],
+            return new Picture(image.Select(v => (float)v).ToArray(), (int)(ds.FrameCount / nx), nx, ds.Axes[ds.Shape.Navigation.Count - 1],
                 string.Create(CultureInfo.InvariantCulture, $"virtual detector {inner:G4}–{r_out:G4} px around ({cy:G4}, {cx:G4})"));
         });
         return Send(ctx, p);

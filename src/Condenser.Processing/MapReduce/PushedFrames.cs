@@ -1,0 +1,71 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+
+namespace Condenser.Processing.MapReduce;
+
+/// <summary>
+/// A frame source that frames are pushed into as they are acquired (a detector, the digital twin): bounded, so a
+/// producer that outruns the reducers waits instead of filling memory. Positions may come in any order, each once.
+/// </summary>
+public sealed class PushedFrames
+{
+    private readonly Channel<(long Position, byte[] Bytes)> _channel;
+    private readonly bool[] _seen;
+
+    /// <summary>A source of frames of <paramref name="layout"/>, holding at most <paramref name="capacity"/> unprocessed frames.</summary>
+    public PushedFrames(FrameLayout layout, int capacity = 64)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Layout = layout;
+        _seen = new bool[layout.PositionCount];
+        _channel = Channel.CreateBounded<(long, byte[])>(new BoundedChannelOptions(capacity) { SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
+    }
+
+    /// <summary>What the frames look like.</summary>
+    public FrameLayout Layout { get; }
+
+    /// <summary>Frames pushed so far.</summary>
+    public long Pushed { get; private set; }
+
+    internal ChannelReader<(long Position, byte[] Bytes)> Reader => _channel.Reader;
+
+    /// <summary>Pushes the frame acquired at scan position <paramref name="position"/>; waits while the source is full.</summary>
+    public async ValueTask PushAsync<T>(long position, ReadOnlyMemory<T> frame, CancellationToken cancel = default)
+        where T : unmanaged
+    {
+        var bytes = MemoryMarshal.AsBytes(frame.Span);
+        if (bytes.Length != Layout.FrameBytes)
+        {
+            throw new ArgumentException($"a frame of {Layout.FrameBytes} bytes was expected, {bytes.Length} were pushed", nameof(frame));
+        }
+
+        lock (_seen)
+        {
+            if (position < 0 || position >= _seen.LongLength)
+            {
+                throw new ArgumentOutOfRangeException(nameof(position), $"scan position {position} is outside 0..{_seen.LongLength - 1}");
+            }
+
+            if (_seen[position])
+            {
+                throw new ArgumentException($"scan position {position} was pushed twice", nameof(position));
+            }
+
+            _seen[position] = true;
+            Pushed++;
+        }
+
+        var copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        bytes.CopyTo(copy);
+        await _channel.Writer.WriteAsync((position, copy), cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>Pushes a frame, blocking the calling thread while the source is full.</summary>
+    public void Push<T>(long position, ReadOnlySpan<T> frame)
+        where T : unmanaged
+        => PushAsync<T>(position, frame.ToArray()).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Says no more frames will come; a live run completes once it has processed those pushed.</summary>
+    public void Complete(Exception? failure = null) => _channel.Writer.TryComplete(failure);
+}
