@@ -24,18 +24,25 @@ internal static class CenterOfMassCommand
             var centerText = r.GetValue(center);
             var parameters = new CenterOfMassParameters(centerText is null ? null : AnalysisOptions.Pair(centerText, "--center"));
             var outPath = r.GetValue(a.Output)!;
-            var result = AnalysisOptions.Write(outPath, CenterOfMassAnalysis.Run(a.RunFor(r, ds), parameters));
-            string? figure = null;
-            if (result.Datasets.Any(d => d.Name == CenterOfMassAnalysis.Idpc))
+            var result = CenterOfMassAnalysis.Run(a.RunFor(r, ds), parameters);
+
+            // The figures and the EMD file are written at once, on both cores.
+            var figure = Task.Run(() =>
             {
+                if (!result.Datasets.Any(d => d.Name == CenterOfMassAnalysis.Idpc))
+                {
+                    return null;
+                }
+
                 int ny = ds.Shape.Navigation[0], nx = ds.Shape.Navigation[1];
                 Condenser.Processing.Rendering.PngRenderer.WriteVectorField(Path.ChangeExtension(outPath, ".field.png"),
                     result.Values(CenterOfMassAnalysis.FieldY), result.Values(CenterOfMassAnalysis.FieldX), ny, nx, ds.Axes[1]);
-                figure = Results.WriteFigure(outPath, ds, result.Values(CenterOfMassAnalysis.Idpc), "iDPC");
-            }
+                return Results.WriteFigure(outPath, ds, result.Values(CenterOfMassAnalysis.Idpc), "iDPC");
+            });
+            AnalysisOptions.Write(outPath, result);
 
             var summary = AnalysisOptions.Summary(clock, result, outPath);
-            summary["figure"] = figure;
+            summary["figure"] = figure.GetAwaiter().GetResult();
             summary["elapsed_s"] = clock.Elapsed.TotalSeconds;
             Results.Report(r.GetValue(a.Json), summary);
             return 0;

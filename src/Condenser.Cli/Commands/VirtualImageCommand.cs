@@ -28,10 +28,13 @@ internal static class VirtualImageCommand
             var centerText = r.GetValue(center);
             var parameters = new VirtualImageParameters(radii.A, radii.B, r.GetValue(mrad), centerText is null ? null : AnalysisOptions.Pair(centerText, "--center"), r.GetValue(descan));
             var outPath = r.GetValue(a.Output)!;
-            var result = AnalysisOptions.Write(outPath, VirtualImage.Run(a.RunFor(r, ds), parameters));
-            var figure = Results.WriteFigure(outPath, ds, result.Values(VirtualImage.Title), "virtual image");
+            var result = VirtualImage.Run(a.RunFor(r, ds), parameters);
+
+            // The figure and the EMD file are written at once, on both cores.
+            var figure = Task.Run(() => Results.WriteFigure(outPath, ds, result.Values(VirtualImage.Title), "virtual image"));
+            AnalysisOptions.Write(outPath, result);
             var summary = AnalysisOptions.Summary(clock, result, outPath);
-            summary["figure"] = figure;
+            summary["figure"] = figure.GetAwaiter().GetResult();
             summary["elapsed_s"] = clock.Elapsed.TotalSeconds;
             Results.Report(r.GetValue(a.Json), summary);
             return 0;

@@ -63,7 +63,13 @@ public sealed class FileTreeHash
             throw new ArgumentException($"leaf {index} has {length} bytes, {bytes.Length} given", nameof(bytes));
         }
 
-        _leaves[index] = XxHash128.HashToUInt128(bytes);
+        SetLeafDigest(index, XxHash128.HashToUInt128(bytes));
+    }
+
+    /// <summary>Sets leaf <paramref name="index"/>'s digest, made by XXH3-128 of exactly its bytes (streamed by the caller).</summary>
+    public void SetLeafDigest(long index, UInt128 digest)
+    {
+        _leaves[index] = digest;
         if (!_done[index])
         {
             _done[index] = true;

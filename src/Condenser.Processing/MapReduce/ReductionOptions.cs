@@ -24,9 +24,9 @@ public sealed record ReductionOptions
     /// <summary>Workers (default 0: one per core of the scheduler, plus the calling thread's share).</summary>
     public int Workers { get; init; }
 
-    /// <summary>Cap of one partition read at once.</summary>
+    /// <summary>Cap of one partition read at once (default: <see cref="FrameExecutor.ReadPartitionBytes"/> for the read path, <see cref="FrameExecutor.DefaultPartitionBytes"/> over a mapping).</summary>
     /// <remarks>Units: bytes.</remarks>
-    public long PartitionBytes { get; init; } = FrameExecutor.DefaultPartitionBytes;
+    public long? PartitionBytes { get; init; }
 
     /// <summary>How a file is read.</summary>
     public IoPath Io { get; init; } = IoPath.Auto;
