@@ -7,6 +7,23 @@ public sealed class KernelTests
 {
     public static TheoryData<int> Lengths() => new([.. Enumerable.Range(0, 257), 70_000]);
 
+    [Fact]
+    public void TheInstructionSetSwitchesOfCiReachTheRuntime()
+    {
+        // .ci/run runs these tests again with AVX-512 and then AVX2 switched off, so that every kernel path runs.
+        // .NET 10 reads DOTNET_EnableAVX512; DOTNET_EnableAVX512F alone no longer switches AVX-512 off.
+        if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0")
+        {
+            Assert.False(System.Runtime.Intrinsics.X86.Avx512F.IsSupported);
+            Assert.False(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated);
+        }
+
+        if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX2") == "0")
+        {
+            Assert.False(System.Runtime.Intrinsics.X86.Avx2.IsSupported);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Lengths))]
     public void SumsMatchTheScalarReference(int length)
