@@ -158,6 +158,10 @@ public sealed class FourDStemCommandTests : IDisposable
         Assert.Equal(output, doc["output"]!.GetValue<string>());
         Assert.True(doc["elapsed_s"]!.GetValue<double>() >= 0);
         Assert.True(doc["bytes_read"]!.GetValue<long>() >= 2 * 4 * 256 * 256);
+        var provenance = doc["provenance"]!;
+        Assert.Equal("virtual-image", provenance["analysis"]!.GetValue<string>());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(mib))), provenance["input_sha256"]!.GetValue<string>());
+        Assert.Matches("^[0-9a-f]{32}$", provenance["input_tree_hash"]!.GetValue<string>());
         var info = JsonNode.Parse(CliRunner.Run("info", output, "--json").Out)!["datasets"]![0]!;
         Assert.Equal([2, 4], info["shape"]!.AsArray().Select(n => n!.GetValue<int>()));
         Assert.Equal(3623664.0, info["stats"]!["sum"]!.GetValue<double>());

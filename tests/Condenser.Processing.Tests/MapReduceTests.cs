@@ -294,6 +294,9 @@ public sealed class MapReduceTests : IDisposable
             var tree = FileTreeHash.Of(path);
             Assert.Equal(tree, a.Provenance.Inputs[0].TreeHash);
             Assert.Equal(tree, b.Provenance.Inputs[0].TreeHash);
+            var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+            Assert.Equal(sha, a.Provenance.Inputs[0].Sha256);
+            Assert.Equal(sha, b.Provenance.Inputs[0].Sha256);
             Assert.Equal(a.Values(VirtualImage.Title), b.Values(VirtualImage.Title));
 
             // The provenance is in every result dataset, the same tree as the JSON's.

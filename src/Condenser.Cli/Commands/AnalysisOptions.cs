@@ -71,7 +71,7 @@ internal sealed class AnalysisOptions
     }
 
     /// <summary>The summary every analysis prints: the timings, the output, the analysis' own numbers and the provenance.</summary>
-    public static JsonObject Summary(Stopwatch clock, AnalysisResult result, string output)
+    public static JsonObject Summary(Stopwatch clock, AnalysisResult result, string output, JsonObject? details = null)
     {
         var summary = new JsonObject
         {
@@ -83,6 +83,11 @@ internal sealed class AnalysisOptions
             ["output"] = output,
         };
         foreach (var (key, value) in result.Summary.ToList())
+        {
+            summary[key] = value?.DeepClone();
+        }
+
+        foreach (var (key, value) in details?.ToList() ?? [])
         {
             summary[key] = value?.DeepClone();
         }
@@ -149,16 +154,5 @@ internal sealed class AnalysisOptions
         }
 
         return ((int)y0, (int)y1, (int)x0, (int)x1);
-    }
-
-    /// <summary>The detector centre: "CY:CX" when given, otherwise the bright-field disk of the sampled mean pattern.</summary>
-    public static (double Y, double X) Center(string? text, EmDataset ds)
-    {
-        if (text is not null)
-        {
-            return Pair(text, "--center");
-        }
-
-        return FourDStemInputs.DiskCenter(ds);
     }
 }

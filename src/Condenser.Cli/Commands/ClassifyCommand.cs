@@ -28,11 +28,11 @@ internal static class ClassifyCommand
             parameters["clusters"] = r.GetValue(k);
             parameters["features"] = "patterns binned to ≤16×16, square root, unit length; k-means++ seed 1";
             var outPath = r.GetValue(a.Output)!;
-            a.Write(r, outPath, ds, [("class", map)], "classify", parameters);
-            var summary = Results.Summary(clock, ds, outPath);
+            var result = a.Write(r, outPath, ds, [("class", map)], "classify", parameters);
+            var summary = AnalysisOptions.Summary(clock, result, outPath);
             summary["class_sizes"] = new JsonArray(Enumerable.Range(0, r.GetValue(k)).Select(i => (JsonNode)labels.Count(l => l == i)).ToArray());
             summary["figure"] = Results.WriteFigure(outPath, ds, map, "class");
-            Results.Report(r.GetValue(a.Json), summary);
+            Results.Report(r.GetValue(a.Json), summary, clock);
             return 0;
         }));
         return c;

@@ -96,10 +96,10 @@ internal static class DecomposeCommand
                     throw new ArgumentException($"--method '{r.GetValue(method)}': expected pca or nmf");
             }
 
-            a.Write(r, outPath, ds, sets, "decompose", parameters,
+            var result = a.Write(r, outPath, ds, sets, "decompose", parameters,
                 spectra.Select(s => Condenser.Processing.Analyses.ResultDatasets.Spectrum(s.Item1, s.Item2, energy, ds.Metadata)).Concat(denoised is null ? [] : [denoised]).ToList());
             details["figure"] = Results.WriteFigure(outPath, ds, sets[0].Item2, sets[0].Item1);
-            Results.Report(r.GetValue(a.Json), Results.Summary(clock, ds, outPath, details: details));
+            Results.Report(r.GetValue(a.Json), AnalysisOptions.Summary(clock, result, outPath, details), clock);
             return 0;
         }));
         return c;

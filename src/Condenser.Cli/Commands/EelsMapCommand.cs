@@ -31,13 +31,14 @@ internal static class EelsMapCommand
             var outPath = r.GetValue(a.Output)!;
             var parameters = new MetadataTree();
             var details = new JsonObject();
+            Condenser.Processing.Analyses.AnalysisResult result;
             if (r.GetValue(zeroLoss))
             {
                 var zlp = new ZeroLossPeaks(ds.Axes[^1]);
                 a.Run(r, ds, "zero-loss peaks", zlp);
                 var peaks = zlp.Energies;
                 parameters["method"] = "maximum refined by a parabola; linear interpolation";
-                a.Write(r, outPath, ds, [("zero-loss position", peaks)], "eels-zero-loss", parameters, [ZeroLoss.Aligned(ds, peaks)]);
+                result = a.Write(r, outPath, ds, [("zero-loss position", peaks)], "eels-zero-loss", parameters, [ZeroLoss.Aligned(ds, peaks)]);
                 var finite = peaks.Where(double.IsFinite).ToArray();
                 details["zlp_mean"] = finite.Length > 0 ? finite.Average() : double.NaN;
                 details["zlp_spread"] = finite.Length > 0 ? finite.Max() - finite.Min() : double.NaN;
@@ -52,13 +53,13 @@ internal static class EelsMapCommand
                 parameters["background_window"] = $"{fit.A}:{fit.B}";
                 parameters["edge_window"] = $"{window.A}:{window.B}";
                 parameters["background_model"] = "power law A·E^-r, least squares in log-log";
-                a.Write(r, outPath, ds, [("edge signal", map.Signal), ("power-law exponent", map.Exponent)], "eels-map", parameters);
+                result = a.Write(r, outPath, ds, [("edge signal", map.Signal), ("power-law exponent", map.Exponent)], "eels-map", parameters);
                 details["sum"] = map.Signal.Where(double.IsFinite).Sum();
                 details["failed_fits"] = map.Signal.Count(v => !double.IsFinite(v));
                 details["figure"] = Results.WriteFigure(outPath, ds, map.Signal, "edge signal");
             }
 
-            Results.Report(r.GetValue(a.Json), Results.Summary(clock, ds, outPath, details: details));
+            Results.Report(r.GetValue(a.Json), AnalysisOptions.Summary(clock, result, outPath, details), clock);
             return 0;
         }));
         return c;

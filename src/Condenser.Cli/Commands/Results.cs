@@ -7,33 +7,6 @@ namespace Condenser.Cli.Commands;
 /// <summary>Writing and reporting analysis results.</summary>
 internal static class Results
 {
-    /// <summary>
-    /// The fields every analysis prints: elapsed_s (whole command), bytes_read, with a timed reduction pass its pass_s
-    /// and GB/s, output, then the analysis' own <paramref name="details"/> (moved into the summary).
-    /// </summary>
-    public static JsonObject Summary(Stopwatch clock, EmDataset ds, string output, double? passSeconds = null, JsonObject? details = null)
-    {
-        var summary = new JsonObject
-        {
-            ["elapsed_s"] = clock.Elapsed.TotalSeconds,
-            ["bytes_read"] = ds.ByteLength,
-        };
-        if (passSeconds is { } pass)
-        {
-            summary["pass_s"] = pass;
-            summary["gb_per_s"] = ds.ByteLength / pass / 1e9;
-        }
-
-        summary["output"] = output;
-        foreach (var key in details?.Select(d => d.Key).ToList() ?? [])
-        {
-            details!.Remove(key, out var value);
-            summary[key] = value;
-        }
-
-        return summary;
-    }
-
     /// <summary>Writes a map over a 2-d scan as a PNG beside the EMD output (same name, .png), with the scan's scale bar.</summary>
     public static string? WriteFigure(string emdPath, EmDataset ds, double[] values, string caption)
     {
@@ -48,8 +21,14 @@ internal static class Results
         return png;
     }
 
-    public static void Report(bool json, JsonObject summary)
+    /// <summary>Prints the summary (JSON on stdout, or a table on stderr); with <paramref name="clock"/>, elapsed_s is the whole command's time up to here.</summary>
+    public static void Report(bool json, JsonObject summary, Stopwatch? clock = null)
     {
+        if (clock is not null)
+        {
+            summary["elapsed_s"] = clock.Elapsed.TotalSeconds;
+        }
+
         if (json)
         {
             Console.WriteLine(summary.ToJsonString(Json.Options));

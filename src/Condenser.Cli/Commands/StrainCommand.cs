@@ -74,14 +74,14 @@ internal static class StrainCommand
             parameters["g1_px"] = $"{refLattice.G1Y:G6},{refLattice.G1X:G6}";
             parameters["g2_px"] = $"{refLattice.G2Y:G6},{refLattice.G2X:G6}";
             var outPath = r.GetValue(a.Output)!;
-            a.Write(r, outPath, ds, [("strain exx", maps[0]), ("strain eyy", maps[1]), ("strain exy", maps[2]), ("rotation (rad)", maps[3]), ("disks found", disks)], "strain", parameters);
-            var summary = Results.Summary(clock, ds, outPath);
+            var result = a.Write(r, outPath, ds, [("strain exx", maps[0]), ("strain eyy", maps[1]), ("strain exy", maps[2]), ("rotation (rad)", maps[3]), ("disks found", disks)], "strain", parameters);
+            var summary = AnalysisOptions.Summary(clock, result, outPath);
             summary["indexed_fraction"] = lattices.Count(l => l is not null) / (double)lattices.Length;
             summary["mean_disks"] = disks.Average();
             summary["g1"] = new JsonArray(refLattice.G1Y, refLattice.G1X);
             summary["g2"] = new JsonArray(refLattice.G2Y, refLattice.G2X);
             summary["figure"] = Results.WriteFigure(outPath, ds, maps[0], "εxx");
-            Results.Report(r.GetValue(a.Json), summary);
+            Results.Report(r.GetValue(a.Json), summary, clock);
             return 0;
         }));
         return c;

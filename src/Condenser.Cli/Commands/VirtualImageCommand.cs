@@ -35,8 +35,7 @@ internal static class VirtualImageCommand
             AnalysisOptions.Write(outPath, result);
             var summary = AnalysisOptions.Summary(clock, result, outPath);
             summary["figure"] = figure.GetAwaiter().GetResult();
-            summary["elapsed_s"] = clock.Elapsed.TotalSeconds;
-            Results.Report(r.GetValue(a.Json), summary);
+            Results.Report(r.GetValue(a.Json), summary, clock);
             return 0;
         }));
         return c;

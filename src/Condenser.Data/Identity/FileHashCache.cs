@@ -4,11 +4,14 @@ namespace Condenser.Data.Identity;
 /// The hashes of files already hashed, keyed by their <see cref="FileStamp"/> (device, inode, size, modification and
 /// change times): a second analysis of the same unchanged file needs no hashing at all. One tab-separated line per
 /// entry in <c>hashes.tsv</c> of the cache folder (<c>$CONDENSER_CACHE</c>, else <c>$XDG_CACHE_HOME/condenser</c>,
-/// else <c>~/.cache/condenser</c>); appended, the newest line for a key wins, compacted past 20,000 lines.
+/// else <c>~/.cache/condenser</c>); appended, the newest line for a key wins, compacted to its newest 10,000 lines past ~3 MB.
 /// </summary>
 public sealed class FileHashCache(string folder)
 {
     private const int MaxLines = 20_000;
+
+    /// <summary>Past this size the file is compacted to its newest half (a line is ~150 bytes).</summary>
+    private const long MaxBytes = MaxLines * 160L;
     private static readonly Lock Gate = new();
 
     /// <summary>The per-user cache.</summary>
@@ -55,11 +58,11 @@ public sealed class FileHashCache(string folder)
             {
                 Directory.CreateDirectory(Folder);
                 File.AppendAllText(FilePath, $"{stamp.Key}\t{tree ?? "-"}\t{sha256 ?? "-"}\n");
-                var lines = File.ReadAllLines(FilePath);
-                if (lines.Length > MaxLines)
+                if (new FileInfo(FilePath).Length > MaxBytes)
                 {
+                    var lines = File.ReadAllLines(FilePath);
                     var tmp = FilePath + ".tmp";
-                    File.WriteAllLines(tmp, lines[^(MaxLines / 2)..]);
+                    File.WriteAllLines(tmp, lines[^Math.Min(lines.Length, MaxLines / 2)..]);
                     File.Move(tmp, FilePath, overwrite: true);
                 }
             }

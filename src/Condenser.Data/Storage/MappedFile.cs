@@ -15,15 +15,15 @@ public sealed unsafe class MappedFile : IDisposable
     public MappedFile(string path)
     {
         Path = path;
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        Length = stream.Length;
+        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        Length = RandomAccess.GetLength(_handle);
         if (Length == 0)
         {
             return;
         }
 
-        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        _map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+        // One handle serves the mapping (random access) and read(2) (sequential passes).
+        _map = MemoryMappedFile.CreateFromFile(_handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* p = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);

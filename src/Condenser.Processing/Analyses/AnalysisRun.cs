@@ -86,6 +86,7 @@ public sealed class AnalysisRun
             return new InputIdentity(SourcePath, null, null, null, null, Dataset.Name);
         }
 
+        bool learned = false;
         if (_tree is null && _hash is not null)
         {
             if (!_hash.IsComplete)
@@ -94,7 +95,17 @@ public sealed class AnalysisRun
             }
 
             _tree = _hash.Root();
-            _sha256 ??= SmallFileSha256();
+            learned = true;
+        }
+
+        if (_sha256 is null && SmallFileSha256() is { } sha)
+        {
+            _sha256 = sha;
+            learned = true;
+        }
+
+        if (learned)
+        {
             _cache?.Store(_stamp, _tree, _sha256);
         }
 

@@ -29,12 +29,8 @@ public sealed class VirtualDetectors(IReadOnlyList<PixelSpan[]> detectors, Func<
     public void Process<T>(in FrameTile<T> tile, ResultBuffers results)
         where T : unmanaged
     {
-        var state = results.WorkerState as ShiftedDetectors ?? (ShiftedDetectors)(results.WorkerState = new ShiftedDetectors(_detectors, tile.Layout));
-        var images = new double[_detectors.Length][];
-        for (int d = 0; d < images.Length; d++)
-        {
-            images[d] = results[d];
-        }
+        var state = results.WorkerState as ShiftedDetectors ?? (ShiftedDetectors)(results.WorkerState = new ShiftedDetectors(_detectors, tile.Layout, results));
+        var images = state.Images;
 
         for (int f = 0; f < tile.Count; f++)
         {
@@ -59,8 +55,11 @@ public sealed class VirtualDetectors(IReadOnlyList<PixelSpan[]> detectors, Func<
     public void Complete(ResultBuffers results) => Images = Enumerable.Range(0, _detectors.Length).Select(d => results[d]).ToArray();
 
     /// <summary>A worker's detectors moved by each descan shift met so far, and for uint16 frames their block lists.</summary>
-    private sealed class ShiftedDetectors(PixelSpan[][] detectors, FrameLayout layout)
+    private sealed class ShiftedDetectors(PixelSpan[][] detectors, FrameLayout layout, ResultBuffers results)
     {
+        /// <summary>The detectors' per-position images (shared by every worker).</summary>
+        public double[][] Images { get; } = Enumerable.Range(0, detectors.Length).Select(d => results[d]).ToArray();
+
         private readonly Dictionary<(int, int), (PixelSpan[][] Spans, MaskVectors[]? Masks)> _shifted = [];
         private (int, int) _lastShift = (int.MinValue, 0);
         private (PixelSpan[][] Spans, MaskVectors[]? Masks) _last;

@@ -119,7 +119,7 @@ public static class FrameExecutor
     private sealed class PassPlan
     {
         private EmDataset _ds = null!;
-        private long[] _order = [];
+        private long[]? _order;
         private int _framesPer;
         private IoPath _io;
         private FileTreeHash? _hash;
@@ -154,7 +154,7 @@ public static class FrameExecutor
             long count = positions.Count;
             return new PassPlan
             {
-                _ds = ds, _io = io, _order = positions.Ascending(), _framesPer = framesPer,
+                _ds = ds, _io = io, _order = positions.IsAll ? null : positions.Ascending(), _framesPer = framesPer,
                 Partitions = (count + framesPer - 1) / framesPer,
                 BufferBytes = framesPer * frameBytes,
                 MaxFrames = framesPer,
@@ -170,16 +170,31 @@ public static class FrameExecutor
                 return;
             }
 
-            var bytes = ReadPositions(p, buffer, out var frames);
+            var bytes = ReadPositions(p, buffer, order, out var frames);
             visit(bytes, frames);
             Done(frames);
         }
 
-        private ReadOnlySpan<byte> ReadPositions(long p, AlignedBuffer buffer, out ReadOnlySpan<long> frames)
+        private ReadOnlySpan<byte> ReadPositions(long p, AlignedBuffer buffer, long[] order, out ReadOnlySpan<long> frames)
         {
             long start = p * _framesPer;
-            int n = (int)Math.Min(_framesPer, _order.LongLength - start);
-            frames = new ReadOnlySpan<long>(_order, (int)start, n);
+            if (_order is null)
+            {
+                // The whole scan: the positions of a partition are consecutive, made into the worker's own array.
+                int count = (int)Math.Min(_framesPer, _ds.FrameCount - start);
+                for (int i = 0; i < count; i++)
+                {
+                    order[i] = start + i;
+                }
+
+                frames = order.AsSpan(0, count);
+            }
+            else
+            {
+                frames = new ReadOnlySpan<long>(_order, (int)start, (int)Math.Min(_framesPer, _order.LongLength - start));
+            }
+
+            int n = frames.Length;
             long frameBytes = _ds.FrameBytes;
             bool oneRun = frames[^1] - frames[0] == n - 1;
             if (oneRun && _io == IoPath.Mapped && _ds.TryGetFrames(frames[0], n, out var span))

@@ -61,6 +61,8 @@ public sealed class FrameScheduler
                 item.Done.Wait();
                 failure ??= item.Failure;
             }
+
+            item.Done.Dispose();
         }
 
         if (failure is not null)
