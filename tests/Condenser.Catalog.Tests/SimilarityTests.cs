@@ -65,9 +65,8 @@ public class SimilarityTests
     public void DescriptorIgnoresOffsetAndGain()
     {
         var img = Synthetic.Lattice(48, 7, 3).Select(v => (double)v).ToArray();
-        var axis = new Condenser.Data.Axis("x", 48, 1, 0, "nm", true);
-        var a = Descriptor.Of(new Condenser.Processing.Rendering.PreviewImage(48, 48, img, null, axis, "a"));
-        var b = Descriptor.Of(new Condenser.Processing.Rendering.PreviewImage(48, 48, img.Select(v => (7 * v) + 1000).ToArray(), null, axis, "b"));
+        var a = Descriptor.Of(img, 48, 48);
+        var b = Descriptor.Of(img.Select(v => (7 * v) + 1000).ToArray(), 48, 48);
         Assert.Equal(Descriptor.Length, a.Length);
         for (int i = 0; i < a.Length; i++)
         {

@@ -1,7 +1,8 @@
 using Condenser.Data;
 using Condenser.Processing.FourDStem;
 using Condenser.Processing.Analyses;
-using Condenser.Processing.Rendering;
+using Condenser.Processing.Imaging;
+using Condenser.Rendering;
 
 namespace Condenser.Catalog.Ingest;
 
@@ -27,10 +28,11 @@ public sealed record PreviewSet(byte[] Preview, byte[] Thumbnail, byte[]? Patter
 
         var virt = VirtualBrightField(ds, picture.Values!, cancel);
         var pattern = PngRenderer.Encode(picture, true);
-        return new PreviewSet(PngRenderer.Encode(virt, false), PngRenderer.Thumbnail(virt, false), pattern, PngRenderer.Encode(virt, false), Describe(virt));
+        var virtualImage = PngRenderer.Encode(virt, false);
+        return new PreviewSet(virtualImage, PngRenderer.Thumbnail(virt, false), pattern, virtualImage, Describe(virt));
     }
 
-    private static float[] Describe(PreviewImage p) => Similarity.Descriptor.Of(p);
+    private static float[] Describe(PreviewImage p) => Similarity.Descriptor.Of(p.GreyValues(), p.Width, p.Height);
 
     /// <summary>
     /// The bright-field image of a 4D-STEM scan: the disk found on the mean pattern, summed at each position (the

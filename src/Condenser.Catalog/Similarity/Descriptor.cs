@@ -1,5 +1,4 @@
 using Condenser.Processing.Imaging;
-using Condenser.Processing.Rendering;
 
 namespace Condenser.Catalog.Similarity;
 
@@ -15,12 +14,16 @@ public static class Descriptor
 
     private const int Side = 64, Radial = 14, Bins = 12;
 
-    /// <summary>The descriptor of a preview.</summary>
-    public static float[] Of(PreviewImage picture)
+    /// <summary>The descriptor of grey values <paramref name="height"/> × <paramref name="width"/>, row-major (height 1: a spectrum).</summary>
+    public static float[] Of(double[] values, int width, int height)
     {
+        if (values.Length != (long)width * height)
+        {
+            throw new ArgumentException($"{values.Length} values given for {height} × {width}", nameof(values));
+        }
+
         var d = new float[Length];
-        var values = picture.GreyValues();
-        bool oneD = picture.Height == 1;
+        bool oneD = height == 1;
         if (oneD)
         {
             var profile = Standardise(Resample1D(values, Radial));
@@ -31,7 +34,7 @@ public static class Descriptor
         }
         else
         {
-            var small = Resample2D(values, picture.Height, picture.Width, Side);
+            var small = Resample2D(values, height, width, Side);
             var power = Fourier2D.PowerSpectrum(Standardise(small), Side, Side);
             var radial = new double[Radial];
             var counts = new int[Radial];
@@ -103,7 +106,7 @@ public static class Descriptor
         d[Radial + 2 + Bins] = (float)Math.Tanh(skew / n / 3);
         d[Radial + 2 + Bins + 1] = (float)Math.Tanh(((kurt / n) - 3) / 10);
         d[Radial + 2 + Bins + 2] = oneD ? 3 : 0;
-        d[Radial + 2 + Bins + 3] = (float)Math.Tanh(Math.Log(picture.Width / (double)picture.Height));
+        d[Radial + 2 + Bins + 3] = (float)Math.Tanh(Math.Log(width / (double)height));
         return d;
     }
 

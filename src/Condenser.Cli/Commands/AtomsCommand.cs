@@ -61,7 +61,7 @@ internal static class AtomsCommand
             File.WriteAllText(outPath, csv.ToString());
             var fft = Path.ChangeExtension(outPath, ".fft.png");
             var spectrum = Fourier2D.PowerSpectrum(image, h, w);
-            Condenser.Processing.Rendering.PngRenderer.Write(new Condenser.Processing.Rendering.PreviewImage(w, h, spectrum, null, new Axis("k", w, 1, 0, ""), "power spectrum"), fft, log: true);
+            Condenser.Rendering.PngRenderer.Write(new Condenser.Processing.Imaging.PreviewImage(w, h, spectrum, null, new Axis("k", w, 1, 0, ""), "power spectrum"), fft, log: true);
             var displacements = distortion?.Sites.Where(s => double.IsFinite(s.DisplacementX)).Select(s => Math.Sqrt((s.DisplacementX * s.DisplacementX) + (s.DisplacementY * s.DisplacementY))).ToArray() ?? [];
             Results.Report(r.GetValue(json), new JsonObject
             {

@@ -35,7 +35,7 @@ internal static class CenterOfMassCommand
                 }
 
                 int ny = ds.Shape.Navigation[0], nx = ds.Shape.Navigation[1];
-                Condenser.Processing.Rendering.PngRenderer.WriteVectorField(Path.ChangeExtension(outPath, ".field.png"),
+                Condenser.Rendering.PngRenderer.WriteVectorField(Path.ChangeExtension(outPath, ".field.png"),
                     result.Values(CenterOfMassAnalysis.FieldY), result.Values(CenterOfMassAnalysis.FieldX), ny, nx, ds.Axes[1]);
                 return Results.WriteFigure(outPath, ds, result.Values(CenterOfMassAnalysis.Idpc), "iDPC");
             });

@@ -72,7 +72,7 @@ internal static class DecomposeCommand
                     details["explained_variance_ratio"] = new JsonArray(pca.ExplainedVarianceRatio.Take(Math.Min(20, pca.ExplainedVarianceRatio.Length)).Select(v => (JsonNode)v).ToArray());
                     var scree = Path.ChangeExtension(outPath, ".scree.png");
                     var ratios = pca.ExplainedVarianceRatio.Take(Math.Min(50, pca.ExplainedVarianceRatio.Length)).Select(v => Math.Log10(Math.Max(v, 1e-16))).ToArray();
-                    Condenser.Processing.Rendering.PngRenderer.Write(new Condenser.Processing.Rendering.PreviewImage(ratios.Length, 1, ratios, null, new Axis("component", ratios.Length, 1, 0, ""), "log10 explained variance ratio"), scree, log: false);
+                    Condenser.Rendering.PngRenderer.Write(new Condenser.Processing.Imaging.PreviewImage(ratios.Length, 1, ratios, null, new Axis("component", ratios.Length, 1, 0, ""), "log10 explained variance ratio"), scree, log: false);
                     details["scree"] = scree;
                     denoised = r.GetValue(denoise) ? pca.Denoised(ds, k) : null;
                     break;

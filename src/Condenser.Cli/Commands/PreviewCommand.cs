@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Condenser.Processing.Rendering;
+using Condenser.Processing.Imaging;
+using Condenser.Rendering;
 
 namespace Condenser.Cli.Commands;
 

@@ -16,8 +16,8 @@ internal static class Results
         }
 
         var png = Path.ChangeExtension(emdPath, ".png");
-        var picture = new Condenser.Processing.Rendering.PreviewImage(ds.Shape.Navigation[1], ds.Shape.Navigation[0], values, null, ds.Axes[1], caption);
-        Condenser.Processing.Rendering.PngRenderer.Write(picture, png, log: false, minSize: 512, colorBar: true);
+        var picture = new Condenser.Processing.Imaging.PreviewImage(ds.Shape.Navigation[1], ds.Shape.Navigation[0], values, null, ds.Axes[1], caption);
+        Condenser.Rendering.PngRenderer.Write(picture, png, log: false, minSize: 512, colorBar: true);
         return png;
     }
 

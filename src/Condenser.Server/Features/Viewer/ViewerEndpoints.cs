@@ -7,7 +7,8 @@ using Condenser.Catalog.Records;
 using Condenser.Data;
 using Condenser.Processing.FourDStem;
 using Condenser.Processing.Analyses;
-using Condenser.Processing.Rendering;
+using Condenser.Processing.Imaging;
+using Condenser.Rendering;
 using Condenser.Server.Hosting;
 
 namespace Condenser.Server.Features.Viewer;

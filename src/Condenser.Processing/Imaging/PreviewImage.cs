@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Condenser.Data;
 
-namespace Condenser.Processing.Rendering;
+namespace Condenser.Processing.Imaging;
 
 /// <summary>
 /// The 2-d picture of a dataset that a microscopist expects: the image itself, the mean frame of a stack or of a

@@ -2,18 +2,13 @@ using System.Globalization;
 using Condenser.Data;
 using SkiaSharp;
 
-namespace Condenser.Processing.Rendering;
+using Condenser.Processing.Imaging;
+
+namespace Condenser.Rendering;
 
 /// <summary>Draws a <see cref="PreviewImage"/> to PNG: percentile contrast, optional log scale, scale bar from the calibration.</summary>
 public static class PngRenderer
 {
-    private static readonly string[] FontCandidates =
-    [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    ];
-
     /// <summary>Lower and upper contrast percentiles.</summary>
     public static (double Low, double High) Percentiles { get; set; } = (0.5, 99.5);
 
@@ -24,7 +19,7 @@ public static class PngRenderer
     /// <summary>The PNG bytes of <see cref="Write"/>.</summary>
     public static byte[] Encode(PreviewImage image, bool log, int minSize = 512, bool colorBar = false)
     {
-        using var typeface = LoadFont();
+        var typeface = Fonts.Label;
         using var bitmap = image.IsSpectrum ? Plot(image, typeface) : Picture(image, log, minSize, typeface, colorBar);
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
@@ -37,7 +32,7 @@ public static class PngRenderer
     public static byte[] Thumbnail(PreviewImage image, bool log, int maxSize = 256)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSize, 16);
-        using var typeface = LoadFont();
+        var typeface = Fonts.Label;
         using var full = image.IsSpectrum ? Plot(image, typeface) : Picture(image, log, 1, null, false, scaleBar: false);
         double k = Math.Min(1, maxSize / (double)Math.Max(full.Width, full.Height));
         int tw = Math.Max(1, (int)Math.Round(full.Width * k)), th = Math.Max(1, (int)Math.Round(full.Height * k));
@@ -50,18 +45,6 @@ public static class PngRenderer
 
         using var data = small.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
-    }
-
-    private static SKTypeface? LoadFont()
-    {
-        var file = FontCandidates.FirstOrDefault(File.Exists);
-        if (file is null)
-        {
-            Console.Error.WriteLine("warning: no DejaVu font found (install fonts-dejavu-core); the scale bar is drawn without its label");
-            return null;
-        }
-
-        return SKTypeface.FromFile(file);
     }
 
     /// <summary>Maps values to 0..255 with percentile limits (and log1p when asked).</summary>
@@ -187,7 +170,7 @@ public static class PngRenderer
             rgba[(i * 4) + 3] = 255;
         }
 
-        using var typeface = LoadFont();
+        var typeface = Fonts.Label;
         using var bitmap = Picture(new PreviewImage(nx, ny, null, rgba, xAxis, "DPC field"), false, minSize, typeface);
         using (var canvas = new SKCanvas(bitmap))
         {
