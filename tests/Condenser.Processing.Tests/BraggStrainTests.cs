@@ -128,7 +128,7 @@ public sealed class BraggStrainTests
         var clusters = new PatternClustering();
         FrameExecutor.RunParallel(ds, [bragg, clusters], workers: 2, partitionBytes: 5L * Size * Size * 4);
         Assert.All(bragg.Peaks, p => Assert.True(p.Length >= 9));
-        var (labels, centers) = PatternClustering.KMeans(clusters.Features, 2);
+        var (labels, centers) = Condenser.Learning.Clustering.KMeans.Fit(clusters.Features, 2);
         Assert.Equal(2, centers.Length);
         for (int p = 0; p < 24; p++)
         {

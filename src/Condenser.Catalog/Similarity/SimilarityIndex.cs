@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using Condenser.Catalog.Database;
 using Condenser.Catalog.Records;
-using MathNet.Numerics.LinearAlgebra;
+using Condenser.Learning.Decomposition;
 
 namespace Condenser.Catalog.Similarity;
 
@@ -224,8 +224,9 @@ public sealed class SimilarityIndex(CatalogDb db)
             scale[j] = 1;
         }
 
+        // The PCA of the descriptors (the same decomposition as `decompose --method pca`), its first loadings the basis.
         int dims = Math.Min(Components, m);
-        var cov = Matrix<double>.Build.Dense(m, m);
+        var pca = new Pca(m);
         var z = new double[m];
         foreach (var r in raw)
         {
@@ -234,31 +235,16 @@ public sealed class SimilarityIndex(CatalogDb db)
                 z[j] = (r[j] - mean[j]) * scale[j];
             }
 
-            for (int a = 0; a < m; a++)
-            {
-                for (int b = a; b < m; b++)
-                {
-                    cov[a, b] += z[a] * z[b];
-                }
-            }
+            pca.Accumulate(z);
         }
 
-        for (int a = 0; a < m; a++)
-        {
-            for (int b = 0; b < a; b++)
-            {
-                cov[a, b] = cov[b, a];
-            }
-        }
-
-        var evd = cov.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
-        var order = Enumerable.Range(0, m).OrderByDescending(i => evd.EigenValues[i].Real).Take(dims).ToArray();
+        pca.Solve();
         var basis = new float[dims, m];
         for (int k = 0; k < dims; k++)
         {
             for (int j = 0; j < m; j++)
             {
-                basis[k, j] = (float)evd.EigenVectors[j, order[k]];
+                basis[k, j] = (float)pca.Loadings[k][j];
             }
         }
 

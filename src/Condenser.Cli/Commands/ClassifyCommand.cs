@@ -22,7 +22,7 @@ internal static class ClassifyCommand
             FourDStemInputs.Detector(ds);
             var features = new PatternClustering();
             a.Run(r, ds, "pattern features", features);
-            var (labels, _) = PatternClustering.KMeans(features.Features, r.GetValue(k));
+            var (labels, _) = Condenser.Learning.Clustering.KMeans.Fit(features.Features, r.GetValue(k));
             var map = labels.Select(l => (double)l).ToArray();
             var parameters = new MetadataTree();
             parameters["clusters"] = r.GetValue(k);

@@ -5,6 +5,7 @@ using Condenser.Data;
 using Condenser.Data.Storage;
 using Condenser.Formats;
 using Condenser.Processing.MapReduce;
+using Condenser.Learning.Decomposition;
 using Condenser.Processing.SpectrumImaging;
 
 namespace Condenser.Cli.Commands;

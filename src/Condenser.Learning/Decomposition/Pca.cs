@@ -1,9 +1,10 @@
 using System.Numerics.Tensors;
 using Condenser.Data;
 using Condenser.Processing.MapReduce;
+using Condenser.Processing.SpectrumImaging;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace Condenser.Processing.SpectrumImaging;
+namespace Condenser.Learning.Decomposition;
 
 /// <summary>
 /// Principal component analysis of a spectrum image by the singular value decomposition of the mean-centred data

@@ -1,6 +1,6 @@
 using MathNet.Numerics.LinearAlgebra;
 
-namespace Condenser.Processing.SpectrumImaging;
+namespace Condenser.Learning.Decomposition;
 
 /// <summary>
 /// Non-negative matrix factorisation X ≈ W·H (positions × components, components × channels) by Lee and Seung's
