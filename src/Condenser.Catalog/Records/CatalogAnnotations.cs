@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Condenser.Catalog.Access;
 using Condenser.Catalog.Database;
+using Condenser.Catalog.Records;
 
 namespace Condenser.Catalog;
 
@@ -18,17 +19,8 @@ public sealed partial class Catalog
             throw new CatalogException(CatalogError.Invalid, "an annotation has kind label, note or region and 1..10000 characters of text");
         }
 
-        if (region is not null)
-        {
-            try
-            {
-                JsonNode.Parse(region);
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                throw new CatalogException(CatalogError.Invalid, $"region is not JSON: {e.Message}", e);
-            }
-        }
+        // A region is checked against the dataset and stored in its coordinates, calibrated by its axes.
+        region = region is null ? null : AnnotationRegion.Normalise(region, rec.Shape, rec.NavigationDims, rec.Info);
 
         long now = Clock.NowMs();
         Db.Write((c, tx) =>

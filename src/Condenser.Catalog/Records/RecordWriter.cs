@@ -19,9 +19,9 @@ public static class RecordWriter
         int n = c.Execute(tx, """
             INSERT INTO datasets (id, seq, file_sha256, dataset_index, data_sha256, file_name, file_size, files, format, name, shape, nav_dims,
               dtype, signal_type, technique, instrument, detector, beam_energy_kev, acquired_ms, time_ms, ingested_ms, updated_ms, title, sample, elements,
-              description, operator, project_id, owner_id, institution, visibility, embargo_ms, session_id, experiment_id, origin, info, descriptor, published)
+              description, operator, project_id, owner_id, institution, visibility, embargo_ms, session_id, experiment_id, origin, info, published)
             VALUES (@id, @seq, @fs, @ix, @ds, @fn, @fz, @files, @fmt, @name, @shape, @nav, @dtype, @sig, @tech, @inst, @det, @kev, @acq, @time, @ing, @upd,
-              @title, @sample, @el, @desc, @op, @proj, @owner, @instn, @vis, @emb, @sess, @exp, @origin, @info, @descr, @pub)
+              @title, @sample, @el, @desc, @op, @proj, @owner, @instn, @vis, @emb, @sess, @exp, @origin, @info, @pub)
             ON CONFLICT DO NOTHING
             """,
             ("id", d.Id), ("seq", seq), ("fs", d.FileSha256), ("ix", d.DatasetIndex), ("ds", d.DataSha256), ("fn", d.FileName), ("fz", d.FileSize),
@@ -30,8 +30,13 @@ public static class RecordWriter
             ("kev", d.BeamEnergyKeV), ("acq", d.AcquiredMs), ("time", d.AcquiredMs ?? d.IngestedMs), ("ing", d.IngestedMs), ("upd", d.UpdatedMs), ("title", d.Title), ("sample", d.Sample),
             ("el", DatasetRecord.JoinElements(d.Elements)), ("desc", d.Description), ("op", d.Operator), ("proj", d.ProjectId), ("owner", d.OwnerId),
             ("instn", d.Institution), ("vis", d.Visibility.Name()), ("emb", d.EmbargoMs), ("sess", d.SessionId), ("exp", d.ExperimentId),
-            ("origin", d.Origin), ("info", d.Info), ("descr", d.Descriptor is null ? null : DatasetRecord.DescriptorBytes(d.Descriptor)),
+            ("origin", d.Origin), ("info", d.Info),
             ("pub", d.Visibility == Visibility.Public ? 1 : 0));
+        if (n > 0 && d.Descriptor is not null)
+        {
+            Embeddings.Put(c, tx, d.Id, Embeddings.DescriptorModel, Embeddings.DescriptorVersion, d.Descriptor, d.IngestedMs);
+        }
+
         return n > 0;
     }
 

@@ -34,7 +34,7 @@ public sealed class Federation(Catalog catalog, HttpClient http)
         }
 
         long now = Clock.NowMs();
-        string select = $"SELECT {DatasetRecord.Columns}, d.descriptor, d.published FROM datasets d";
+        string select = $"SELECT {DatasetRecord.Columns}, e.vector AS descriptor, d.published FROM datasets d {Embeddings.DescriptorJoin}";
         DatasetRecord Map(System.Data.Common.DbDataReader r) => DatasetRecord.Read(r) with { Descriptor = r.Bytes("descriptor") is { } b ? DatasetRecord.DescriptorFrom(b) : null };
         var changed = catalog.Db.Read(c => c.Query(null,
             $"{select} WHERE d.seq > @s AND d.origin IS NULL AND (d.visibility = 'public' OR d.published = 1) ORDER BY d.seq LIMIT @n",
@@ -197,6 +197,7 @@ public sealed class Federation(Catalog catalog, HttpClient http)
         if (existing.Count > 0)
         {
             c.Execute(tx, "DELETE FROM datasets WHERE id = @id", ("id", rec.Id));
+            Embeddings.Remove(c, tx, rec.Id);
         }
 
         var projectName = c.Scalar(tx, "SELECT name FROM projects WHERE id = @p", ("p", rec.ProjectId)) as string;

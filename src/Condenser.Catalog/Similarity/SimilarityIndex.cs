@@ -169,7 +169,7 @@ public sealed class SimilarityIndex(CatalogDb db)
                 return;
             }
 
-            var fresh = db.Read(c => c.Query(null, "SELECT id, seq, descriptor FROM datasets WHERE seq > @s AND descriptor IS NOT NULL ORDER BY seq",
+            var fresh = db.Read(c => c.Query(null, $"SELECT d.id, d.seq, e.vector AS descriptor FROM datasets d {Embeddings.DescriptorJoin} WHERE d.seq > @s AND e.vector IS NOT NULL ORDER BY d.seq",
                 r => (Id: r.GetString(0), Seq: r.Int64("seq"), D: r.Bytes("descriptor")), ("s", _seq)));
             foreach (var (id, seq, bytes) in fresh)
             {

@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Condenser.Catalog.Access;
+using Condenser.Catalog.Database;
+using Condenser.Catalog.Ingest;
+
+namespace Condenser.Catalog.Tests;
+
+/// <summary>Numbered migrations: a version-1 library (records, descriptors, annotations) upgrades with nothing lost.</summary>
+public class MigrationTests
+{
+    [Theory]
+    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    public void AVersionOneLibraryUpgradesWithNothingLost(string backend)
+    {
+        using var lib = TestLibrary.Create(backend);
+        var dir = Path.Combine(lib.Folder, "in");
+        Directory.CreateDirectory(dir);
+        var ids = new List<string>();
+        Dictionary<string, byte[]> vectors;
+        List<string> similarBefore;
+        using (var c = lib.Open())
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                var img = i % 2 == 0 ? Synthetic.Lattice(64, 6, i) : Synthetic.Noise(64, i);
+                ids.Add(c.Ingestor.IngestFile(Synthetic.WriteTiff(dir, $"im{i}", img), Principal.Local, new IngestOptions()).Ids.Single());
+            }
+
+            c.Annotate(ids[0], Principal.Local, "label", "grain", null);
+            similarBefore = c.Similar(ids[0], Principal.Local, 5).Select(s => s.Record.Id).ToList();
+
+            // Back to the layout of version 1, as the first libraries were written: the descriptor in a column of
+            // datasets, no embeddings table, no migrations recorded, and regions in preview pixels (64 px images are
+            // previewed enlarged 8 times).
+            c.Db.Write((conn, tx) =>
+            {
+                conn.Execute(tx, $"ALTER TABLE datasets ADD COLUMN descriptor {(backend == "sqlite" ? "BLOB" : "BYTEA")}");
+                conn.Execute(tx, "UPDATE datasets SET descriptor = (SELECT vector FROM embeddings e WHERE e.dataset_id = datasets.id AND e.model = 'descriptor')");
+                conn.Execute(tx, "DROP TABLE embeddings");
+                conn.Execute(tx, "DELETE FROM schema_migrations");
+                conn.Execute(tx, "UPDATE schema_info SET version = 1");
+                conn.Execute(tx, "INSERT INTO annotations (dataset_id, user_id, created_ms, kind, text, region) VALUES (@d, NULL, 1, 'region', 'precipitate', @r)",
+                    ("d", ids[1]), ("r", """{"x": 80, "y": 160, "width": 40, "height": 24}"""));
+                conn.Execute(tx, "INSERT INTO annotations (dataset_id, user_id, created_ms, kind, text, region) VALUES (@d, NULL, 2, 'region', 'odd', @r)",
+                    ("d", ids[1]), ("r", """{"circle": [3, 4]}"""));
+                return 0;
+            });
+            vectors = c.Db.Read(conn => conn.Query(null, "SELECT id, descriptor FROM datasets", r => (r.GetString(0), r.Bytes("descriptor")!))).ToDictionary(p => p.Item1, p => p.Item2);
+        }
+
+        using (var c = lib.Open())
+        {
+            Assert.Equal(Schema.Version, c.Db.Read(conn => Schema.Current(conn, null)));
+            Assert.Equal(2, Schema.Version);
+            var migrated = c.Db.Read(conn => conn.Query(null, "SELECT dataset_id, vector FROM embeddings WHERE model = 'descriptor' AND model_version = '1'", r => (r.GetString(0), r.Bytes("vector")!)));
+            Assert.Equal(ids.Count, migrated.Count);
+            Assert.All(migrated, m => Assert.Equal(vectors[m.Item1], m.Item2));
+            Assert.Equal(0L, c.Db.Read(conn => conn.Query(null, "SELECT 1 FROM schema_migrations WHERE version = 1", r => 1L).Count));
+            Assert.Equal(similarBefore, c.Similar(ids[0], Principal.Local, 5).Select(s => s.Record.Id).ToList());
+
+            // Nothing lost: every record, the label, and the regions, now in the image's pixels with its calibration.
+            Assert.Equal(ids.Count, ids.Count(id => c.Get(id, Principal.Local).Id == id));
+            Assert.Equal("grain", c.Annotations(ids[0], Principal.Local).Single().Text);
+            var regions = c.Annotations(ids[1], Principal.Local);
+            var rect = JsonNode.Parse(regions.Single(a => a.Text == "precipitate").Region!)!;
+            Assert.Equal("signal", rect["space"]!.GetValue<string>());
+            Assert.Equal("rectangle", rect["shape"]!.GetValue<string>());
+            Assert.Equal([20.0, 10.0, 23.0, 15.0], rect["points"]!.AsArray().SelectMany(p => p!.AsArray().Select(v => v!.GetValue<double>())));
+            var odd = JsonNode.Parse(regions.Single(a => a.Text == "odd").Region!)!;
+            Assert.Equal("preview", odd["space"]!.GetValue<string>());
+            Assert.Equal(4, odd["legacy"]!["circle"]![1]!.GetValue<int>());
+
+            // New records keep their descriptor in the embeddings table.
+            var id = c.Ingestor.IngestFile(Synthetic.WriteTiff(dir, "after", Synthetic.Blob(64, 9)), Principal.Local, new IngestOptions()).Ids.Single();
+            Assert.Equal(5, c.Similar(id, Principal.Local, 5).Count);
+
+            // A region is checked against the dataset and kept in its coordinates, calibrated.
+            var a = c.Annotate(ids[2], Principal.Local, "region", "defect", """{"space": "signal", "shape": "point", "points": [[12.5, 40]]}""");
+            var point = JsonNode.Parse(a.Region!)!;
+            Assert.Equal(2, point["calibrated"]![0]!.AsArray().Count);
+            foreach (var bad in new[] { """{"space": "scan", "shape": "point", "points": [[1, 1]]}""", """{"space": "signal", "shape": "point", "points": [[70, 1]]}""", """{"space": "signal", "shape": "rectangle", "points": [[1, 1]]}""", "[1, 2]" })
+            {
+                Assert.Equal(CatalogError.Invalid, Assert.Throws<CatalogException>(() => c.Annotate(ids[2], Principal.Local, "region", "bad", bad)).Error);
+            }
+
+            c.Db.Write((conn, tx) => conn.Execute(tx, "INSERT INTO schema_migrations (version, name, applied_ms) VALUES (3, 'from the future', 0)"));
+        }
+
+        var e = Assert.Throws<CatalogException>(() => lib.Open());
+        Assert.Equal(CatalogError.Conflict, e.Error);
+        Assert.Contains("newer Condenser (schema 3", e.Message);
+    }
+}
