@@ -44,12 +44,11 @@ public static class CondenserServer
         builder.Services.AddHostedService<BackgroundPolls>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Problems>();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        builder.Services.AddOpenApi(o =>
         {
-            doc.Info.Title = "Condenser";
-            doc.Info.Description = "The library of experiments: search, records, previews, similarity, viewer data, upload, sharing. Authenticate with 'Authorization: Bearer TOKEN'; anonymous callers see public records only.";
-            return Task.CompletedTask;
-        }));
+            o.AddDocumentTransformer((doc, _, _) => ApiDocument.Describe(doc));
+            o.AddOperationTransformer((operation, context, _) => ApiDocument.Name(operation, context));
+        });
 
         // Load the search and similarity indexes before the first request rather than during it.
         catalog.Index.Refresh();

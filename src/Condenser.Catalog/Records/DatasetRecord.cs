@@ -201,52 +201,47 @@ public sealed record DatasetRecord
 
     internal static readonly JsonSerializerOptions FilesJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    /// <summary>The API form: the stable fields (id, file, format, shape, signal_type, sha256) and the rest.</summary>
-    public JsonObject ToJson(bool withInfo = false)
+    /// <summary>The API form (<see cref="RecordView"/>); with <paramref name="withInfo"/> the full description too.</summary>
+    public RecordView View(bool withInfo = false) => new()
     {
-        var o = new JsonObject
-        {
-            ["id"] = Id,
-            ["file"] = FileName,
-            ["format"] = Format,
-            ["shape"] = new JsonArray(Shape.Select(d => (JsonNode)d).ToArray()),
-            ["navigation_dims"] = NavigationDims,
-            ["signal_type"] = SignalType,
-            ["sha256"] = FileSha256,
-            ["data_sha256"] = DataSha256,
-            ["dataset_index"] = DatasetIndex,
-            ["name"] = Name,
-            ["dtype"] = DType,
-            ["technique"] = Technique,
-            ["instrument"] = Instrument,
-            ["detector"] = Detector,
-            ["beam_energy_kev"] = BeamEnergyKeV,
-            ["acquired"] = AcquiredMs is { } a ? Iso(a) : null,
-            ["ingested"] = Iso(IngestedMs),
-            ["updated"] = Iso(UpdatedMs),
-            ["title"] = Title,
-            ["sample"] = Sample,
-            ["elements"] = new JsonArray(Elements.Select(e => (JsonNode)e).ToArray()),
-            ["description"] = Description,
-            ["operator"] = Operator,
-            ["project"] = ProjectName,
-            ["institution"] = Institution,
-            ["visibility"] = Visibility.Name(),
-            ["embargo_until"] = EmbargoMs > 0 ? Iso(EmbargoMs) : null,
-            ["session"] = SessionId,
-            ["experiment"] = ExperimentId,
-            ["origin"] = Origin,
-            ["file_size"] = FileSize,
-            ["files"] = new JsonArray(Files.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["sha256"] = f.Sha256, ["size"] = f.Size }).ToArray()),
-            ["seq"] = Seq,
-        };
-        if (withInfo)
-        {
-            o["info"] = JsonNode.Parse(Info);
-        }
+        Id = Id,
+        File = FileName,
+        Format = Format,
+        Shape = Shape,
+        NavigationDims = NavigationDims,
+        SignalType = SignalType,
+        Sha256 = FileSha256,
+        DataSha256 = DataSha256,
+        DatasetIndex = DatasetIndex,
+        Name = Name,
+        DType = DType,
+        Technique = Technique,
+        Instrument = Instrument,
+        Detector = Detector,
+        BeamEnergyKeV = BeamEnergyKeV,
+        Acquired = AcquiredMs is { } a ? Iso(a) : null,
+        Ingested = Iso(IngestedMs),
+        Updated = Iso(UpdatedMs),
+        Title = Title,
+        Sample = Sample,
+        Elements = Elements,
+        Description = Description,
+        Operator = Operator,
+        Project = ProjectName,
+        Institution = Institution,
+        Visibility = Visibility.Name(),
+        EmbargoUntil = EmbargoMs > 0 ? Iso(EmbargoMs) : null,
+        Session = SessionId,
+        Experiment = ExperimentId,
+        Origin = Origin,
+        FileSize = FileSize,
+        Files = Files,
+        Seq = Seq,
+        Info = withInfo ? JsonNode.Parse(Info) : null,
+    };
 
-        return o;
-    }
+    /// <summary>The API form as JSON (<see cref="View"/>).</summary>
+    public JsonObject ToJson(bool withInfo = false) => JsonSerializer.SerializeToNode(View(withInfo), JsonSerializerOptions.Web)!.AsObject();
 
     /// <summary>ISO 8601 UTC with milliseconds.</summary>
     public static string Iso(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

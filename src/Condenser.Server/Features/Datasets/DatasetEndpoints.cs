@@ -7,6 +7,8 @@ using Condenser.Catalog.Records;
 using Condenser.Catalog.Search;
 using Condenser.Catalog.Sharing;
 using Condenser.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 
 namespace Condenser.Server.Features.Datasets;
@@ -26,34 +28,21 @@ public static class DatasetEndpoints
         g.MapGet("/{id}/file", Download).WithSummary("The original file (or a companion by name); range requests and ETag (the SHA-256)");
         g.MapGet("/{id}/jsonld", ExportJsonLd).WithSummary("The record as schema.org Dataset JSON-LD");
         g.MapGet("/{id}/nexus", ExportNexus).WithSummary("The dataset as a NeXus file shaped as NXem (data, axes, sample, user, instrument)");
-        g.MapGet("/{id}/annotations", (string id, HttpContext ctx, Catalog.Catalog c) => Results.Json(c.Annotations(id, ctx.Caller())));
+        g.MapGet("/{id}/annotations", (string id, HttpContext ctx, Catalog.Catalog c) => TypedResults.Ok(c.Annotations(id, ctx.Caller()))).WithSummary("The record's labels, notes and regions (regions in dataset coordinates)");
         g.MapPost("/{id}/annotations", Annotate).WithSummary("Add a label, note or region (JSON geometry) to a record");
-        g.MapGet("/{id}/analyses", (string id, HttpContext ctx, Catalog.Catalog c) => Results.Json(c.Analyses(id, ctx.Caller())));
+        g.MapGet("/{id}/analyses", (string id, HttpContext ctx, Catalog.Catalog c) => TypedResults.Ok(c.Analyses(id, ctx.Caller()))).WithSummary("The analyses recorded on the record, with their provenance");
         g.MapPost("/{id}/analyses", RecordAnalysis).WithSummary("Record an analysis with its parameters and outputs; inputs are recorded by hash");
         app.MapGet("/api/sessions", Sessions).WithTags("datasets").WithSummary("Sessions (instrument + time-gap groups) with the number of visible records");
         app.MapGet("/api/annotations", Labels).WithTags("datasets").WithSummary("Every annotation on records the caller may see (kind=label|note|region to narrow): a labelled set for training models");
         app.MapGet("/api/experiments", Experiments).WithTags("datasets").WithSummary("Experiments (sample, elements, goal, instrument, operator) with the number of visible records");
     }
 
-    private static IResult Search(HttpContext ctx, Catalog.Catalog catalog)
+    private static Ok<SearchPage> Search([AsParameters] SearchParameters p, HttpContext ctx, Catalog.Catalog catalog)
     {
         var q = Query(ctx.Request.Query);
-        bool facets = ctx.Request.Query["facets"].ToString() is not ("0" or "false");
+        bool facets = p.Facets is not ("0" or "false");
         var r = catalog.Search(q, ctx.Caller(), facets);
-        var o = new JsonObject
-        {
-            ["items"] = new JsonArray(r.Items.Select(i => (JsonNode)i.ToJson()).ToArray()),
-            ["total"] = r.Total,
-            ["page"] = r.Page,
-            ["page_size"] = r.PageSize,
-        };
-        if (facets)
-        {
-            o["facets"] = new JsonObject(r.Facets.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)new JsonArray(
-                kv.Value.Select(f => (JsonNode)new JsonObject { ["value"] = f.Value, ["count"] = f.Count }).ToArray()))));
-        }
-
-        return Results.Text(o.ToJsonString(), "application/json");
+        return TypedResults.Ok(new SearchPage(r.Items.Select(i => i.View()).ToList(), r.Total, r.Page, r.PageSize, facets ? r.Facets : null));
     }
 
     /// <summary>Parses the search parameters; bad values are a 400 naming the parameter.</summary>
@@ -93,7 +82,7 @@ public static class DatasetEndpoints
         };
     }
 
-    private static IResult Get(string id, HttpContext ctx, Catalog.Catalog catalog)
+    private static Results<Ok<RecordView>, StatusCodeHttpResult> Get(string id, HttpContext ctx, Catalog.Catalog catalog)
     {
         var rec = catalog.Get(id, ctx.Caller());
         var etag = $"\"{rec.Id}-{rec.Seq}\"";
@@ -101,16 +90,17 @@ public static class DatasetEndpoints
         ctx.Response.Headers.CacheControl = "private, no-cache";
         if (ctx.Request.Headers.IfNoneMatch.ToString().Split(',').Select(s => s.Trim()).Contains(etag))
         {
-            return Results.StatusCode(304);
+            return TypedResults.StatusCode(304);
         }
 
-        var o = rec.ToJson(withInfo: true);
-        o["can_edit"] = Catalog.Catalog.CanWrite(rec, ctx.Caller());
-        o["previews"] = new JsonArray(PreviewSet.Kinds.Where(k => File.Exists(catalog.Store.PreviewPath(rec.Id, k))).Select(k => (JsonNode)k).ToArray());
-        return Results.Text(o.ToJsonString(), "application/json");
+        return TypedResults.Ok(rec.View(withInfo: true) with
+        {
+            CanEdit = Catalog.Catalog.CanWrite(rec, ctx.Caller()),
+            Previews = PreviewSet.Kinds.Where(k => File.Exists(catalog.Store.PreviewPath(rec.Id, k))).ToList(),
+        });
     }
 
-    private static async Task<IResult> Patch(string id, HttpContext ctx, Catalog.Catalog catalog)
+    private static async Task<Ok<RecordView>> Patch(string id, HttpContext ctx, Catalog.Catalog catalog)
     {
         var body = await Body(ctx).ConfigureAwait(false);
         var patch = new RecordPatch
@@ -122,8 +112,7 @@ public static class DatasetEndpoints
             Elements = body["elements"]?.AsArray().Select(x => x!.GetValue<string>()).ToList(),
             Description = body["description"]?.GetValue<string>(),
         };
-        var rec = catalog.Update(id, ctx.Caller(), patch);
-        return Results.Text(rec.ToJson().ToJsonString(), "application/json");
+        return TypedResults.Ok(catalog.Update(id, ctx.Caller(), patch).View());
     }
 
     /// <summary>Reads a JSON object body of at most 1 MiB; a 400 names what was wrong.</summary>
@@ -177,21 +166,10 @@ public static class DatasetEndpoints
         return Results.File(path, "image/png", lastModified: info.LastWriteTimeUtc, entityTag: tag);
     }
 
-    private static IResult Similar(string id, int? count, HttpContext ctx, Catalog.Catalog catalog)
+    private static Ok<SimilarPage> Similar(string id, int? count, HttpContext ctx, Catalog.Catalog catalog)
     {
         var list = catalog.Similar(id, ctx.Caller(), count ?? 10);
-        var o = new JsonObject
-        {
-            ["id"] = id,
-            ["items"] = new JsonArray(list.Select(x =>
-            {
-                var j = x.Record.ToJson();
-                j["score"] = Math.Round(x.Score, 6);
-                return (JsonNode)j;
-            }).ToArray()),
-            ["total"] = list.Count,
-        };
-        return Results.Text(o.ToJsonString(), "application/json");
+        return TypedResults.Ok(new SimilarPage(id, list.Select(x => x.Record.View() with { Score = Math.Round(x.Score, 6) }).ToList(), list.Count));
     }
 
     private static IResult Download(string id, string? name, HttpContext ctx, Catalog.Catalog catalog)
@@ -251,67 +229,47 @@ public static class DatasetEndpoints
         return Results.Json(a, statusCode: 201);
     }
 
-    private static IResult Labels(string? kind, int? limit, HttpContext ctx, Catalog.Catalog catalog)
-    {
-        if (kind is not (null or "label" or "note" or "region"))
-        {
-            throw new CatalogException(CatalogError.Invalid, $"kind='{kind}': use label, note or region");
-        }
+    private static Ok<Listing<LabelledAnnotation>> Labels(string? kind, int? limit, HttpContext ctx, Catalog.Catalog catalog)
+        => TypedResults.Ok(catalog.LabelledAnnotations(ctx.Caller(), kind, limit ?? 10_000));
 
-        var args = new List<(string Name, object? Value)> { ("k", kind ?? string.Empty), ("n", Math.Clamp(limit ?? 10_000, 1, 100_000)) };
-        var acl = AccessFilter.Sql(ctx.Caller(), args, Clock.NowMs());
-        var rows = catalog.Db.Read(c => Catalog.Database.DbExtensions.Query(c, null,
-            $"SELECT a.id, a.dataset_id, d.file_sha256, a.kind, a.text, a.region, u.name, a.created_ms FROM annotations a JOIN datasets d ON d.id = a.dataset_id LEFT JOIN users u ON u.id = a.user_id WHERE (@k = '' OR a.kind = @k) AND {acl} ORDER BY a.id LIMIT @n",
-            r => (JsonNode)new JsonObject
-            {
-                ["id"] = Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture),
-                ["dataset"] = r.GetString(1),
-                ["sha256"] = r.GetString(2),
-                ["kind"] = r.GetString(3),
-                ["text"] = r.GetString(4),
-                ["region"] = r.IsDBNull(5) ? null : JsonNode.Parse(r.GetString(5)),
-                ["user"] = r.IsDBNull(6) ? null : r.GetString(6),
-                ["created"] = DatasetRecord.Iso(Convert.ToInt64(r.GetValue(7), CultureInfo.InvariantCulture)),
-            }, [.. args]));
-        return Results.Text(new JsonObject { ["items"] = new JsonArray([.. rows]) }.ToJsonString(), "application/json");
-    }
+    private static Ok<Listing<ExperimentSummary>> Experiments(HttpContext ctx, Catalog.Catalog catalog) => TypedResults.Ok(catalog.Experiments(ctx.Caller()));
 
-    private static IResult Experiments(HttpContext ctx, Catalog.Catalog catalog)
-    {
-        var args = new List<(string Name, object? Value)>();
-        var acl = AccessFilter.Sql(ctx.Caller(), args, Clock.NowMs());
-        var rows = catalog.Db.Read(c => Catalog.Database.DbExtensions.Query(c, null,
-            $"SELECT e.id, e.name, e.sample, e.elements, e.description, e.goal, e.instrument, e.operator, e.created_ms, COUNT(*) AS n FROM experiments e JOIN datasets d ON d.experiment_id = e.id WHERE {acl} GROUP BY e.id, e.name, e.sample, e.elements, e.description, e.goal, e.instrument, e.operator, e.created_ms ORDER BY e.created_ms DESC LIMIT 500",
-            r => (JsonNode)new JsonObject
-            {
-                ["id"] = r.GetString(0),
-                ["name"] = r.GetString(1),
-                ["sample"] = r.IsDBNull(2) ? null : r.GetString(2),
-                ["elements"] = new JsonArray(DatasetRecord.SplitElements(r.IsDBNull(3) ? string.Empty : r.GetString(3)).Select(e => (JsonNode)e).ToArray()),
-                ["description"] = r.IsDBNull(4) ? null : r.GetString(4),
-                ["goal"] = r.IsDBNull(5) ? null : r.GetString(5),
-                ["instrument"] = r.IsDBNull(6) ? null : r.GetString(6),
-                ["operator"] = r.IsDBNull(7) ? null : r.GetString(7),
-                ["created"] = DatasetRecord.Iso(Convert.ToInt64(r.GetValue(8), CultureInfo.InvariantCulture)),
-                ["datasets"] = Convert.ToInt64(r.GetValue(9), CultureInfo.InvariantCulture),
-            }, [.. args]));
-        return Results.Text(new JsonObject { ["items"] = new JsonArray([.. rows]) }.ToJsonString(), "application/json");
-    }
-
-    private static IResult Sessions(HttpContext ctx, Catalog.Catalog catalog)
-    {
-        var args = new List<(string Name, object? Value)>();
-        var acl = AccessFilter.Sql(ctx.Caller(), args, Clock.NowMs());
-        var rows = catalog.Db.Read(c => Catalog.Database.DbExtensions.Query(c, null,
-            $"SELECT s.id, s.instrument, s.start_ms, s.end_ms, COUNT(*) AS n FROM sessions s JOIN datasets d ON d.session_id = s.id WHERE {acl} GROUP BY s.id, s.instrument, s.start_ms, s.end_ms ORDER BY s.start_ms DESC LIMIT 500",
-            r => (JsonNode)new JsonObject
-            {
-                ["id"] = r.GetString(0),
-                ["instrument"] = r.GetString(1),
-                ["start"] = DatasetRecord.Iso(Convert.ToInt64(r.GetValue(2), CultureInfo.InvariantCulture)),
-                ["end"] = DatasetRecord.Iso(Convert.ToInt64(r.GetValue(3), CultureInfo.InvariantCulture)),
-                ["datasets"] = Convert.ToInt64(r.GetValue(4), CultureInfo.InvariantCulture),
-            }, [.. args]));
-        return Results.Text(new JsonObject { ["items"] = new JsonArray([.. rows]) }.ToJsonString(), "application/json");
-    }
+    private static Ok<Listing<SessionSummary>> Sessions(HttpContext ctx, Catalog.Catalog catalog) => TypedResults.Ok(catalog.Sessions(ctx.Caller()));
 }
+
+/// <summary>The search parameters as the API takes them (parsed and checked by <see cref="DatasetEndpoints.Query"/>, each bad value a 400 naming it).</summary>
+/// <param name="Q">Words (prefix match on names, titles, samples, descriptions, metadata).</param>
+/// <param name="Instrument">Instrument facet value.</param>
+/// <param name="SignalType">Signal type facet value (image, 4d_stem, spectrum, ...).</param>
+/// <param name="Technique">Technique facet value.</param>
+/// <param name="Format">Format facet value.</param>
+/// <param name="Project">Project name.</param>
+/// <param name="Sample">Sample.</param>
+/// <param name="Elements">Elements, comma-separated (every one must be present).</param>
+/// <param name="BeamEnergyMin">Lowest beam energy (keV).</param>
+/// <param name="BeamEnergyMax">Highest beam energy (keV).</param>
+/// <param name="From">Earliest time (ISO 8601 date or time).</param>
+/// <param name="To">Latest time (ISO 8601 date or time).</param>
+/// <param name="Sort">time, ingested, name, beam_energy or size.</param>
+/// <param name="Order">asc or desc (default).</param>
+/// <param name="Page">Page number from 1.</param>
+/// <param name="PageSize">Records per page (1..200).</param>
+/// <param name="Facets">false or 0 to leave the facet counts out.</param>
+public sealed record SearchParameters(
+    [property: FromQuery(Name = "q")] string? Q,
+    [property: FromQuery(Name = "instrument")] string? Instrument,
+    [property: FromQuery(Name = "signal_type")] string? SignalType,
+    [property: FromQuery(Name = "technique")] string? Technique,
+    [property: FromQuery(Name = "format")] string? Format,
+    [property: FromQuery(Name = "project")] string? Project,
+    [property: FromQuery(Name = "sample")] string? Sample,
+    [property: FromQuery(Name = "elements")] string? Elements,
+    [property: FromQuery(Name = "beam_energy_min")] string? BeamEnergyMin,
+    [property: FromQuery(Name = "beam_energy_max")] string? BeamEnergyMax,
+    [property: FromQuery(Name = "from")] string? From,
+    [property: FromQuery(Name = "to")] string? To,
+    [property: FromQuery(Name = "sort")] string? Sort,
+    [property: FromQuery(Name = "order")] string? Order,
+    [property: FromQuery(Name = "page")] string? Page,
+    [property: FromQuery(Name = "page_size")] string? PageSize,
+    [property: FromQuery(Name = "facets")] string? Facets);
