@@ -13,7 +13,7 @@ namespace Condenser.Server;
 public static class CondenserServer
 {
     /// <summary>Builds the application on an open catalogue (the caller disposes the catalogue after the app stops).</summary>
-    public static WebApplication Build(ServerOptions options, Catalog.Catalog catalog, Action<ILoggingBuilder>? logging = null)
+    public static WebApplication Build(ServerOptions options, Catalog.Library catalog, Action<ILoggingBuilder>? logging = null)
     {
         // Catalogue calls block on the database: enough pool threads from the start that a burst does not queue behind
         // the pool's slow growth.
@@ -73,16 +73,29 @@ public static class CondenserServer
         UploadEndpoints.Map(app, options);
         SharingEndpoints.Map(app);
         UserEndpoints.Map(app);
-        app.MapGet("/api/health", () => Results.Json(new
-        {
-            status = "ok",
-            database = catalog.Db.Describe,
-            gc_pause_ms = Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1),
-            managed_heap_mb = Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0, 1),
-            gc_gen2 = GC.CollectionCount(2),
-            gc_gen0 = GC.CollectionCount(0),
-        })).WithTags("service").WithSummary("Liveness, the database in use and the collector's pauses so far");
+        app.MapGet("/api/health", () => TypedResults.Ok(new HealthView(
+            "ok",
+            catalog.DatabaseDescription,
+            Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1),
+            Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0, 1),
+            GC.CollectionCount(2),
+            GC.CollectionCount(0)))).WithTags("service").WithSummary("Liveness, the database in use and the collector's pauses so far");
         app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "NotFound", detail: $"no endpoint {ctx.Request.Method} {ctx.Request.Path}"));
         return app;
     }
 }
+
+/// <summary>What <c>GET /api/health</c> answers.</summary>
+/// <param name="Status">ok.</param>
+/// <param name="Database">The database in use (SQLite file or PostgreSQL host and database).</param>
+/// <param name="GcPauseMs">Total pause of the garbage collector since start (ms).</param>
+/// <param name="ManagedHeapMb">Managed heap size (MiB).</param>
+/// <param name="GcGen2">Full collections since start.</param>
+/// <param name="GcGen0">Generation-0 collections since start.</param>
+public sealed record HealthView(
+    [property: System.Text.Json.Serialization.JsonPropertyName("status")] string Status,
+    [property: System.Text.Json.Serialization.JsonPropertyName("database")] string Database,
+    [property: System.Text.Json.Serialization.JsonPropertyName("gc_pause_ms")] double GcPauseMs,
+    [property: System.Text.Json.Serialization.JsonPropertyName("managed_heap_mb")] double ManagedHeapMb,
+    [property: System.Text.Json.Serialization.JsonPropertyName("gc_gen2")] int GcGen2,
+    [property: System.Text.Json.Serialization.JsonPropertyName("gc_gen0")] int GcGen0);

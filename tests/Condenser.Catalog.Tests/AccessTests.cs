@@ -7,7 +7,7 @@ namespace Condenser.Catalog.Tests;
 public class AccessTests
 {
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public void EveryPrincipalSeesExactlyWhatTheRuleAllows(string backend)
     {
         using var lib = TestLibrary.Create(backend);
@@ -38,7 +38,7 @@ public class AccessTests
         {
             var f = Synthetic.WriteTiff(dir, name, Synthetic.Noise(16, seed++));
             var o = c.Ingestor.IngestFile(f, olga, new IngestOptions { Project = "alpha", Visibility = v, EmbargoMs = embargo });
-            Assert.Equal("ingested", o.Status);
+            Assert.Equal(IngestStatus.Ingested, o.Status);
             ids[name] = o.Ids.Single();
         }
 
@@ -103,6 +103,43 @@ public class AccessTests
         // A revoked token stops working.
         c.Users.RevokeTokens("olga");
         Assert.Null(c.Users.Authenticate(ownerToken));
+    }
+
+    [Fact]
+    public void TheRuleOnFactsMatchesTheHandWrittenTable()
+    {
+        // (visibility, released, owner, member, same institution) → may read, written out by hand from the rule.
+        var table = new (Visibility V, bool Released, bool Owner, bool Member, bool SameInstitution, bool May)[]
+        {
+            (Visibility.Public, true, false, false, false, true),
+            (Visibility.Public, false, false, false, false, false),
+            (Visibility.Public, false, false, true, false, true),
+            (Visibility.Public, false, false, false, true, false),
+            (Visibility.Institution, true, false, false, true, true),
+            (Visibility.Institution, false, false, false, true, false),
+            (Visibility.Institution, true, false, false, false, false),
+            (Visibility.Institution, false, false, true, false, true),
+            (Visibility.Project, true, false, false, true, false),
+            (Visibility.Project, false, false, true, false, true),
+            (Visibility.Project, true, false, false, false, false),
+            (Visibility.Private, true, false, true, true, false),
+            (Visibility.Private, false, true, false, false, true),
+        };
+        foreach (var (v, released, owner, member, same, may) in table)
+        {
+            Assert.True(may == AccessRule.Allows(false, v, released, owner, member, same), $"{v} released={released} owner={owner} member={member} institution={same}");
+            Assert.True(AccessRule.Allows(true, v, released, owner, member, same));
+        }
+
+        Assert.True(AccessRule.IsOpen(Visibility.Public, 0, 1));
+        Assert.False(AccessRule.IsOpen(Visibility.Public, 2, 1));
+        Assert.False(AccessRule.IsOpen(Visibility.Institution, 0, 1));
+
+        // The SQL of an anonymous caller holds only the public grant; a signed-in caller's holds all four.
+        var args = new List<(string Name, object? Value)>();
+        Assert.DoesNotContain("owner_id", AccessRule.Sql(Principal.Anonymous, args, 0));
+        var someone = new Principal("u1", "u", Role.Viewer, "Lab", new HashSet<string>());
+        Assert.Equal(AccessRule.Grants.Count, AccessRule.Sql(someone, args, 0).Split(" OR ").Length);
     }
 
     [Fact]

@@ -14,10 +14,10 @@ public class IngestTests
         "emd/fei_example_tem_stack.emd",
     ];
 
-    private static int ObjectCount(Catalog c) => Directory.EnumerateFiles(Path.Combine(c.Store.Root, "objects"), "*", SearchOption.AllDirectories).Count();
+    private static int ObjectCount(Library c) => Directory.EnumerateFiles(Path.Combine(c.Store.Root, "objects"), "*", SearchOption.AllDirectories).Count();
 
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public void IngestsAFolderWithCompanionsFingerprintsAndPreviews(string backend)
     {
         using var lib = TestLibrary.Create(backend);
@@ -27,7 +27,7 @@ public class IngestTests
 
         // The .hdr is the Merlin file's companion: stored with it, never a record of its own.
         Assert.Equal(5, outcomes.Count);
-        Assert.All(outcomes, o => Assert.Equal("ingested", o.Status));
+        Assert.All(outcomes, o => Assert.Equal(IngestStatus.Ingested, o.Status));
         Assert.DoesNotContain(outcomes, o => o.File.EndsWith(".hdr", StringComparison.Ordinal));
         var all = c.Search(new SearchQuery { PageSize = 200 }, Principal.Local);
         Assert.Equal(all.Items.Count, all.Total);
@@ -64,7 +64,7 @@ public class IngestTests
         // Ingesting again recognises every file and stores nothing twice.
         int objects = ObjectCount(c);
         var again = c.Ingestor.IngestPaths([dir], Principal.Local, new IngestOptions { Project = "p1" });
-        Assert.All(again, o => Assert.Equal("duplicate", o.Status));
+        Assert.All(again, o => Assert.Equal(IngestStatus.Duplicate, o.Status));
         Assert.Equal(outcomes.SelectMany(o => o.Ids).Order(), again.SelectMany(o => o.Ids).Order());
         Assert.Equal(objects, ObjectCount(c));
         Assert.Equal(all.Total, c.Search(new SearchQuery(), Principal.Local).Total);
@@ -72,11 +72,11 @@ public class IngestTests
         // The same bytes under another name are the same content.
         var copy = Path.Combine(lib.Folder, "renamed.dm3");
         File.Copy(Path.Combine(dir, "test_STEM_image.dm3"), copy);
-        Assert.Equal("duplicate", c.Ingestor.IngestFile(copy, Principal.Local, new IngestOptions()).Status);
+        Assert.Equal(IngestStatus.Duplicate, c.Ingestor.IngestFile(copy, Principal.Local, new IngestOptions()).Status);
     }
 
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public void UnreadableFilesLeaveNoTrace(string backend)
     {
         using var lib = TestLibrary.Create(backend);
@@ -94,7 +94,7 @@ public class IngestTests
         foreach (var f in new[] { bad, noise })
         {
             var o = c.Ingestor.IngestFile(f, Principal.Local, new IngestOptions { Project = "never-made" });
-            Assert.Equal("failed", o.Status);
+            Assert.Equal(IngestStatus.Failed, o.Status);
             Assert.Contains(Path.GetFileName(f), o.Error);
             Assert.DoesNotContain(c.Store.Root, o.Error);
         }
@@ -106,7 +106,7 @@ public class IngestTests
     }
 
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public void SessionsGroupByInstrumentAndTimeGap(string backend)
     {
         using var lib = TestLibrary.Create(backend);
@@ -130,7 +130,7 @@ public class IngestTests
     }
 
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public async Task ConcurrentIngestAndQueriesAreSafe(string backend)
     {
         using var lib = TestLibrary.Create(backend);
@@ -162,8 +162,8 @@ public class IngestTests
         stop.Cancel();
         await Task.WhenAll(readers);
         Assert.Empty(errors);
-        Assert.All(outcomes, o => Assert.Contains(o.Status, new[] { "ingested", "duplicate" }));
-        Assert.Equal(24, outcomes.Count(o => o.Status == "ingested"));
+        Assert.All(outcomes, o => Assert.Contains(o.Status, new[] { IngestStatus.Ingested, IngestStatus.Duplicate }));
+        Assert.Equal(24, outcomes.Count(o => o.Status == IngestStatus.Ingested));
         Assert.Equal(24, c.Search(new SearchQuery { PageSize = 100 }, Principal.Local).Total);
         Assert.Single(c.Search(new SearchQuery { PageSize = 100 }, Principal.Local).Items.Select(i => i.ExperimentId).Distinct());
     }

@@ -9,7 +9,7 @@ namespace Condenser.Catalog.Tests;
 public class MigrationTests
 {
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public void AVersionOneLibraryUpgradesWithNothingLost(string backend)
     {
         using var lib = TestLibrary.Create(backend);

@@ -5,7 +5,7 @@ namespace Condenser.Catalog.Tests;
 public class SchemaTests
 {
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public void OpensTwiceAndRefusesANewerSchema(string backend)
     {
         using var lib = TestLibrary.Create(backend);
@@ -30,7 +30,7 @@ public class SchemaTests
     public void ABadConnectionStringIsNamed()
     {
         using var lib = TestLibrary.Create("sqlite");
-        var e = Assert.Throws<CatalogException>(() => Catalog.Open(lib.Folder, "Host=x;Bogus Key=1"));
+        var e = Assert.Throws<CatalogException>(() => Library.Open(lib.Folder, "Host=x;Bogus Key=1"));
         Assert.Equal(CatalogError.Invalid, e.Error);
         Assert.Contains("--db", e.Message);
     }

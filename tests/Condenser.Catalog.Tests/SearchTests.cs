@@ -6,7 +6,7 @@ namespace Condenser.Catalog.Tests;
 
 public class SearchTests
 {
-    private static (TestLibrary Lib, Catalog Catalog) Library(string backend)
+    private static (TestLibrary Lib, Library Catalog) Library(string backend)
     {
         var lib = TestLibrary.Create(backend);
         var c = lib.Open();
@@ -18,7 +18,7 @@ public class SearchTests
     }
 
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public void WordsFacetsFiltersSortingAndPaging(string backend)
     {
         var (lib, c) = Library(backend);

@@ -8,7 +8,7 @@ namespace Condenser.Catalog.Tests;
 public class SimilarityTests
 {
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public void MoreLikeThisRanksTheSameKindOfImageFirst(string backend)
     {
         using var lib = TestLibrary.Create(backend);
@@ -75,7 +75,7 @@ public class SimilarityTests
     }
 
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public void JsonLdRoundTripsARecord(string backend)
     {
         using var lib = TestLibrary.Create(backend);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using Condenser.Catalog.Access;
 using Condenser.Catalog.Ingest;
-using Condenser.Catalog.Tests;
 
 namespace Condenser.Server.Tests;
 
@@ -10,7 +9,7 @@ namespace Condenser.Server.Tests;
 public class AccessMatrixTests
 {
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public async Task EndpointsRolesVisibilities(string backend)
     {
         await using var host = await ServerHost.Start(backend);

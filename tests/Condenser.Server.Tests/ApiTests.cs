@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Condenser.Catalog.Access;
 using Condenser.Catalog.Ingest;
-using Condenser.Catalog.Tests;
 using Condenser.Data;
 using Condenser.Formats;
 
@@ -20,7 +19,7 @@ public class ApiTests
     }
 
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public async Task SearchRecordPreviewSimilarAndDownload(string backend)
     {
         await using var host = await ServerHost.Start(backend);
@@ -121,7 +120,7 @@ public class ApiTests
     }
 
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public async Task ErrorsAreProblemDetails(string backend)
     {
         await using var host = await ServerHost.Start(backend);

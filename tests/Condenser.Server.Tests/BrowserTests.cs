@@ -1,6 +1,5 @@
 using Condenser.Catalog.Access;
 using Condenser.Catalog.Ingest;
-using Condenser.Catalog.Tests;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Interactions;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Condenser.Catalog.Access;
-using Condenser.Catalog.Tests;
 
 namespace Condenser.Server.Tests;
 
@@ -52,16 +51,16 @@ public class DropFolderTests
     {
         using var lib = TestLibrary.Create("sqlite");
         var dir = lib.CopyFixtures("digitalmicrograph/2D/test_STEM_image.dm3", "digitalmicrograph/3D/EELS_SI.dm4");
-        var r = Condenser.Cli.Tests.CliRunner.Run("ingest", dir, "--data", lib.Folder, "--project", "beamtime", "--sample", "STO", "--elements", "Sr,Ti,O", "--json");
+        var r = CliRunner.Run("ingest", dir, "--data", lib.Folder, "--project", "beamtime", "--sample", "STO", "--elements", "Sr,Ti,O", "--json");
         Assert.True(r.Code == 0, r.Err);
         var doc = JsonNode.Parse(r.Out)!;
         Assert.Equal(2, doc["ingested"]!.GetValue<int>());
-        var again = JsonNode.Parse(Condenser.Cli.Tests.CliRunner.Run("ingest", dir, "--data", lib.Folder, "--json").Out)!;
+        var again = JsonNode.Parse(CliRunner.Run("ingest", dir, "--data", lib.Folder, "--json").Out)!;
         Assert.Equal(2, again["duplicates"]!.GetValue<int>());
-        var missing = Condenser.Cli.Tests.CliRunner.Run("ingest", Path.Combine(dir, "nope.dm3"), "--data", lib.Folder);
+        var missing = CliRunner.Run("ingest", Path.Combine(dir, "nope.dm3"), "--data", lib.Folder);
         Assert.Equal(2, missing.Code);
         Assert.Contains("nope.dm3", missing.Err);
-        var bad = Condenser.Cli.Tests.CliRunner.Run("ingest", dir, "--data", lib.Folder, "--visibility", "everyone");
+        var bad = CliRunner.Run("ingest", dir, "--data", lib.Folder, "--visibility", "everyone");
         Assert.Equal(2, bad.Code);
         Assert.Contains("visibility", bad.Err);
     }

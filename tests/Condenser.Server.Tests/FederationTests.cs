@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Condenser.Catalog.Access;
 using Condenser.Catalog.Ingest;
-using Condenser.Catalog.Tests;
 
 namespace Condenser.Server.Tests;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Condenser.Catalog.Tests;
 using Microsoft.Data.Sqlite;
 
 namespace Condenser.Server.Tests;
@@ -16,13 +15,13 @@ public class ProcessTests
         using var server = await ServerProcess.Start(lib.Folder, null);
 
         // The token is printed once, alone on stdout.
-        var (code, stdout, stderr) = Condenser.Cli.Tests.CliRunner.Run("users", "add", "alice", "--role", "admin", "--data", lib.Folder);
+        var (code, stdout, stderr) = CliRunner.Run("users", "add", "alice", "--role", "admin", "--data", lib.Folder);
         Assert.True(code == 0, stderr);
         var token = stdout.Trim();
         Assert.StartsWith("cdn_", token);
         Assert.DoesNotContain('\n', token);
-        Assert.Equal(2, Condenser.Cli.Tests.CliRunner.Run("users", "add", "alice", "--role", "admin", "--data", lib.Folder).Code);
-        Assert.Equal(2, Condenser.Cli.Tests.CliRunner.Run("users", "add", "bob", "--role", "emperor", "--data", lib.Folder).Code);
+        Assert.Equal(2, CliRunner.Run("users", "add", "alice", "--role", "admin", "--data", lib.Folder).Code);
+        Assert.Equal(2, CliRunner.Run("users", "add", "bob", "--role", "emperor", "--data", lib.Folder).Code);
 
         using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -31,7 +30,7 @@ public class ProcessTests
         Assert.Equal("admin", me["role"]!.GetValue<string>());
 
         // The admin adds a contributor through the server; a contributor's token cannot add users.
-        var viaServer = Condenser.Cli.Tests.CliRunner.Run("users", "add", "carol", "--role", "contributor", "--project", "lab", "--server", server.Url, "--token", token);
+        var viaServer = CliRunner.Run("users", "add", "carol", "--role", "contributor", "--project", "lab", "--server", server.Url, "--token", token);
         Assert.True(viaServer.Code == 0, viaServer.Err);
         var carol = viaServer.Out.Trim();
         using (var asCarol = new HttpClient { BaseAddress = new Uri(server.Url) })
@@ -40,14 +39,14 @@ public class ProcessTests
             Assert.Equal("contributor", JsonNode.Parse(await asCarol.GetStringAsync("/api/me"))!["role"]!.GetValue<string>());
         }
 
-        var refusedUser = Condenser.Cli.Tests.CliRunner.Run("users", "add", "dave", "--role", "admin", "--server", server.Url, "--token", carol);
+        var refusedUser = CliRunner.Run("users", "add", "dave", "--role", "admin", "--server", server.Url, "--token", carol);
         Assert.Equal(2, refusedUser.Code);
         Assert.Contains("403", refusedUser.Err);
 
         // Ingest against the running server: a Merlin file with its header, and a folder.
         var dir = lib.CopyFixtures("quantumdetector/001_4x2_6bit.mib", "quantumdetector/001_4x2_6bit.hdr", "digitalmicrograph/2D/test_STEM_image.dm3");
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "not a microscope file");
-        var ingest = Condenser.Cli.Tests.CliRunner.Run("ingest", dir, "--server", server.Url, "--token", token, "--project", "lab", "--visibility", "public", "--json");
+        var ingest = CliRunner.Run("ingest", dir, "--server", server.Url, "--token", token, "--project", "lab", "--visibility", "public", "--json");
         Assert.True(ingest.Code == 0, ingest.Err);
         var result = JsonNode.Parse(ingest.Out)!;
         Assert.Equal(2, result["ingested"]!.GetValue<int>());
@@ -55,17 +54,17 @@ public class ProcessTests
         Assert.Equal(2, list["total"]!.GetValue<int>());
 
         // Without a token the server refuses, and the command says so.
-        var refused = Condenser.Cli.Tests.CliRunner.Run("ingest", dir, "--server", server.Url);
+        var refused = CliRunner.Run("ingest", dir, "--server", server.Url);
         Assert.NotEqual(0, refused.Code);
         Assert.Contains("ingest", refused.Err + refused.Out, StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public async Task KillingTheServerMidIngestLosesNothingAcknowledged(string backend)
     {
         using var lib = TestLibrary.Create(backend);
-        var token = Condenser.Cli.Tests.CliRunner.Run(["users", "add", "writer", "--role", "admin", "--data", lib.Folder, .. lib.Connection is null ? Array.Empty<string>() : ["--db", lib.Connection]]).Out.Trim();
+        var token = CliRunner.Run(["users", "add", "writer", "--role", "admin", "--data", lib.Folder, .. lib.Connection is null ? Array.Empty<string>() : ["--db", lib.Connection]]).Out.Trim();
         var files = Path.Combine(lib.Folder, "uploads");
         Directory.CreateDirectory(files);
         var paths = Enumerable.Range(0, 400).Select(i => Synthetic.WriteTiff(files, $"frame{i:D3}", Synthetic.Noise(48, 1000 + i))).ToList();

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using Condenser.Catalog.Tests;
 using Condenser.Server;
 using Condenser.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -15,7 +14,7 @@ public sealed class ServerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ServerHost(TestLibrary lib, Catalog.Catalog catalog, WebApplication app, string url)
+    private ServerHost(TestLibrary lib, Catalog.Library catalog, WebApplication app, string url)
     {
         Library = lib;
         Catalog = catalog;
@@ -27,7 +26,7 @@ public sealed class ServerHost : IAsyncDisposable
     public TestLibrary Library { get; }
 
     /// <summary>The catalogue the server uses.</summary>
-    public Catalog.Catalog Catalog { get; }
+    public Catalog.Library Catalog { get; }
 
     /// <summary>Base URL.</summary>
     public string Url { get; }

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Condenser.Catalog.Access;
-using Condenser.Catalog.Tests;
 
 namespace Condenser.Server.Tests;
 
@@ -29,7 +28,7 @@ public class UploadTests
          host.Catalog.Search(new Catalog.Search.SearchQuery(), Principal.Local).Total);
 
     [Theory]
-    [MemberData(nameof(TestLibrary.Backends), MemberType = typeof(TestLibrary))]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public async Task UploadsIngestAndHostileUploadsLeaveNoTrace(string backend)
     {
         await using var host = await ServerHost.Start(backend, o => o with { MaxUploadBytes = 2 << 20 });

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Condenser.Data;
-using Condenser.Data.Diagnostics;
+using Condenser.Bench;
 using Condenser.Formats;
 
 namespace Condenser.Benchmarks.Formats;

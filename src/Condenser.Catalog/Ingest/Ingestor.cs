@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Globalization;
 using Condenser.Catalog.Access;
 using Condenser.Catalog.Records;
@@ -48,16 +49,14 @@ public sealed record IngestOptions
 /// <param name="Status">ingested, duplicate, skipped (not a microscopy file, in a folder) or failed.</param>
 /// <param name="Ids">Record ids (new, or the existing ones for a duplicate).</param>
 /// <param name="Error">Why it was skipped or failed.</param>
-public sealed record IngestOutcome(string File, string Status, IReadOnlyList<string> Ids, string? Error = null)
+public sealed record IngestOutcome(
+    [property: JsonPropertyName("file")] string File,
+    [property: JsonPropertyName("status")] IngestStatus Status,
+    [property: JsonPropertyName("ids")] IReadOnlyList<string> Ids,
+    [property: JsonPropertyName("error")] string? Error = null)
 {
     /// <summary>The JSON form the CLI prints and the upload endpoint answers.</summary>
-    public System.Text.Json.Nodes.JsonObject ToJson() => new()
-    {
-        ["file"] = File,
-        ["status"] = Status,
-        ["ids"] = new System.Text.Json.Nodes.JsonArray(Ids.Select(i => (System.Text.Json.Nodes.JsonNode)i).ToArray()),
-        ["error"] = Error,
-    };
+    public System.Text.Json.Nodes.JsonObject ToJson() => System.Text.Json.JsonSerializer.SerializeToNode(this)!.AsObject();
 }
 
 /// <summary>
@@ -65,7 +64,7 @@ public sealed record IngestOutcome(string File, string Status, IReadOnlyList<str
 /// duplicates by SHA-256, opens the stored copy, computes statistics, previews and descriptors, and commits all records
 /// of the file in one transaction; what was acknowledged survives a crash, what was not leaves no record.
 /// </summary>
-public sealed class Ingestor(Catalog catalog)
+public sealed class Ingestor(Library catalog)
 {
     /// <summary>Ingests files and folders (recursively). Companion files are stored with their main file, not on their own.</summary>
     public IReadOnlyList<IngestOutcome> IngestPaths(IEnumerable<string> paths, Principal who, IngestOptions options, IProgress<IngestOutcome>? progress = null, CancellationToken cancel = default)
@@ -90,7 +89,7 @@ public sealed class Ingestor(Catalog catalog)
                 Parallel.For(0, mains.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancel }, i =>
                 {
                     results[i] = IngestFile(mains[i], who, options, inFolder: true, cancel: cancel);
-                    if (results[i].Status != "skipped")
+                    if (results[i].Status != IngestStatus.Skipped)
                     {
                         lock (gate)
                         {
@@ -104,7 +103,7 @@ public sealed class Ingestor(Catalog catalog)
                 // A refusal (not signed in, not allowed) is the same for every file: report it as itself.
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
-            outcomes.AddRange(results.Where(o => o.Status != "skipped"));
+            outcomes.AddRange(results.Where(o => o.Status != IngestStatus.Skipped));
         }
 
         return outcomes;
@@ -137,7 +136,7 @@ public sealed class Ingestor(Catalog catalog)
             {
                 if (inFolder)
                 {
-                    return new IngestOutcome(name, "skipped", [], e.Message);
+                    return new IngestOutcome(name, IngestStatus.Skipped, [], e.Message);
                 }
 
                 throw new CatalogException(CatalogError.Unreadable, $"{name}: {e.Message}", e);
@@ -149,7 +148,7 @@ public sealed class Ingestor(Catalog catalog)
             var existing = catalog.IdsOfFile(sha);
             if (existing.Count > 0)
             {
-                return new IngestOutcome(name, "duplicate", existing);
+                return new IngestOutcome(name, IngestStatus.Duplicate, existing);
             }
 
             var files = new List<StoredFile> { new(ObjectStore.SafeName(name), sha, size) };
@@ -168,7 +167,7 @@ public sealed class Ingestor(Catalog catalog)
 
                 var records = Describe(files, format, who, options, cancel);
                 var ids = catalog.Commit(records, who, options);
-                return new IngestOutcome(name, ids.Count > 0 ? "ingested" : "duplicate", ids.Count > 0 ? ids : catalog.IdsOfFile(sha));
+                return new IngestOutcome(name, ids.Count > 0 ? IngestStatus.Ingested : IngestStatus.Duplicate, ids.Count > 0 ? ids : catalog.IdsOfFile(sha));
             }
             catch
             {
@@ -188,11 +187,11 @@ public sealed class Ingestor(Catalog catalog)
                 throw;
             }
 
-            return new IngestOutcome(name, "failed", [], Clean(e.Message));
+            return new IngestOutcome(name, IngestStatus.Failed, [], Clean(e.Message));
         }
         catch (Exception e) when (e is EmFileException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException or OverflowException or InvalidOperationException)
         {
-            return new IngestOutcome(name, "failed", [], $"{name}: {Clean(e.Message)}");
+            return new IngestOutcome(name, IngestStatus.Failed, [], $"{name}: {Clean(e.Message)}");
         }
     }
 

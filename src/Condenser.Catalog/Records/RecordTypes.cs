@@ -31,7 +31,7 @@ public sealed record RecordPatch
 /// <param name="CreatedMs">When (ms since 1970 UTC).</param>
 /// <param name="Kind">label, note or region.</param>
 /// <param name="Text">The label or text.</param>
-/// <param name="Region">Optional JSON geometry in pixel coordinates of the preview.</param>
+/// <param name="Region">Optional JSON geometry in dataset coordinates (scan or signal indices, calibrated values with units; see <see cref="Records.AnnotationRegion"/>).</param>
 public sealed record Annotation(long Id, string? User, long CreatedMs, string Kind, string Text, string? Region);
 
 /// <summary>An analysis of a record with its provenance.</summary>

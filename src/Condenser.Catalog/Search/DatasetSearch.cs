@@ -39,7 +39,7 @@ public static class DatasetSearch
         foreach (var chunk in ids.Chunk(500))
         {
             var args = new List<(string Name, object? Value)>();
-            var acl = AccessFilter.Sql(who, args, Clock.NowMs());
+            var acl = AccessRule.Sql(who, args, Clock.NowMs());
             var names = new List<string>();
             for (int i = 0; i < chunk.Length; i++)
             {

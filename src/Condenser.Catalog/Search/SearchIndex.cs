@@ -92,7 +92,7 @@ public sealed class SearchIndex(CatalogDb db)
             var counts = _values.Select(v => new long[v.Count]).ToArray();
             var elementCounts = new long[128];
 
-            // The access rule on codes: the caller's projects, id and institution looked up once.
+            // The access rule (AccessRule) on codes: the caller's projects, id and institution looked up once.
             bool admin = who.IsAdmin, signedIn = who.UserId is not null;
             var member = new bool[_projectCodes.Count];
             foreach (var pid in who.Projects)
@@ -114,11 +114,8 @@ public sealed class SearchIndex(CatalogDb db)
             for (int k = 0; k < count; k++)
             {
                 int r = candidates is null ? k : candidates[k];
-                bool released = _embargo[r] <= now;
-                var v = _visibility[r];
-                if (!(admin || (v == Visibility.Public && released) || (signedIn && (_ownerCode[r] == me
-                    || (v != Visibility.Private && member[_projectCode[r]])
-                    || (v == Visibility.Institution && released && _institutionCode[r] == myInstitution)))))
+                if (!admin && !AccessRule.Allows(false, _visibility[r], _embargo[r] <= now, signedIn && _ownerCode[r] == me,
+                    signedIn && member[_projectCode[r]], signedIn && _institutionCode[r] == myInstitution))
                 {
                     continue;
                 }

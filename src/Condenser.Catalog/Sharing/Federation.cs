@@ -11,7 +11,7 @@ namespace Condenser.Catalog.Sharing;
 /// pulling another instance's feed into this one. Federated records keep their id, hashes, previews and descriptor,
 /// belong to the project <c>federated</c>, are public here, and name their origin; their files stay at the origin.
 /// </summary>
-public sealed class Federation(Catalog catalog, HttpClient http)
+public sealed class Federation(Library catalog, HttpClient http)
 {
     /// <summary>Largest preview accepted from a peer.</summary>
     public const int MaxPreviewBytes = 8 << 20;
@@ -50,7 +50,7 @@ public sealed class Federation(Catalog catalog, HttpClient http)
 
         foreach (var (r, published) in changed)
         {
-            if (AccessFilter.IsOpen(r.Visibility, r.EmbargoMs, now))
+            if (AccessRule.IsOpen(r.Visibility, r.EmbargoMs, now))
             {
                 items.Add(JsonLd.Export(r, baseUrl));
             }

@@ -1,8 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json.Nodes;
-using Condenser.Data.Diagnostics;
-using Condenser.Formats;
+using Condenser.Bench;
 
 namespace Condenser.Cli.Commands;
 
@@ -24,30 +21,7 @@ internal static class BenchCommand
         read.SetAction(r => CommandRunner.Run(() =>
         {
             using var file = common.Open(r);
-            var ds = file.Datasets[0];
-            int n = Math.Max(1, r.GetValue(repeats));
-            double baseline = double.MaxValue, frames = double.MaxValue, zeroCopy = double.MaxValue;
-            long bytes = new FileInfo(file.Path).Length;
-            for (int i = 0; i < n; i++)
-            {
-                baseline = Math.Min(baseline, ReadBenchmarks.FileIntoBuffer(file.Path));
-                frames = Math.Min(frames, ReadBenchmarks.FramesIntoBuffer(ds));
-                zeroCopy = Math.Min(zeroCopy, ReadBenchmarks.FramesTouched(ds));
-            }
-
-            var result = new JsonObject
-            {
-                ["file"] = file.Path,
-                ["file_bytes"] = bytes,
-                ["dataset_bytes"] = ds.ByteLength,
-                ["frames"] = ds.FrameCount,
-                ["read_into_buffer_gbps"] = bytes / baseline / 1e9,
-                ["frames_copied_gbps"] = ds.ByteLength / frames / 1e9,
-                ["frames_mapped_gbps"] = ds.ByteLength / zeroCopy / 1e9,
-                ["ratio_copied"] = ds.ByteLength / frames / (bytes / baseline),
-                ["ratio_mapped"] = ds.ByteLength / zeroCopy / (bytes / baseline),
-            };
-            Console.WriteLine(result.ToJsonString(Json.Options));
+            Console.WriteLine(FourDBench.Read(file, r.GetValue(repeats)).ToJsonString(Json.Options));
             return 0;
         }));
         var c = new Command("bench", "measure Condenser on this machine") { read, FourDStem(), Stream(), CatalogBenchCommand.Catalog(), CatalogBenchCommand.Load() };
@@ -73,27 +47,7 @@ internal static class BenchCommand
             }
 
             using var file = common.Open(r);
-            var ds = file.Datasets[0];
-            var (h, w) = Processing.FourDStem.FourDStemInputs.Detector(ds);
-            var com = new Processing.FourDStem.CenterOfMass((h - 1) / 2.0, (w - 1) / 2.0);
-            var clock = Stopwatch.StartNew();
-            // The mapped path: what this measures is that a pass over a mapping larger than memory releases its pages.
-            Processing.MapReduce.FrameExecutor.Run(ds, [com], new Processing.MapReduce.ReductionOptions { Io = Processing.MapReduce.IoPath.Mapped });
-            double seconds = clock.Elapsed.TotalSeconds;
-            var status = File.ReadAllLines("/proc/self/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1].Trim());
-            long Kb(string key) => status.TryGetValue(key, out var v) ? long.Parse(v.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024 : -1;
-            Console.WriteLine(new JsonObject
-            {
-                ["method"] = "condenser-stream-com",
-                ["bytes"] = ds.ByteLength,
-                ["streams"] = ds.Streams,
-                ["elapsed_s"] = seconds,
-                ["gb_per_s"] = ds.ByteLength / seconds / 1e9,
-                ["sum"] = com.Total.Sum(),
-                ["peak_rss_bytes"] = Kb("VmHWM"),
-                ["rss_file_bytes_after"] = Kb("RssFile"),
-                ["memory_bytes"] = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
-            }.ToJsonString());
+            Console.WriteLine(FourDBench.Stream(file.Datasets[0]).ToJsonString());
             return 0;
         }));
         return c;
@@ -115,42 +69,9 @@ internal static class BenchCommand
         c.SetAction(r => CommandRunner.Run(() =>
         {
             using var file = common.Open(r);
-            var ds = file.Datasets[0];
-            var (h, w) = Processing.FourDStem.FourDStemInputs.Detector(ds);
-            int n = Math.Max(1, r.GetValue(repeats)), threads = r.GetValue(workers) > 0 ? r.GetValue(workers) : Environment.ProcessorCount;
-            double cy = (h - 1) / 2.0, cx = (w - 1) / 2.0;
-            var ring = Processing.Kernels.PixelSpans.Annulus(h, w, cy, cx, h / 4.0, h / 2.0);
-            var tenRings = Enumerable.Range(0, 10).Select(k => Processing.Kernels.PixelSpans.Annulus(h, w, cy, cx, k * h / 20.0, (k + 1) * h / 20.0)).ToArray();
-            var cases = new (string Name, Func<Processing.MapReduce.IFrameReducer> Make)[]
+            foreach (var line in FourDBench.Passes(file.Datasets[0], r.GetValue(repeats), r.GetValue(workers)))
             {
-                ("sum", () => new Processing.FourDStem.FrameSums()),
-                ("virtual-image", () => new Processing.FourDStem.VirtualDetectors([ring])),
-                ("virtual-image-10", () => new Processing.FourDStem.VirtualDetectors(tenRings)),
-                ("com", () => new Processing.FourDStem.CenterOfMass(cy, cx)),
-            };
-            foreach (var io in new[] { Processing.MapReduce.IoPath.Mapped, Processing.MapReduce.IoPath.Read })
-            foreach (var (name, make) in cases)
-            {
-                var times = new JsonArray();
-                double best = double.MaxValue;
-                for (int i = 0; i < n; i++)
-                {
-                    var clock = Stopwatch.StartNew();
-                    Processing.MapReduce.FrameExecutor.Run(ds, [make()], new Processing.MapReduce.ReductionOptions { Workers = threads, Io = io });
-                    double t = clock.Elapsed.TotalSeconds;
-                    best = Math.Min(best, t);
-                    times.Add(t);
-                }
-
-                Console.WriteLine(new JsonObject
-                {
-                    ["method"] = "condenser-" + name,
-                    ["io"] = io == Processing.MapReduce.IoPath.Mapped ? "mapping kept" : "read",
-                    ["threads"] = threads,
-                    ["bytes"] = ds.ByteLength,
-                    ["elapsed_s"] = times,
-                    ["gb_per_s_best"] = ds.ByteLength / best / 1e9,
-                }.ToJsonString());
+                Console.WriteLine(line.ToJsonString());
             }
 
             return 0;

@@ -71,17 +71,17 @@ internal static class IngestCommand
                 Console.WriteLine(new JsonObject
                 {
                     ["files"] = new JsonArray(outcomes.Select(o => (JsonNode)o.ToJson()).ToArray()),
-                    ["ingested"] = outcomes.Count(o => o.Status == "ingested"),
-                    ["duplicates"] = outcomes.Count(o => o.Status == "duplicate"),
-                    ["failed"] = outcomes.Count(o => o.Status == "failed"),
+                    ["ingested"] = outcomes.Count(o => o.Status == IngestStatus.Ingested),
+                    ["duplicates"] = outcomes.Count(o => o.Status == IngestStatus.Duplicate),
+                    ["failed"] = outcomes.Count(o => o.Status == IngestStatus.Failed),
                 }.ToJsonString(Json.Options));
             }
             else
             {
-                Console.Error.WriteLine($"{outcomes.Count(o => o.Status == "ingested")} ingested, {outcomes.Count(o => o.Status == "duplicate")} duplicates, {outcomes.Count(o => o.Status == "failed")} failed");
+                Console.Error.WriteLine($"{outcomes.Count(o => o.Status == IngestStatus.Ingested)} ingested, {outcomes.Count(o => o.Status == IngestStatus.Duplicate)} duplicates, {outcomes.Count(o => o.Status == IngestStatus.Failed)} failed");
             }
 
-            return outcomes.Any(o => o.Status == "failed") ? 1 : 0;
+            return outcomes.Any(o => o.Status == IngestStatus.Failed) ? 1 : 0;
         }));
         return c;
     }
@@ -139,7 +139,7 @@ internal static class IngestCommand
                 {
                     foreach (var f in files)
                     {
-                        var o = new IngestOutcome(f!["file"]!.GetValue<string>(), f["status"]!.GetValue<string>(), f["ids"]!.AsArray().Select(i => i!.GetValue<string>()).ToList(), f["error"]?.GetValue<string>());
+                        var o = new IngestOutcome(f!["file"]!.GetValue<string>(), IngestStatusNames.Parse(f["status"]!.GetValue<string>()), f["ids"]!.AsArray().Select(i => i!.GetValue<string>()).ToList(), f["error"]?.GetValue<string>());
                         outcomes.Add(o);
                         report(o);
                     }
@@ -151,7 +151,7 @@ internal static class IngestCommand
                         throw new ArgumentException($"the server refused: {body?["detail"] ?? text}");
                     }
 
-                    var o = new IngestOutcome(Path.GetFileName(main), "failed", [], $"{(int)resp.StatusCode}: {body?["detail"] ?? text}");
+                    var o = new IngestOutcome(Path.GetFileName(main), IngestStatus.Failed, [], $"{(int)resp.StatusCode}: {body?["detail"] ?? text}");
                     outcomes.Add(o);
                     report(o);
                 }

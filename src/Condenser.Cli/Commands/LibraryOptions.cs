@@ -25,9 +25,9 @@ internal sealed class LibraryOptions(bool remote)
         }
     }
 
-    public string DataDirectory(ParseResult r) => r.GetValue(Data) ?? Catalog.Catalog.DefaultDataDirectory();
+    public string DataDirectory(ParseResult r) => r.GetValue(Data) ?? Catalog.Library.DefaultDataDirectory();
 
-    public Catalog.Catalog OpenCatalog(ParseResult r) => Catalog.Catalog.Open(DataDirectory(r), r.GetValue(Db) ?? Environment.GetEnvironmentVariable("CONDENSER_DB"));
+    public Catalog.Library OpenCatalog(ParseResult r) => Catalog.Library.Open(DataDirectory(r), r.GetValue(Db) ?? Environment.GetEnvironmentVariable("CONDENSER_DB"));
 
     public (string Url, string? Token)? Remote(ParseResult r)
     {

@@ -39,15 +39,15 @@ internal static class ServeCommand
             string? demoSource = r.GetValue(demo) ? DemoSource() : null; // a missing folder is said before serving
             var app = CondenserServer.Build(options, catalog);
             app.Start();
-            Console.Error.WriteLine($"condenser serving {string.Join(", ", app.Urls)} — library {catalog.DataDirectory} on {catalog.Db.Describe}");
+            Console.Error.WriteLine($"condenser serving {string.Join(", ", app.Urls)} — library {catalog.DataDirectory} on {catalog.DatabaseDescription}");
             Console.Error.WriteLine($"  web UI {app.Urls.First()}/   API {app.Urls.First()}/api/datasets   OpenAPI {app.Urls.First()}/openapi/v1.json");
             if (demoSource is { } source)
             {
                 _ = Task.Run(() =>
                 {
                     var outcomes = catalog.Ingestor.IngestPaths([source], Principal.Local, new IngestOptions { Project = "demo", Visibility = Visibility.Public, Description = "demo record from the Condenser test files" });
-                    Console.Error.WriteLine($"demo library: {outcomes.Count(o => o.Status == "ingested")} files ingested, {outcomes.Count(o => o.Status == "duplicate")} already there, {outcomes.Count(o => o.Status == "failed")} refused (from {source})");
-                    foreach (var o in outcomes.Where(o => o.Status == "failed"))
+                    Console.Error.WriteLine($"demo library: {outcomes.Count(o => o.Status == IngestStatus.Ingested)} files ingested, {outcomes.Count(o => o.Status == IngestStatus.Duplicate)} already there, {outcomes.Count(o => o.Status == IngestStatus.Failed)} refused (from {source})");
+                    foreach (var o in outcomes.Where(o => o.Status == IngestStatus.Failed))
                     {
                         Console.Error.WriteLine($"  refused {o.Error}");
                     }

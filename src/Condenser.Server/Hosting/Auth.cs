@@ -8,7 +8,7 @@ namespace Condenser.Server.Hosting;
 /// Bearer-token authentication: every request gets a <see cref="Principal"/> (anonymous without a token); an unknown or
 /// revoked token is refused with 401 rather than treated as anonymous. Lookups are cached for two seconds.
 /// </summary>
-public sealed class Auth(Catalog.Catalog catalog)
+public sealed class Auth(Catalog.Library catalog)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(2);
     private readonly ConcurrentDictionary<string, (Principal? Who, DateTime At)> _cache = new(StringComparer.Ordinal);

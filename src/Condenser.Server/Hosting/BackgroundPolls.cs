@@ -9,7 +9,7 @@ namespace Condenser.Server.Hosting;
 /// poll, so a file still being copied is not taken; ingested files move to <c>done/</c>, unreadable ones to
 /// <c>failed/</c> with a note) and pulling the public records of configured peers.
 /// </summary>
-public sealed class BackgroundPolls(Catalog.Catalog catalog, Federation federation, ServerOptions options, ILogger<BackgroundPolls> log) : BackgroundService
+public sealed class BackgroundPolls(Catalog.Library catalog, Federation federation, ServerOptions options, ILogger<BackgroundPolls> log) : BackgroundService
 {
     private readonly Dictionary<string, long> _sizes = new(StringComparer.Ordinal);
 
@@ -75,7 +75,7 @@ public sealed class BackgroundPolls(Catalog.Catalog catalog, Federation federati
             }
 
             var o = catalog.Ingestor.IngestFile(f, Principal.Local, new IngestOptions { Project = options.DropProject }, cancel: stop);
-            var moveTo = o.Status is "ingested" or "duplicate" ? done : failed;
+            var moveTo = o.Status is IngestStatus.Ingested or IngestStatus.Duplicate ? done : failed;
             Directory.CreateDirectory(moveTo);
             foreach (var p in cs.Prepend(f))
             {

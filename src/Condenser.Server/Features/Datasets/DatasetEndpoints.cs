@@ -22,22 +22,22 @@ public static class DatasetEndpoints
         var g = app.MapGroup("/api/datasets").WithTags("datasets");
         g.MapGet("/", Search).WithSummary("Search records: q (words), instrument, signal_type, technique, format, project, sample, elements (comma-separated), beam_energy_min/max (keV), from/to (ISO dates), sort (time|ingested|name|beam_energy|size), order (asc|desc), page, page_size, facets");
         g.MapGet("/{id}", Get).WithSummary("One record with its full description; ETag and If-None-Match");
-        g.MapPatch("/{id}", Patch).WithSummary("Change visibility, embargo_until, title, sample, elements or description (contributors of the project, admins)");
-        g.MapGet("/{id}/preview.png", Preview).WithSummary("A PNG: kind=preview (default, with scale bar), thumb, pattern (4D-STEM mean pattern), virtual (4D-STEM bright field)");
+        g.MapPatch("/{id}", Patch).Accepts<RecordPatchRequest>("application/json").WithSummary("Change visibility, embargo_until, title, sample, elements or description (contributors of the project, admins)");
+        g.MapGet("/{id}/preview.png", Preview).ProducesFile("image/png").WithSummary("A PNG: kind=preview (default, with scale bar), thumb, pattern (4D-STEM mean pattern), virtual (4D-STEM bright field)");
         g.MapGet("/{id}/similar", Similar).WithSummary("Records most like this one (cosine of PCA-reduced content descriptors), best first");
-        g.MapGet("/{id}/file", Download).WithSummary("The original file (or a companion by name); range requests and ETag (the SHA-256)");
-        g.MapGet("/{id}/jsonld", ExportJsonLd).WithSummary("The record as schema.org Dataset JSON-LD");
-        g.MapGet("/{id}/nexus", ExportNexus).WithSummary("The dataset as a NeXus file shaped as NXem (data, axes, sample, user, instrument)");
-        g.MapGet("/{id}/annotations", (string id, HttpContext ctx, Catalog.Catalog c) => TypedResults.Ok(c.Annotations(id, ctx.Caller()))).WithSummary("The record's labels, notes and regions (regions in dataset coordinates)");
-        g.MapPost("/{id}/annotations", Annotate).WithSummary("Add a label, note or region (JSON geometry) to a record");
-        g.MapGet("/{id}/analyses", (string id, HttpContext ctx, Catalog.Catalog c) => TypedResults.Ok(c.Analyses(id, ctx.Caller()))).WithSummary("The analyses recorded on the record, with their provenance");
-        g.MapPost("/{id}/analyses", RecordAnalysis).WithSummary("Record an analysis with its parameters and outputs; inputs are recorded by hash");
+        g.MapGet("/{id}/file", Download).ProducesFile("application/octet-stream").WithSummary("The original file (or a companion by name); range requests and ETag (the SHA-256)");
+        g.MapGet("/{id}/jsonld", ExportJsonLd).Produces<JsonObject>(200, "application/ld+json").WithSummary("The record as schema.org Dataset JSON-LD");
+        g.MapGet("/{id}/nexus", ExportNexus).ProducesFile("application/x-hdf5").WithSummary("The dataset as a NeXus file shaped as NXem (data, axes, sample, user, instrument)");
+        g.MapGet("/{id}/annotations", (string id, HttpContext ctx, Catalog.Library c) => TypedResults.Ok(c.Annotations(id, ctx.Caller()))).WithSummary("The record's labels, notes and regions (regions in dataset coordinates)");
+        g.MapPost("/{id}/annotations", Annotate).Accepts<AnnotationRequest>("application/json").WithSummary("Add a label, note or region (JSON geometry) to a record");
+        g.MapGet("/{id}/analyses", (string id, HttpContext ctx, Catalog.Library c) => TypedResults.Ok(c.Analyses(id, ctx.Caller()))).WithSummary("The analyses recorded on the record, with their provenance");
+        g.MapPost("/{id}/analyses", RecordAnalysis).Accepts<AnalysisRequest>("application/json").WithSummary("Record an analysis with its parameters and outputs; inputs are recorded by hash");
         app.MapGet("/api/sessions", Sessions).WithTags("datasets").WithSummary("Sessions (instrument + time-gap groups) with the number of visible records");
         app.MapGet("/api/annotations", Labels).WithTags("datasets").WithSummary("Every annotation on records the caller may see (kind=label|note|region to narrow): a labelled set for training models");
         app.MapGet("/api/experiments", Experiments).WithTags("datasets").WithSummary("Experiments (sample, elements, goal, instrument, operator) with the number of visible records");
     }
 
-    private static Ok<SearchPage> Search([AsParameters] SearchParameters p, HttpContext ctx, Catalog.Catalog catalog)
+    private static Ok<SearchPage> Search([AsParameters] SearchParameters p, HttpContext ctx, Catalog.Library catalog)
     {
         var q = Query(ctx.Request.Query);
         bool facets = p.Facets is not ("0" or "false");
@@ -82,7 +82,7 @@ public static class DatasetEndpoints
         };
     }
 
-    private static Results<Ok<RecordView>, StatusCodeHttpResult> Get(string id, HttpContext ctx, Catalog.Catalog catalog)
+    private static Results<Ok<RecordView>, StatusCodeHttpResult> Get(string id, HttpContext ctx, Catalog.Library catalog)
     {
         var rec = catalog.Get(id, ctx.Caller());
         var etag = $"\"{rec.Id}-{rec.Seq}\"";
@@ -95,57 +95,29 @@ public static class DatasetEndpoints
 
         return TypedResults.Ok(rec.View(withInfo: true) with
         {
-            CanEdit = Catalog.Catalog.CanWrite(rec, ctx.Caller()),
+            CanEdit = Catalog.Library.CanWrite(rec, ctx.Caller()),
             Previews = PreviewSet.Kinds.Where(k => File.Exists(catalog.Store.PreviewPath(rec.Id, k))).ToList(),
         });
     }
 
-    private static async Task<Ok<RecordView>> Patch(string id, HttpContext ctx, Catalog.Catalog catalog)
+    private static async Task<Ok<RecordView>> Patch(string id, HttpContext ctx, Catalog.Library catalog)
     {
-        var body = await Body(ctx).ConfigureAwait(false);
+        var body = await JsonBody.ReadObject(ctx).ConfigureAwait(false);
+        var request = JsonBody.Bind<RecordPatchRequest>(body);
         var patch = new RecordPatch
         {
-            Visibility = body["visibility"] is { } v ? AccessNames.ParseVisibility(v.GetValue<string>()) : null,
-            EmbargoMs = body.ContainsKey("embargo_until") ? body["embargo_until"] is { } e ? DatasetRecord.ParseTime(e.GetValue<string>(), "embargo_until") : 0 : null,
-            Title = body["title"]?.GetValue<string>(),
-            Sample = body["sample"]?.GetValue<string>(),
-            Elements = body["elements"]?.AsArray().Select(x => x!.GetValue<string>()).ToList(),
-            Description = body["description"]?.GetValue<string>(),
+            Visibility = request.Visibility is { } v ? AccessNames.ParseVisibility(v) : null,
+            // Present and null lifts the embargo; absent leaves it.
+            EmbargoMs = body.ContainsKey("embargo_until") ? request.EmbargoUntil is { } e ? DatasetRecord.ParseTime(e, "embargo_until") : 0 : null,
+            Title = request.Title,
+            Sample = request.Sample,
+            Elements = request.Elements?.ToList(),
+            Description = request.Description,
         };
         return TypedResults.Ok(catalog.Update(id, ctx.Caller(), patch).View());
     }
 
-    /// <summary>Reads a JSON object body of at most 1 MiB; a 400 names what was wrong.</summary>
-    public static async Task<JsonObject> Body(HttpContext ctx)
-    {
-        if (ctx.Request.ContentLength > 1 << 20)
-        {
-            throw new CatalogException(CatalogError.TooLarge, "a JSON body may be at most 1 MiB");
-        }
-
-        try
-        {
-            using var reader = new StreamReader(ctx.Request.Body);
-            var buffer = new char[(1 << 20) + 1];
-            int n = await reader.ReadBlockAsync(buffer, ctx.RequestAborted).ConfigureAwait(false);
-            if (n > 1 << 20)
-            {
-                throw new CatalogException(CatalogError.TooLarge, "a JSON body may be at most 1 MiB");
-            }
-
-            return JsonNode.Parse(new string(buffer, 0, n)) as JsonObject ?? throw new CatalogException(CatalogError.Invalid, "the body must be a JSON object");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new CatalogException(CatalogError.Invalid, $"the body is not valid JSON: {e.Message}", e);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new CatalogException(CatalogError.Invalid, $"a field has the wrong type: {e.Message}", e);
-        }
-    }
-
-    private static IResult Preview(string id, string? kind, HttpContext ctx, Catalog.Catalog catalog)
+    private static IResult Preview(string id, string? kind, HttpContext ctx, Catalog.Library catalog)
     {
         kind ??= "preview";
         if (!PreviewSet.Kinds.Contains(kind))
@@ -162,17 +134,17 @@ public static class DatasetEndpoints
 
         var info = new FileInfo(path);
         var tag = new EntityTagHeaderValue($"\"{rec.Id}-{kind}-{info.Length}-{info.LastWriteTimeUtc.Ticks}\"");
-        ctx.Response.Headers.CacheControl = AccessFilter.IsOpen(rec.Visibility, rec.EmbargoMs, Clock.NowMs()) ? "public, max-age=60" : "private, max-age=60";
+        ctx.Response.Headers.CacheControl = AccessRule.IsOpen(rec.Visibility, rec.EmbargoMs, Clock.NowMs()) ? "public, max-age=60" : "private, max-age=60";
         return Results.File(path, "image/png", lastModified: info.LastWriteTimeUtc, entityTag: tag);
     }
 
-    private static Ok<SimilarPage> Similar(string id, int? count, HttpContext ctx, Catalog.Catalog catalog)
+    private static Ok<SimilarPage> Similar(string id, int? count, HttpContext ctx, Catalog.Library catalog)
     {
         var list = catalog.Similar(id, ctx.Caller(), count ?? 10);
         return TypedResults.Ok(new SimilarPage(id, list.Select(x => x.Record.View() with { Score = Math.Round(x.Score, 6) }).ToList(), list.Count));
     }
 
-    private static IResult Download(string id, string? name, HttpContext ctx, Catalog.Catalog catalog)
+    private static IResult Download(string id, string? name, HttpContext ctx, Catalog.Library catalog)
     {
         var rec = catalog.Get(id, ctx.Caller(), "download");
         var file = name is null ? rec.Files.FirstOrDefault() : rec.Files.FirstOrDefault(f => f.Name == name);
@@ -185,20 +157,20 @@ public static class DatasetEndpoints
             entityTag: new EntityTagHeaderValue($"\"{file.Sha256}\""), enableRangeProcessing: true);
     }
 
-    private static IResult ExportJsonLd(string id, HttpContext ctx, Catalog.Catalog catalog)
+    private static IResult ExportJsonLd(string id, HttpContext ctx, Catalog.Library catalog)
     {
         var rec = catalog.Get(id, ctx.Caller(), "export");
         return Results.Text(JsonLd.Export(rec, BaseUrl(ctx)).ToJsonString(), "application/ld+json");
     }
 
-    private static IResult ExportNexus(string id, HttpContext ctx, Catalog.Catalog catalog)
+    private static IResult ExportNexus(string id, HttpContext ctx, Catalog.Library catalog)
     {
         var rec = catalog.Get(id, ctx.Caller(), "export");
         using var file = catalog.OpenFile(rec);
         var tmp = Path.Combine(catalog.Store.NewTempFolder(), rec.Id + ".nxs");
         new Condenser.Formats.Emd.NexusWriter().Write(tmp, [file.Datasets[rec.DatasetIndex]], new Condenser.Formats.WriteOptions
         {
-            Software = Catalog.Catalog.SoftwareVersion,
+            Software = Catalog.Library.SoftwareVersion,
             Sample = rec.Sample,
             Elements = rec.Elements,
             Operator = rec.Operator,
@@ -214,27 +186,27 @@ public static class DatasetEndpoints
     /// <summary>The URL the caller used to reach this server.</summary>
     public static string BaseUrl(HttpContext ctx) => $"{ctx.Request.Scheme}://{ctx.Request.Host}{ctx.Request.PathBase}";
 
-    private static async Task<IResult> Annotate(string id, HttpContext ctx, Catalog.Catalog catalog)
+    private static async Task<Created<Annotation>> Annotate(string id, HttpContext ctx, Catalog.Library catalog)
     {
-        var body = await Body(ctx).ConfigureAwait(false);
-        var a = catalog.Annotate(id, ctx.Caller(), body["kind"]?.GetValue<string>() ?? "label", body["text"]?.GetValue<string>() ?? string.Empty, body["region"]?.ToJsonString());
-        return Results.Json(a, statusCode: 201);
+        var body = await JsonBody.Read<AnnotationRequest>(ctx).ConfigureAwait(false);
+        var a = catalog.Annotate(id, ctx.Caller(), body.Kind ?? "label", body.Text ?? string.Empty, body.Region?.ToJsonString());
+        return TypedResults.Created((string?)null, a);
     }
 
-    private static async Task<IResult> RecordAnalysis(string id, HttpContext ctx, Catalog.Catalog catalog)
+    private static async Task<Created<AnalysisRecord>> RecordAnalysis(string id, HttpContext ctx, Catalog.Library catalog)
     {
-        var body = await Body(ctx).ConfigureAwait(false);
-        var name = body["analysis"]?.GetValue<string>() ?? throw new CatalogException(CatalogError.Invalid, "the body needs 'analysis' (its name)");
-        var a = catalog.RecordAnalysis(id, ctx.Caller(), name, body["parameters"] ?? new JsonObject(), body["outputs"] ?? new JsonObject(), body["software"]?.GetValue<string>());
-        return Results.Json(a, statusCode: 201);
+        var body = await JsonBody.Read<AnalysisRequest>(ctx).ConfigureAwait(false);
+        var name = body.Analysis ?? throw new CatalogException(CatalogError.Invalid, "the body needs 'analysis' (its name)");
+        var a = catalog.RecordAnalysis(id, ctx.Caller(), name, body.Parameters ?? new JsonObject(), body.Outputs ?? new JsonObject(), body.Software);
+        return TypedResults.Created((string?)null, a);
     }
 
-    private static Ok<Listing<LabelledAnnotation>> Labels(string? kind, int? limit, HttpContext ctx, Catalog.Catalog catalog)
+    private static Ok<Listing<LabelledAnnotation>> Labels(string? kind, int? limit, HttpContext ctx, Catalog.Library catalog)
         => TypedResults.Ok(catalog.LabelledAnnotations(ctx.Caller(), kind, limit ?? 10_000));
 
-    private static Ok<Listing<ExperimentSummary>> Experiments(HttpContext ctx, Catalog.Catalog catalog) => TypedResults.Ok(catalog.Experiments(ctx.Caller()));
+    private static Ok<Listing<ExperimentSummary>> Experiments(HttpContext ctx, Catalog.Library catalog) => TypedResults.Ok(catalog.Experiments(ctx.Caller()));
 
-    private static Ok<Listing<SessionSummary>> Sessions(HttpContext ctx, Catalog.Catalog catalog) => TypedResults.Ok(catalog.Sessions(ctx.Caller()));
+    private static Ok<Listing<SessionSummary>> Sessions(HttpContext ctx, Catalog.Library catalog) => TypedResults.Ok(catalog.Sessions(ctx.Caller()));
 }
 
 /// <summary>The search parameters as the API takes them (parsed and checked by <see cref="DatasetEndpoints.Query"/>, each bad value a 400 naming it).</summary>

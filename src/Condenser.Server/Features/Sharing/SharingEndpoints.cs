@@ -6,6 +6,7 @@ using Condenser.Catalog.Records;
 using Condenser.Catalog.Sharing;
 using Condenser.Server.Features.Datasets;
 using Condenser.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Condenser.Server.Features.Sharing;
 
@@ -16,25 +17,25 @@ public static class SharingEndpoints
     public static void Map(WebApplication app)
     {
         app.MapGet("/api/feed", Feed).WithTags("sharing").WithSummary("Public records changed after the cursor 'since' (JSON-LD, oldest first), retractions of records no longer public, records whose embargo ended, and the next cursor");
-        app.MapPost("/api/federation/pull", Pull).WithTags("sharing").WithSummary("Admins: pull the public records of another instance ({\"url\": …})");
-        app.MapPost("/api/import", Import).WithTags("sharing").WithSummary("Admins: import records from JSON-LD (one Dataset or a list) into a project");
+        app.MapPost("/api/federation/pull", Pull).Accepts<PullRequest>("application/json").WithTags("sharing").WithSummary("Admins: pull the public records of another instance ({\"url\": …})");
+        app.MapPost("/api/import", Import).Accepts<JsonObject>("application/ld+json", "application/json").WithTags("sharing").WithSummary("Admins: import records from JSON-LD (one Dataset or a list) into a project");
     }
 
-    private static IResult Feed(string? since, int? limit, HttpContext ctx, Federation federation)
+    private static Ok<FeedPage> Feed(string? since, int? limit, HttpContext ctx, Federation federation)
     {
         var (items, next) = federation.Feed(since, limit ?? 100, DatasetEndpoints.BaseUrl(ctx));
-        return Results.Text(new JsonObject { ["items"] = items, ["next"] = next }.ToJsonString(), "application/json");
+        return TypedResults.Ok(new FeedPage(items, next));
     }
 
-    private static async Task<IResult> Pull(HttpContext ctx, Federation federation)
+    private static async Task<Ok<PullResult>> Pull(HttpContext ctx, Federation federation)
     {
-        var body = await DatasetEndpoints.Body(ctx).ConfigureAwait(false);
-        var url = body["url"]?.GetValue<string>() ?? throw new CatalogException(CatalogError.Invalid, "the body needs 'url'");
+        var body = await JsonBody.Read<PullRequest>(ctx).ConfigureAwait(false);
+        var url = body.Url ?? throw new CatalogException(CatalogError.Invalid, "the body needs 'url'");
         int n = await federation.PullAsync(url, ctx.Caller(), ctx.RequestAborted).ConfigureAwait(false);
-        return Results.Json(new { url, records = n });
+        return TypedResults.Ok(new PullResult(url, n));
     }
 
-    private static async Task<IResult> Import(string? project, string? visibility, HttpContext ctx, Catalog.Catalog catalog)
+    private static async Task<Created<ImportResult>> Import(string? project, string? visibility, HttpContext ctx, Catalog.Library catalog)
     {
         var who = ctx.Caller();
         if (!who.IsAdmin)
@@ -62,6 +63,6 @@ public static class SharingEndpoints
             ids.AddRange(catalog.Commit([rec with { OwnerId = who.UserId }], who, new Catalog.Ingest.IngestOptions()));
         }
 
-        return Results.Json(new { imported = ids }, statusCode: 201);
+        return TypedResults.Created((string?)null, new ImportResult(ids));
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Condenser.Catalog;
 using Condenser.Catalog.Access;
 using Condenser.Catalog.Ingest;
@@ -6,6 +5,8 @@ using Condenser.Catalog.Records;
 using Condenser.Catalog.Storage;
 using Condenser.Server.Hosting;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
@@ -22,8 +23,9 @@ public static class UploadEndpoints
     /// <summary>Maps the endpoint.</summary>
     public static void Map(WebApplication app, ServerOptions options)
     {
-        app.MapPost("/api/datasets", (HttpContext ctx, Catalog.Catalog catalog) => Upload(ctx, catalog, options))
-            .WithTags("datasets").WithSummary("Upload files (multipart/form-data) and ingest them; 201 with the new record ids, 200 when all were duplicates")
+        app.MapPost("/api/datasets", ([AsParameters] UploadParameters p, HttpContext ctx, Catalog.Library catalog) => Upload(ctx, catalog, options))
+            .Accepts<UploadForm>("multipart/form-data")
+            .WithTags("upload").WithSummary("Upload files (multipart/form-data) and ingest them; 201 with the new record ids, 200 when all were duplicates")
             .DisableAntiforgery();
     }
 
@@ -45,7 +47,7 @@ public static class UploadEndpoints
         };
     }
 
-    private static async Task<IResult> Upload(HttpContext ctx, Catalog.Catalog catalog, ServerOptions server)
+    private static async Task<Results<Created<UploadAnswer>, Ok<UploadAnswer>>> Upload(HttpContext ctx, Catalog.Library catalog, ServerOptions server)
     {
         var who = ctx.Caller();
         var options = Options(ctx.Request.Query, server.MaxUploadBytes);
@@ -116,18 +118,15 @@ public static class UploadEndpoints
             }
 
             var outcomes = await Task.Run(() => Ingest(catalog, folder, who, options, ctx.RequestAborted), ctx.RequestAborted).ConfigureAwait(false);
-            var body = new JsonObject
+            var body = new UploadAnswer(outcomes);
+            if (outcomes.Any(o => o.Status == IngestStatus.Ingested))
             {
-                ["files"] = new JsonArray(outcomes.Select(o => (JsonNode)o.ToJson()).ToArray()),
-            };
-            if (outcomes.Any(o => o.Status == "ingested"))
-            {
-                return Results.Text(body.ToJsonString(), "application/json", statusCode: 201);
+                return TypedResults.Created((string?)null, body);
             }
 
-            if (outcomes.Count > 0 && outcomes.All(o => o.Status == "duplicate"))
+            if (outcomes.Count > 0 && outcomes.All(o => o.Status == IngestStatus.Duplicate))
             {
-                return Results.Text(body.ToJsonString(), "application/json", statusCode: 200);
+                return TypedResults.Ok(body);
             }
 
             var why = string.Join("; ", outcomes.Where(o => o.Error is not null).Select(o => o.Error));
@@ -150,7 +149,7 @@ public static class UploadEndpoints
     }
 
     /// <summary>Ingests an upload folder: every readable file (companions with their main file); unreadable ones are reported.</summary>
-    private static IReadOnlyList<IngestOutcome> Ingest(Catalog.Catalog catalog, string folder, Principal who, IngestOptions options, CancellationToken cancel)
+    private static IReadOnlyList<IngestOutcome> Ingest(Catalog.Library catalog, string folder, Principal who, IngestOptions options, CancellationToken cancel)
     {
         var all = catalog.Ingestor.IngestPaths([folder], who, options, cancel: cancel).ToList();
         var reported = all.Select(o => o.File).ToHashSet();
@@ -160,10 +159,37 @@ public static class UploadEndpoints
         {
             if (!reported.Contains(f!) && !companions.Contains(f!))
             {
-                all.Add(new IngestOutcome(f!, "failed", [], $"{f}: not a file format Condenser knows"));
+                all.Add(new IngestOutcome(f!, IngestStatus.Failed, [], $"{f}: not a file format Condenser knows"));
             }
         }
 
         return all;
     }
 }
+
+/// <summary>What an upload became: one outcome per file (companions are part of their main file's).</summary>
+/// <param name="Files">The outcomes.</param>
+public sealed record UploadAnswer([property: System.Text.Json.Serialization.JsonPropertyName("files")] IReadOnlyList<IngestOutcome> Files);
+
+/// <summary>The multipart form of an upload: one part per file, a main file and its companions.</summary>
+/// <param name="Files">The files.</param>
+public sealed record UploadForm(IFormFileCollection Files);
+
+/// <summary>The ingest options of an upload, as query parameters (read by <see cref="UploadEndpoints.Options"/>).</summary>
+/// <param name="Project">Project to ingest into (default: default).</param>
+/// <param name="Visibility">private, project (default), institution or public.</param>
+/// <param name="EmbargoUntil">ISO 8601 date or time before which the record stays unlisted.</param>
+/// <param name="Experiment">Experiment the files belong to.</param>
+/// <param name="Sample">Sample name.</param>
+/// <param name="Elements">Chemical symbols, comma-separated.</param>
+/// <param name="Description">Free text.</param>
+/// <param name="Operator">Who acquired the data.</param>
+public sealed record UploadParameters(
+    [property: FromQuery(Name = "project")] string? Project,
+    [property: FromQuery(Name = "visibility")] string? Visibility,
+    [property: FromQuery(Name = "embargo_until")] string? EmbargoUntil,
+    [property: FromQuery(Name = "experiment")] string? Experiment,
+    [property: FromQuery(Name = "sample")] string? Sample,
+    [property: FromQuery(Name = "elements")] string? Elements,
+    [property: FromQuery(Name = "description")] string? Description,
+    [property: FromQuery(Name = "operator")] string? Operator);

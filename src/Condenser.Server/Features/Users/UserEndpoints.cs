@@ -1,7 +1,6 @@
 using Condenser.Catalog;
 using Condenser.Catalog.Access;
 using Condenser.Catalog.Records;
-using Condenser.Server.Features.Datasets;
 using Condenser.Server.Hosting;
 
 namespace Condenser.Server.Features.Users;
@@ -12,31 +11,28 @@ public static class UserEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void Map(WebApplication app)
     {
-        app.MapGet("/api/me", (HttpContext ctx, Catalog.Catalog c) =>
+        app.MapGet("/api/me", (HttpContext ctx, Catalog.Library c) =>
         {
             var who = ctx.Caller();
-            return Results.Json(new { name = who.Name, role = who.Role.Name(), institution = who.Institution, authenticated = who.IsAuthenticated, projects = who.UserId is null ? [] : c.Users.Get(who.UserId)!.Projects });
+            return TypedResults.Ok(new CallerView(who.Name, who.Role.Name(), who.Institution, who.IsAuthenticated, who.UserId is null ? [] : c.Users.Get(who.UserId)!.Projects));
         }).WithTags("users").WithSummary("Who the token belongs to");
-        app.MapGet("/api/users", (HttpContext ctx, Catalog.Catalog c) =>
+        app.MapGet("/api/users", (HttpContext ctx, Catalog.Library c) =>
         {
             Admin(ctx);
-            return Results.Json(c.Users.List().Select(u => new { id = u.Id, name = u.Name, role = u.Role.Name(), institution = u.Institution, projects = u.Projects }));
+            return TypedResults.Ok(c.Users.List().Select(u => new UserView(u.Id, u.Name, u.Role.Name(), u.Institution, u.Projects)).ToList());
         }).WithTags("users").WithSummary("Admins: every user");
-        app.MapPost("/api/users", async (HttpContext ctx, Catalog.Catalog c) =>
+        app.MapPost("/api/users", async (HttpContext ctx, Catalog.Library c) =>
         {
             Admin(ctx);
-            var body = await DatasetEndpoints.Body(ctx).ConfigureAwait(false);
-            var (user, token) = c.Users.Add(body["name"]?.GetValue<string>() ?? string.Empty, AccessNames.ParseRole(body["role"]?.GetValue<string>() ?? "viewer"),
-                body["institution"]?.GetValue<string>(), body["projects"]?.AsArray().Select(p => p!.GetValue<string>()).ToList());
-            return Results.Json(new { id = user.Id, name = user.Name, role = user.Role.Name(), projects = user.Projects, token }, statusCode: 201);
-        }).WithTags("users").WithSummary("Admins: add a user; the answer holds the new token, shown once");
-        app.MapGet("/api/audit", (int? limit, string? dataset, HttpContext ctx, Catalog.Catalog c) =>
+            var body = await JsonBody.Read<NewUserRequest>(ctx).ConfigureAwait(false);
+            var (user, token) = c.Users.Add(body.Name ?? string.Empty, AccessNames.ParseRole(body.Role ?? "viewer"), body.Institution, body.Projects);
+            return TypedResults.Created((string?)null, new UserView(user.Id, user.Name, user.Role.Name(), user.Institution, user.Projects, token));
+        }).Accepts<NewUserRequest>("application/json").WithTags("users").WithSummary("Admins: add a user; the answer holds the new token, shown once");
+        app.MapGet("/api/audit", (int? limit, string? dataset, HttpContext ctx, Catalog.Library c) =>
         {
             Admin(ctx);
-            return Results.Json(c.Audit.Latest(Math.Clamp(limit ?? 100, 1, 10_000), dataset).Select(e => new
-            {
-                time = DatasetRecord.Iso(e.TimeMs), user = e.UserId, action = e.Action, dataset = e.DatasetId, detail = e.Detail,
-            }));
+            return TypedResults.Ok(c.Audit.Latest(Math.Clamp(limit ?? 100, 1, 10_000), dataset)
+                .Select(e => new AuditView(DatasetRecord.Iso(e.TimeMs), e.UserId, e.Action, e.DatasetId, e.Detail)).ToList());
         }).WithTags("users").WithSummary("Admins: the latest audit entries (reads and writes of non-public data)");
     }
 

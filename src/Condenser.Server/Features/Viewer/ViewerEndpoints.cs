@@ -29,13 +29,13 @@ public static class ViewerEndpoints
     public static void Map(WebApplication app)
     {
         var g = app.MapGroup("/api/datasets/{id}/view").WithTags("viewer");
-        g.MapGet("/image", Image).WithSummary("The dataset's picture: the image, the mean of a stack, the summed map of a spectrum image, or a 4D-STEM scan's bright-field image");
-        g.MapGet("/mean", Mean).WithSummary("The mean frame (a 4D-STEM scan's mean diffraction pattern)");
-        g.MapGet("/frame", Frame).WithSummary("The frame (diffraction pattern or spectrum) at scan position y, x");
-        g.MapGet("/virtual", Virtual).WithSummary("A 4D-STEM virtual image: the sum over the annulus r_in..r_out (detector pixels) around cy, cx at every scan position");
+        g.MapGet("/image", Image).ProducesFloat32Values().WithSummary("The dataset's picture: the image, the mean of a stack, the summed map of a spectrum image, or a 4D-STEM scan's bright-field image");
+        g.MapGet("/mean", Mean).ProducesFloat32Values().WithSummary("The mean frame (a 4D-STEM scan's mean diffraction pattern)");
+        g.MapGet("/frame", Frame).ProducesFloat32Values().WithSummary("The frame (diffraction pattern or spectrum) at scan position y, x");
+        g.MapGet("/virtual", Virtual).ProducesFloat32Values().WithSummary("A 4D-STEM virtual image: the sum over the annulus r_in..r_out (detector pixels) around cy, cx at every scan position");
     }
 
-    private static IResult Image(string id, HttpContext ctx, Catalog.Catalog catalog)
+    private static IResult Image(string id, HttpContext ctx, Catalog.Library catalog)
     {
         var rec = catalog.Get(id, ctx.Caller(), "view");
         var p = Cached($"{rec.Id}:image", () =>
@@ -53,7 +53,7 @@ public static class ViewerEndpoints
         return Send(ctx, p);
     }
 
-    private static IResult Mean(string id, HttpContext ctx, Catalog.Catalog catalog)
+    private static IResult Mean(string id, HttpContext ctx, Catalog.Library catalog)
     {
         var rec = catalog.Get(id, ctx.Caller(), "view");
         var p = Cached($"{rec.Id}:mean", () =>
@@ -64,7 +64,7 @@ public static class ViewerEndpoints
         return Send(ctx, p);
     }
 
-    private static IResult Frame(string id, int? y, int? x, HttpContext ctx, Catalog.Catalog catalog)
+    private static IResult Frame(string id, int? y, int? x, HttpContext ctx, Catalog.Library catalog)
     {
         var rec = catalog.Get(id, ctx.Caller(), "view");
         using var file = catalog.OpenFile(rec);
@@ -92,7 +92,7 @@ public static class ViewerEndpoints
         return Send(ctx, new Picture(values.Select(v => (float)v).ToArray(), r, cols, ds.Axes[^1], $"frame at y={yy}, x={xx}"));
     }
 
-    private static IResult Virtual(string id, double cy, double cx, double? r_in, double r_out, HttpContext ctx, Catalog.Catalog catalog)
+    private static IResult Virtual(string id, double cy, double cx, double? r_in, double r_out, HttpContext ctx, Catalog.Library catalog)
     {
         var rec = catalog.Get(id, ctx.Caller(), "view");
         double inner = r_in ?? 0;

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using Condenser.Data;
 
-namespace Condenser.Data.Diagnostics;
+namespace Condenser.Bench;
 
 /// <summary>
 /// The measurements behind the read-throughput figures: the machine's plain file read into a buffer, and Condenser's

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Condenser.Cli.Tests;
+namespace Condenser.Testing;
 
 /// <summary>Runs the built <c>condenser</c> command as a user would, capturing stdout, stderr and the exit code.</summary>
 public static class CliRunner
 {
     /// <summary>../shared/testdata (found once, by the Formats tests' finder).</summary>
-    public static string TestData => Condenser.Formats.Tests.TestData.Root;
+    public static string TestData => Testing.TestData.Root;
 
     public static (int Code, string Out, string Err) Run(params string[] args)
     {

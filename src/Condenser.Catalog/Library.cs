@@ -14,9 +14,9 @@ namespace Condenser.Catalog;
 /// The library of experiments: records in a database (SQLite or PostgreSQL), files in a content-addressed store,
 /// previews, similarity, access rules and the audit log. Thread-safe; one per process and data folder.
 /// </summary>
-public sealed partial class Catalog : IDisposable
+public sealed partial class Library : IDisposable
 {
-    private Catalog(string dataDirectory, CatalogDb db)
+    private Library(string dataDirectory, CatalogDb db)
     {
         DataDirectory = dataDirectory;
         Db = db;
@@ -29,13 +29,13 @@ public sealed partial class Catalog : IDisposable
     }
 
     /// <summary>Opens the library in <paramref name="dataDirectory"/> (created when missing) on SQLite there or on the PostgreSQL database named.</summary>
-    public static Catalog Open(string dataDirectory, string? connection = null)
+    public static Library Open(string dataDirectory, string? connection = null)
     {
         Directory.CreateDirectory(dataDirectory);
         var db = CatalogDb.Open(connection, dataDirectory);
         try
         {
-            return new Catalog(Path.GetFullPath(dataDirectory), db);
+            return new Library(Path.GetFullPath(dataDirectory), db);
         }
         catch
         {
@@ -52,8 +52,11 @@ public sealed partial class Catalog : IDisposable
     /// <summary>The data folder.</summary>
     public string DataDirectory { get; }
 
-    /// <summary>The database.</summary>
-    public CatalogDb Db { get; }
+    /// <summary>The database (internal: every query is a method of the library).</summary>
+    internal CatalogDb Db { get; }
+
+    /// <summary>The database in use, in words (the SQLite file, or the PostgreSQL host and database).</summary>
+    public string DatabaseDescription => Db.Describe;
 
     /// <summary>The file store.</summary>
     public ObjectStore Store { get; }
@@ -155,10 +158,10 @@ public sealed partial class Catalog : IDisposable
     public DatasetRecord Get(string id, Principal who, string action = "read")
     {
         var args = new List<(string Name, object? Value)> { ("id", id) };
-        var acl = AccessFilter.Sql(who, args, Clock.NowMs());
+        var acl = AccessRule.Sql(who, args, Clock.NowMs());
         var rec = Db.Read(c => c.Query(null, $"SELECT {DatasetRecord.Columns}, d.info FROM datasets d WHERE d.id = @id AND {acl}", r => DatasetRecord.Read(r, withInfo: true), [.. args]).FirstOrDefault())
             ?? throw new CatalogException(CatalogError.NotFound, $"no dataset '{Printable(id)}'");
-        if (!AccessFilter.IsOpen(rec.Visibility, rec.EmbargoMs, Clock.NowMs()))
+        if (!AccessRule.IsOpen(rec.Visibility, rec.EmbargoMs, Clock.NowMs()))
         {
             Audit.Record(new AuditEntry(Clock.NowMs(), who.UserId, action, rec.Id, null));
         }
@@ -170,7 +173,7 @@ public sealed partial class Catalog : IDisposable
     public SearchResult Search(SearchQuery q, Principal who, bool facets = true)
     {
         var result = DatasetSearch.Run(Db, Index, q, who, facets);
-        if (result.Items.Any(r => !AccessFilter.IsOpen(r.Visibility, r.EmbargoMs, Clock.NowMs())))
+        if (result.Items.Any(r => !AccessRule.IsOpen(r.Visibility, r.EmbargoMs, Clock.NowMs())))
         {
             Audit.Record(new AuditEntry(Clock.NowMs(), who.UserId, "search", null, q.Text));
         }
@@ -263,7 +266,7 @@ public sealed partial class Catalog : IDisposable
     }
 
     /// <summary>"condenser x.y.z".</summary>
-    public static string SoftwareVersion => "condenser " + (typeof(Catalog).Assembly.GetName().Version?.ToString(3) ?? "0");
+    public static string SoftwareVersion => "condenser " + (typeof(Library).Assembly.GetName().Version?.ToString(3) ?? "0");
 
     private static string Printable(string s) => new(s.Take(80).Select(ch => char.IsControl(ch) ? '?' : ch).ToArray());
 

@@ -1,7 +1,7 @@
 using Condenser.Data;
 using Condenser.Formats;
 
-namespace Condenser.Catalog.Tests;
+namespace Condenser.Testing;
 
 /// <summary>Synthetic images written as real files (TIFF), for cases with a known answer.</summary>
 public static class Synthetic

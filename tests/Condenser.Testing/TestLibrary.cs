@@ -1,7 +1,7 @@
 using Condenser.Catalog;
 using Npgsql;
 
-namespace Condenser.Catalog.Tests;
+namespace Condenser.Testing;
 
 /// <summary>
 /// A fresh library for one test on SQLite (a temporary folder) or on PostgreSQL (a new database on the server named by
@@ -61,7 +61,7 @@ public sealed class TestLibrary : IDisposable
     }
 
     /// <summary>Opens the catalogue.</summary>
-    public Catalog Open() => Catalog.Open(Folder, Connection);
+    public Library Open() => Library.Open(Folder, Connection);
 
     /// <inheritdoc/>
     public void Dispose()
@@ -105,7 +105,7 @@ public sealed class TestLibrary : IDisposable
     }
 
     /// <summary>../shared/testdata.</summary>
-    public static string TestData => Condenser.Formats.Tests.TestData.Root;
+    public static string TestData => Testing.TestData.Root;
 
     /// <summary>Copies some test files into a fresh folder (so a test controls exactly what is ingested).</summary>
     public string CopyFixtures(params string[] relative)

@@ -44,7 +44,7 @@ public sealed record SessionSummary(string Id, string Instrument, string Start, 
 public sealed record Listing<T>(IReadOnlyList<T> Items);
 
 /// <summary>Listings across records, each under the access rule.</summary>
-public sealed partial class Catalog
+public sealed partial class Library
 {
     /// <summary>Every annotation (of <paramref name="kind"/>, when given) on records <paramref name="who"/> may see, oldest first.</summary>
     public Listing<LabelledAnnotation> LabelledAnnotations(Principal who, string? kind, int limit = 10_000)
@@ -55,7 +55,7 @@ public sealed partial class Catalog
         }
 
         var args = new List<(string Name, object? Value)> { ("k", kind ?? string.Empty), ("n", Math.Clamp(limit, 1, 100_000)) };
-        var acl = AccessFilter.Sql(who, args, Clock.NowMs());
+        var acl = AccessRule.Sql(who, args, Clock.NowMs());
         return new(Db.Read(c => c.Query(null,
             $"SELECT a.id, a.dataset_id, d.file_sha256, a.kind, a.text, a.region, u.name, a.created_ms FROM annotations a JOIN datasets d ON d.id = a.dataset_id LEFT JOIN users u ON u.id = a.user_id WHERE (@k = '' OR a.kind = @k) AND {acl} ORDER BY a.id LIMIT @n",
             r => new LabelledAnnotation(Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
@@ -67,7 +67,7 @@ public sealed partial class Catalog
     public Listing<ExperimentSummary> Experiments(Principal who)
     {
         var args = new List<(string Name, object? Value)>();
-        var acl = AccessFilter.Sql(who, args, Clock.NowMs());
+        var acl = AccessRule.Sql(who, args, Clock.NowMs());
         return new(Db.Read(c => c.Query(null,
             $"SELECT e.id, e.name, e.sample, e.elements, e.description, e.goal, e.instrument, e.operator, e.created_ms, COUNT(*) AS n FROM experiments e JOIN datasets d ON d.experiment_id = e.id WHERE {acl} GROUP BY e.id, e.name, e.sample, e.elements, e.description, e.goal, e.instrument, e.operator, e.created_ms ORDER BY e.created_ms DESC LIMIT 500",
             r => new ExperimentSummary(r.GetString(0), r.GetString(1), r.Text("sample"), DatasetRecord.SplitElements(r.Text("elements") ?? string.Empty), r.Text("description"), r.Text("goal"),
@@ -79,7 +79,7 @@ public sealed partial class Catalog
     public Listing<SessionSummary> Sessions(Principal who)
     {
         var args = new List<(string Name, object? Value)>();
-        var acl = AccessFilter.Sql(who, args, Clock.NowMs());
+        var acl = AccessRule.Sql(who, args, Clock.NowMs());
         return new(Db.Read(c => c.Query(null,
             $"SELECT s.id, s.instrument, s.start_ms, s.end_ms, COUNT(*) AS n FROM sessions s JOIN datasets d ON d.session_id = s.id WHERE {acl} GROUP BY s.id, s.instrument, s.start_ms, s.end_ms ORDER BY s.start_ms DESC LIMIT 500",
             r => new SessionSummary(r.GetString(0), r.GetString(1), DatasetRecord.Iso(r.Int64("start_ms")), DatasetRecord.Iso(r.Int64("end_ms")), r.Int64("n")),

@@ -6,7 +6,7 @@ using Condenser.Catalog.Records;
 namespace Condenser.Catalog;
 
 /// <summary>Annotations and analyses of records: what people and programs add to the library.</summary>
-public sealed partial class Catalog
+public sealed partial class Library
 {
     /// <summary>Adds an annotation (contributors of the record's project and admins; viewers may not).</summary>
     public Annotation Annotate(string id, Principal who, string kind, string text, string? region)

@@ -1,9 +1,25 @@
-namespace Condenser.Formats.Tests;
+namespace Condenser.Testing;
 
 /// <summary>Finds the real fixtures in <c>../shared/testdata</c> beside the repository.</summary>
 public static class TestData
 {
     public static string Root { get; } = Find();
+
+    /// <summary>The repository's root folder (where Condenser.slnx is).</summary>
+    public static string RepositoryRoot { get; } = FindRepository();
+
+    private static string FindRepository()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (System.IO.File.Exists(Path.Combine(dir.FullName, "Condenser.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("the repository (Condenser.slnx) was not found above " + AppContext.BaseDirectory);
+    }
 
     private static string Find()
     {
@@ -13,16 +29,10 @@ public static class TestData
             return env;
         }
 
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        var shared = Path.Combine(FindRepository(), "..", "shared", "testdata");
+        if (Directory.Exists(shared))
         {
-            if (System.IO.File.Exists(Path.Combine(dir.FullName, "Condenser.slnx")))
-            {
-                var shared = Path.Combine(dir.FullName, "..", "shared", "testdata");
-                if (Directory.Exists(shared))
-                {
-                    return Path.GetFullPath(shared);
-                }
-            }
+            return Path.GetFullPath(shared);
         }
 
         throw new DirectoryNotFoundException("../shared/testdata not found beside the repository (set CONDENSER_TESTDATA)");
