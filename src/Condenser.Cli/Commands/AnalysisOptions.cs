@@ -132,14 +132,9 @@ internal sealed class AnalysisOptions
         return (a, b);
     }
 
-    /// <summary>Parses a scan region "Y0:Y1,X0:X1" inside an <paramref name="ny"/> × <paramref name="nx"/> scan (null: the whole scan).</summary>
-    public static (int Y0, int Y1, int X0, int X1) Region(string? text, int ny, int nx)
+    /// <summary>Parses a scan region "Y0:Y1,X0:X1" of a 2-d scan (checked against the scan by the analysis too).</summary>
+    public static ScanRegion Region(string text, EmDataset ds)
     {
-        if (text is null)
-        {
-            return (0, ny, 0, nx);
-        }
-
         var parts = text.Split(',');
         if (parts.Length != 2)
         {
@@ -148,11 +143,17 @@ internal sealed class AnalysisOptions
 
         var (y0, y1) = Pair(parts[0], "region rows");
         var (x0, x1) = Pair(parts[1], "region columns");
-        if (y0 < 0 || x0 < 0 || y1 > ny || x1 > nx || y1 <= y0 || x1 <= x0)
+        if (y0 != Math.Floor(y0) || y1 != Math.Floor(y1) || x0 != Math.Floor(x0) || x1 != Math.Floor(x1) || Math.Abs(y0) > int.MaxValue || Math.Abs(y1) > int.MaxValue || Math.Abs(x0) > int.MaxValue || Math.Abs(x1) > int.MaxValue)
         {
-            throw new ArgumentException($"region '{text}' is not inside the {ny}×{nx} scan");
+            throw new ArgumentException($"region '{text}': expected whole scan positions");
         }
 
-        return ((int)y0, (int)y1, (int)x0, (int)x1);
+        var region = new ScanRegion((int)y0, (int)y1, (int)x0, (int)x1);
+        if (ds.Shape.Navigation.Count == 2)
+        {
+            region.CheckInside(ds.Shape.Navigation[0], ds.Shape.Navigation[1]);
+        }
+
+        return region;
     }
 }

@@ -4,13 +4,15 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Condenser.Data;
-using Condenser.Processing.Imaging;
+using Condenser.Formats;
+using Condenser.Processing.Analyses;
 
 namespace Condenser.Cli.Commands;
 
 /// <summary>
 /// <c>condenser atoms IMAGE --separation PX -o COLUMNS.csv</c>: atom columns (local maxima refined by 2-d Gaussians)
-/// as a table with lattice indices and displacements from the fitted lattice; the power spectrum as a PNG beside it.
+/// as a table with lattice indices and displacements from the fitted lattice; the power spectrum as a PNG beside it
+/// (<see cref="AtomColumnsAnalysis"/>).
 /// </summary>
 internal static class AtomsCommand
 {
@@ -34,18 +36,9 @@ internal static class AtomsCommand
             var clock = Stopwatch.StartNew();
             using var file = common.Open(r);
             var ds = file.Datasets[0];
-            if (ds.Shape.Signal.Count != 2 || ds.DType.IsComplex())
-            {
-                throw new ArgumentException($"{ds.Name}: atom finding needs a real 2-d image, not {string.Join("×", ds.Shape.Signal)} {ds.DType.Name()}");
-            }
-
-            int h = ds.Shape.Signal[0], w = ds.Shape.Signal[1];
-            var frame = new byte[ds.FrameBytes];
-            ds.ReadFrame(0, frame);
-            var image = new double[h * w];
-            ds.DType.ReadInto(frame, image);
-            var columns = AtomColumns.Find(image, h, w, r.GetValue(separation), r.GetValue(threshold), r.GetValue(dark));
-            var distortion = LatticeDistortion.Measure(columns, h, w);
+            var run = new AnalysisRun(ds, file.Path, new AnalysisRunOptions { Cancel = ConsoleProgress.Cancel });
+            var found = AtomColumnsAnalysis.Run(run, new AtomColumnsParameters(r.GetValue(separation), r.GetValue(threshold), r.GetValue(dark)));
+            var (columns, distortion) = (found.Columns, found.Distortion);
             var ay = ds.Axes[^2];
             var ax = ds.Axes[^1];
             var csv = new StringBuilder("y_px,x_px,y,x,units,sigma_px,amplitude,background,refined,h,k,displacement_y_px,displacement_x_px\n");
@@ -60,19 +53,17 @@ internal static class AtomsCommand
             var outPath = r.GetValue(output)!;
             File.WriteAllText(outPath, csv.ToString());
             var fft = Path.ChangeExtension(outPath, ".fft.png");
-            var spectrum = Fourier2D.PowerSpectrum(image, h, w);
-            Condenser.Rendering.PngRenderer.Write(new Condenser.Processing.Imaging.PreviewImage(w, h, spectrum, null, new Axis("k", w, 1, 0, ""), "power spectrum"), fft, log: true);
-            var displacements = distortion?.Sites.Where(s => double.IsFinite(s.DisplacementX)).Select(s => Math.Sqrt((s.DisplacementX * s.DisplacementX) + (s.DisplacementY * s.DisplacementY))).ToArray() ?? [];
-            Results.Report(r.GetValue(json), new JsonObject
+            int h = ds.Shape.Signal[0], w = ds.Shape.Signal[1];
+            Condenser.Rendering.PngRenderer.Write(new Condenser.Processing.Imaging.PreviewImage(w, h, found.Result.Values(AtomColumnsAnalysis.PowerSpectrum), null, new Axis("k", w, 1, 0, ""), "power spectrum"), fft, log: true);
+            var summary = new JsonObject { ["elapsed_s"] = clock.Elapsed.TotalSeconds, ["output"] = outPath };
+            foreach (var (key, value) in found.Result.Summary)
             {
-                ["elapsed_s"] = clock.Elapsed.TotalSeconds,
-                ["output"] = outPath,
-                ["columns"] = columns.Length,
-                ["refined"] = columns.Count(col => col.Refined),
-                ["lattice"] = distortion is { } d ? new JsonArray(d.Lattice.G1Y, d.Lattice.G1X, d.Lattice.G2Y, d.Lattice.G2X) : null,
-                ["rms_displacement_px"] = displacements.Length > 0 ? Math.Sqrt(displacements.Average(v => v * v)) : null,
-                ["power_spectrum"] = fft,
-            });
+                summary[key] = value?.DeepClone();
+            }
+
+            summary["power_spectrum"] = fft;
+            summary["provenance"] = MetadataJson.Tree(found.Result.Provenance.ToTree());
+            Results.Report(r.GetValue(json), summary, clock);
             return 0;
         }));
         return c;

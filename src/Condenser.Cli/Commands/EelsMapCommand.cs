@@ -1,16 +1,15 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Condenser.Data;
-using Condenser.Processing.MapReduce;
-using Condenser.Processing.SpectrumImaging;
+using Condenser.Processing.Analyses;
 
 namespace Condenser.Cli.Commands;
 
 /// <summary>
 /// <c>condenser eels-map FILE --background A:B --edge C:D -o OUT.emd</c>: an elemental map (power-law background fitted
 /// in A ≤ E &lt; B, subtracted, signal integrated over C ≤ E &lt; D), and with <c>--zero-loss</c> the zero-loss peak
-/// position map (the energy shift per position) of a low-loss spectrum image.
+/// position map (the energy shift per position) of a low-loss spectrum image (<see cref="EelsEdgeMap"/>,
+/// <see cref="ZeroLossAnalysis"/>).
 /// </summary>
 internal static class EelsMapCommand
 {
@@ -26,37 +25,21 @@ internal static class EelsMapCommand
             var clock = Stopwatch.StartNew();
             using var file = a.Open(r);
             var ds = file.Datasets[0];
-            SpectrumInputs.Channels(ds);
-            var energies = SpectrumInputs.Energies(ds);
             var outPath = r.GetValue(a.Output)!;
-            var parameters = new MetadataTree();
             var details = new JsonObject();
-            Condenser.Processing.Analyses.AnalysisResult result;
+            AnalysisResult result;
             if (r.GetValue(zeroLoss))
             {
-                var zlp = new ZeroLossPeaks(ds.Axes[^1]);
-                a.Run(r, ds, "zero-loss peaks", zlp);
-                var peaks = zlp.Energies;
-                parameters["method"] = "maximum refined by a parabola; linear interpolation";
-                result = a.Write(r, outPath, ds, [("zero-loss position", peaks)], "eels-zero-loss", parameters, [ZeroLoss.Aligned(ds, peaks)]);
-                var finite = peaks.Where(double.IsFinite).ToArray();
-                details["zlp_mean"] = finite.Length > 0 ? finite.Average() : double.NaN;
-                details["zlp_spread"] = finite.Length > 0 ? finite.Max() - finite.Min() : double.NaN;
-                details["figure"] = Results.WriteFigure(outPath, ds, peaks, "zero-loss position");
+                result = AnalysisOptions.Write(outPath, ZeroLossAnalysis.Run(a.RunFor(r, ds)));
+                details["figure"] = Results.WriteFigure(outPath, ds, result.Values(ZeroLossAnalysis.Position), ZeroLossAnalysis.Position);
             }
             else
             {
                 var fit = AnalysisOptions.Pair(r.GetValue(background) ?? throw new ArgumentException("--background A:B is needed (or --zero-loss)"), "--background");
                 var window = AnalysisOptions.Pair(r.GetValue(edge) ?? throw new ArgumentException("--edge C:D is needed"), "--edge");
-                var map = new EdgeMap(energies, fit, window);
-                a.Run(r, ds, "edge map", map);
-                parameters["background_window"] = $"{fit.A}:{fit.B}";
-                parameters["edge_window"] = $"{window.A}:{window.B}";
-                parameters["background_model"] = "power law A·E^-r, least squares in log-log";
-                result = a.Write(r, outPath, ds, [("edge signal", map.Signal), ("power-law exponent", map.Exponent)], "eels-map", parameters);
-                details["sum"] = map.Signal.Where(double.IsFinite).Sum();
-                details["failed_fits"] = map.Signal.Count(v => !double.IsFinite(v));
-                details["figure"] = Results.WriteFigure(outPath, ds, map.Signal, "edge signal");
+                var parameters = new EelsEdgeParameters(new EnergyWindow(fit.A, fit.B), new EnergyWindow(window.A, window.B));
+                result = AnalysisOptions.Write(outPath, EelsEdgeMap.Run(a.RunFor(r, ds), parameters));
+                details["figure"] = Results.WriteFigure(outPath, ds, result.Values(EelsEdgeMap.Signal), EelsEdgeMap.Signal);
             }
 
             Results.Report(r.GetValue(a.Json), AnalysisOptions.Summary(clock, result, outPath, details), clock);

@@ -17,8 +17,8 @@ public static class SharingEndpoints
     public static void Map(WebApplication app)
     {
         app.MapGet("/api/feed", Feed).WithTags("sharing").WithSummary("Public records changed after the cursor 'since' (JSON-LD, oldest first), retractions of records no longer public, records whose embargo ended, and the next cursor");
-        app.MapPost("/api/federation/pull", Pull).Accepts<PullRequest>("application/json").WithTags("sharing").WithSummary("Admins: pull the public records of another instance ({\"url\": …})");
-        app.MapPost("/api/import", Import).Accepts<JsonObject>("application/ld+json", "application/json").WithTags("sharing").WithSummary("Admins: import records from JSON-LD (one Dataset or a list) into a project");
+        app.MapPost("/api/federation/pull", Pull).DescribesBody<PullRequest>("application/json").WithTags("sharing").WithSummary("Admins: pull the public records of another instance ({\"url\": …})");
+        app.MapPost("/api/import", Import).DescribesBody<JsonObject>("application/ld+json", "application/json").WithTags("sharing").WithSummary("Admins: import records from JSON-LD (one Dataset or a list) into a project");
     }
 
     private static Ok<FeedPage> Feed(string? since, int? limit, HttpContext ctx, Federation federation)

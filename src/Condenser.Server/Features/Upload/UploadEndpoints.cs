@@ -24,7 +24,7 @@ public static class UploadEndpoints
     public static void Map(WebApplication app, ServerOptions options)
     {
         app.MapPost("/api/datasets", ([AsParameters] UploadParameters p, HttpContext ctx, Catalog.Library catalog) => Upload(ctx, catalog, options))
-            .Accepts<UploadForm>("multipart/form-data")
+            .DescribesBody<UploadForm>("multipart/form-data")
             .WithTags("upload").WithSummary("Upload files (multipart/form-data) and ingest them; 201 with the new record ids, 200 when all were duplicates")
             .DisableAntiforgery();
     }

@@ -27,7 +27,7 @@ public static class UserEndpoints
             var body = await JsonBody.Read<NewUserRequest>(ctx).ConfigureAwait(false);
             var (user, token) = c.Users.Add(body.Name ?? string.Empty, AccessNames.ParseRole(body.Role ?? "viewer"), body.Institution, body.Projects);
             return TypedResults.Created((string?)null, new UserView(user.Id, user.Name, user.Role.Name(), user.Institution, user.Projects, token));
-        }).Accepts<NewUserRequest>("application/json").WithTags("users").WithSummary("Admins: add a user; the answer holds the new token, shown once");
+        }).DescribesBody<NewUserRequest>("application/json").WithTags("users").WithSummary("Admins: add a user; the answer holds the new token, shown once");
         app.MapGet("/api/audit", (int? limit, string? dataset, HttpContext ctx, Catalog.Library c) =>
         {
             Admin(ctx);
