@@ -7,6 +7,7 @@ using Condenser.Catalog.Search;
 using Condenser.Catalog.Similarity;
 using Condenser.Catalog.Storage;
 using Condenser.Formats;
+using Condenser.Processing.Analyses;
 
 namespace Condenser.Catalog;
 
@@ -117,7 +118,7 @@ public sealed partial class Library : IDisposable
         Db.Read(c => c.Query(null, "SELECT id FROM datasets WHERE file_sha256 = @s ORDER BY dataset_index", r => r.GetString(0), ("s", fileSha256)));
 
     /// <summary>Commits the records of one file in one transaction; returns the ids inserted (none when another ingest won the race).</summary>
-    public IReadOnlyList<string> Commit(IReadOnlyList<DatasetRecord> records, Principal who, IngestOptions options)
+    public IReadOnlyList<string> Commit(IReadOnlyList<DatasetRecord> records, Principal who, IngestOptions options, IReadOnlyList<(string DatasetId, AnalysisResult Result)>? analyses = null)
     {
         var ids = Db.Write((c, tx) =>
         {
@@ -144,6 +145,13 @@ public sealed partial class Library : IDisposable
                 {
                     inserted.Add(rec.Id);
                     AuditLog.Write(c, tx, new AuditEntry(Clock.NowMs(), who.UserId, "ingest", rec.Id, rec.FileName));
+                    foreach (var (datasetId, result) in analyses ?? [])
+                    {
+                        if (datasetId == rec.Id)
+                        {
+                            InsertAnalysis(c, tx, full, who.UserId, result);
+                        }
+                    }
                 }
             }
 

@@ -37,6 +37,8 @@ public class MigrationTests
                 conn.Execute(tx, $"ALTER TABLE datasets ADD COLUMN descriptor {(backend == "sqlite" ? "BLOB" : "BYTEA")}");
                 conn.Execute(tx, "UPDATE datasets SET descriptor = (SELECT vector FROM embeddings e WHERE e.dataset_id = datasets.id AND e.model = 'descriptor')");
                 conn.Execute(tx, "DROP TABLE embeddings");
+                conn.Execute(tx, "ALTER TABLE analyses DROP COLUMN provenance");
+                conn.Execute(tx, "INSERT INTO analyses (dataset_id, user_id, created_ms, analysis, parameters, software, inputs, outputs) VALUES (@d, NULL, 3, 'fft', '{\"window\": \"hann\"}', 'elsewhere 1.0', '[]', '{}')", ("d", ids[3]));
                 conn.Execute(tx, "DELETE FROM schema_migrations");
                 conn.Execute(tx, "UPDATE schema_info SET version = 1");
                 conn.Execute(tx, "INSERT INTO annotations (dataset_id, user_id, created_ms, kind, text, region) VALUES (@d, NULL, 1, 'region', 'precipitate', @r)",
@@ -51,7 +53,7 @@ public class MigrationTests
         using (var c = lib.Open())
         {
             Assert.Equal(Schema.Version, c.Db.Read(conn => Schema.Current(conn, null)));
-            Assert.Equal(2, Schema.Version);
+            Assert.Equal(3, Schema.Version);
             var migrated = c.Db.Read(conn => conn.Query(null, "SELECT dataset_id, vector FROM embeddings WHERE model = 'descriptor' AND model_version = '1'", r => (r.GetString(0), r.Bytes("vector")!)));
             Assert.Equal(ids.Count, migrated.Count);
             Assert.All(migrated, m => Assert.Equal(vectors[m.Item1], m.Item2));
@@ -61,6 +63,9 @@ public class MigrationTests
             // Nothing lost: every record, the label, and the regions, now in the image's pixels with its calibration.
             Assert.Equal(ids.Count, ids.Count(id => c.Get(id, Principal.Local).Id == id));
             Assert.Equal("grain", c.Annotations(ids[0], Principal.Local).Single().Text);
+            var analysis = c.Analyses(ids[3], Principal.Local).Single();
+            Assert.Equal(("fft", "elsewhere 1.0", null), (analysis.Name, analysis.Software, analysis.Provenance));
+            Assert.Equal("hann", JsonNode.Parse(analysis.Parameters)!["window"]!.GetValue<string>());
             var regions = c.Annotations(ids[1], Principal.Local);
             var rect = JsonNode.Parse(regions.Single(a => a.Text == "precipitate").Region!)!;
             Assert.Equal("signal", rect["space"]!.GetValue<string>());
@@ -83,11 +88,11 @@ public class MigrationTests
                 Assert.Equal(CatalogError.Invalid, Assert.Throws<CatalogException>(() => c.Annotate(ids[2], Principal.Local, "region", "bad", bad)).Error);
             }
 
-            c.Db.Write((conn, tx) => conn.Execute(tx, "INSERT INTO schema_migrations (version, name, applied_ms) VALUES (3, 'from the future', 0)"));
+            c.Db.Write((conn, tx) => conn.Execute(tx, "INSERT INTO schema_migrations (version, name, applied_ms) VALUES (@v, 'from the future', 0)", ("v", (object)(Schema.Version + 1))));
         }
 
         var e = Assert.Throws<CatalogException>(() => lib.Open());
         Assert.Equal(CatalogError.Conflict, e.Error);
-        Assert.Contains("newer Condenser (schema 3", e.Message);
+        Assert.Contains($"newer Condenser (schema {Schema.Version + 1}", e.Message);
     }
 }

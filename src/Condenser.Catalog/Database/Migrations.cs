@@ -18,6 +18,7 @@ public static class Migrations
     [
         new(1, "tables of the first library", (c, tx, sql) => Run(c, tx, V1(sql))),
         new(2, "embeddings table in place of the descriptor column; annotation regions in dataset coordinates", V2),
+        new(3, "the provenance of analyses Condenser ran, as EMD files and --json write it", (c, tx, _) => c.Execute(tx, "ALTER TABLE analyses ADD COLUMN provenance TEXT")),
     ];
 
     private static void Run(DbConnection c, DbTransaction tx, IEnumerable<string> statements)

@@ -5,6 +5,7 @@ using Condenser.Catalog.Records;
 using Condenser.Catalog.Storage;
 using Condenser.Data;
 using Condenser.Formats;
+using Condenser.Processing.Analyses;
 
 namespace Condenser.Catalog.Ingest;
 
@@ -165,8 +166,9 @@ public sealed class Ingestor(Library catalog)
                     }
                 }
 
-                var records = Describe(files, format, who, options, cancel);
-                var ids = catalog.Commit(records, who, options);
+                var analyses = new List<(string DatasetId, AnalysisResult Result)>();
+                var records = Describe(files, format, who, options, analyses, cancel);
+                var ids = catalog.Commit(records, who, options, analyses);
                 return new IngestOutcome(name, ids.Count > 0 ? IngestStatus.Ingested : IngestStatus.Duplicate, ids.Count > 0 ? ids : catalog.IdsOfFile(sha));
             }
             catch
@@ -200,7 +202,7 @@ public sealed class Ingestor(Library catalog)
         System.Text.RegularExpressions.Regex.Replace(message, System.Text.RegularExpressions.Regex.Escape(catalog.Store.Root) + @"/(views/[0-9a-f]{64}|tmp/[0-9a-f]{32})/", string.Empty);
 
     /// <summary>Opens the stored copy and describes every dataset; previews are written to the store before the records are committed.</summary>
-    private List<DatasetRecord> Describe(List<StoredFile> files, IEmFormat format, Principal who, IngestOptions options, CancellationToken cancel)
+    private List<DatasetRecord> Describe(List<StoredFile> files, IEmFormat format, Principal who, IngestOptions options, List<(string DatasetId, AnalysisResult Result)> analyses, CancellationToken cancel)
     {
         var view = catalog.Store.View(files[0].Sha256, files);
         using var file = format.Open(Path.Combine(view, files[0].Name));
@@ -220,6 +222,11 @@ public sealed class Ingestor(Library catalog)
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException or NotSupportedException)
             {
                 Console.Error.WriteLine($"ingest: no preview for {files[0].Name} [{i}]: {e.Message}");
+            }
+
+            if (previews?.BrightField is { } brightField)
+            {
+                analyses.Add((id, brightField));
             }
 
             if (previews is not null)

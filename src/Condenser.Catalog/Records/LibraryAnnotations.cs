@@ -2,6 +2,9 @@ using System.Text.Json.Nodes;
 using Condenser.Catalog.Access;
 using Condenser.Catalog.Database;
 using Condenser.Catalog.Records;
+using Condenser.Formats;
+using Condenser.Processing.Analyses;
+using System.Data.Common;
 
 namespace Condenser.Catalog;
 
@@ -56,23 +59,40 @@ public sealed partial class Library
             r => new Annotation(r.Int64("id"), r.Text("name"), r.Int64("created_ms"), r.GetString(3), r.GetString(4), r.Text("region")), ("d", rec.Id)));
     }
 
-    /// <summary>Records an analysis of a record with its provenance.</summary>
+    /// <summary>Records an analysis run elsewhere on a record: its name, parameters, outputs and software; the record is its input.</summary>
     public AnalysisRecord RecordAnalysis(string id, Principal who, string name, JsonNode parameters, JsonNode outputs, string? software = null)
     {
         var rec = Get(id, who);
         RequireContributor(who, "record analyses");
+        Db.Write((c, tx) => InsertAnalysis(c, tx, rec, who.UserId, name, parameters.ToJsonString(), software ?? SoftwareVersion, outputs.ToJsonString(), null));
+        return Analyses(id, who).Last();
+    }
 
+    /// <summary>Records an analysis Condenser ran on a record: its provenance as the result holds it, its summary as outputs.</summary>
+    public AnalysisRecord RecordAnalysis(string id, Principal who, AnalysisResult result)
+    {
+        var rec = Get(id, who);
+        RequireContributor(who, "record analyses");
+        Db.Write((c, tx) => InsertAnalysis(c, tx, rec, who.UserId, result));
+        return Analyses(id, who).Last();
+    }
+
+    /// <summary>Inserts the analyses row of <paramref name="result"/> on <paramref name="rec"/> (inside the caller's transaction).</summary>
+    internal static int InsertAnalysis(DbConnection c, DbTransaction tx, DatasetRecord rec, string? userId, AnalysisResult result)
+    {
+        var p = result.Provenance;
+        return InsertAnalysis(c, tx, rec, userId, p.Analysis, MetadataJson.Tree(p.Parameters).ToJsonString(), AnalysisProvenance.Software,
+            result.Summary.ToJsonString(), MetadataJson.Tree(p.ToTree()).ToJsonString());
+    }
+
+    private static int InsertAnalysis(DbConnection c, DbTransaction tx, DatasetRecord rec, string? userId, string name, string parameters, string software, string outputs, string? provenance)
+    {
         var inputs = new JsonArray(new JsonObject { ["dataset"] = rec.Id, ["sha256"] = rec.FileSha256, ["data_sha256"] = rec.DataSha256 });
         long now = Clock.NowMs();
-        Db.Write((c, tx) =>
-        {
-            c.Execute(tx, "INSERT INTO analyses (dataset_id, user_id, created_ms, analysis, parameters, software, inputs, outputs) VALUES (@d, @u, @t, @a, @p, @s, @i, @o)",
-                ("d", rec.Id), ("u", who.UserId), ("t", now), ("a", name), ("p", parameters.ToJsonString()), ("s", software ?? SoftwareVersion),
-                ("i", inputs.ToJsonString()), ("o", outputs.ToJsonString()));
-            AuditLog.Write(c, tx, new AuditEntry(now, who.UserId, "analysis", rec.Id, name));
-            return 0;
-        });
-        return Analyses(id, who).Last();
+        c.Execute(tx, "INSERT INTO analyses (dataset_id, user_id, created_ms, analysis, parameters, software, inputs, outputs, provenance) VALUES (@d, @u, @t, @a, @p, @s, @i, @o, @pr)",
+            ("d", rec.Id), ("u", userId), ("t", now), ("a", name), ("p", parameters), ("s", software), ("i", inputs.ToJsonString()), ("o", outputs), ("pr", provenance));
+        AuditLog.Write(c, tx, new AuditEntry(now, userId, "analysis", rec.Id, name));
+        return 0;
     }
 
     /// <summary>The analyses of a record.</summary>
@@ -80,7 +100,7 @@ public sealed partial class Library
     {
         var rec = Get(id, who, "read-analyses");
         return Db.Read(c => c.Query(null,
-            "SELECT a.id, u.name, a.created_ms, a.analysis, a.parameters, a.software, a.inputs, a.outputs FROM analyses a LEFT JOIN users u ON u.id = a.user_id WHERE a.dataset_id = @d ORDER BY a.id",
-            r => new AnalysisRecord(r.Int64("id"), r.Text("name"), r.Int64("created_ms"), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7)), ("d", rec.Id)));
+            "SELECT a.id, u.name, a.created_ms, a.analysis, a.parameters, a.software, a.inputs, a.outputs, a.provenance FROM analyses a LEFT JOIN users u ON u.id = a.user_id WHERE a.dataset_id = @d ORDER BY a.id",
+            r => new AnalysisRecord(r.Int64("id"), r.Text("name"), r.Int64("created_ms"), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7), r.Text("provenance")), ("d", rec.Id)));
     }
 }

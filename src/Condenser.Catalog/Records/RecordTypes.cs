@@ -43,4 +43,5 @@ public sealed record Annotation(long Id, string? User, long CreatedMs, string Ki
 /// <param name="Software">Software and version.</param>
 /// <param name="Inputs">JSON list of inputs by hash.</param>
 /// <param name="Outputs">JSON list of outputs (names, hashes, values).</param>
-public sealed record AnalysisRecord(long Id, string? User, long CreatedMs, string Name, string Parameters, string Software, string Inputs, string Outputs);
+/// <param name="Provenance">For analyses Condenser ran: their provenance as JSON, the same tree the EMD results and <c>--json</c> hold (null for analyses recorded from elsewhere).</param>
+public sealed record AnalysisRecord(long Id, string? User, long CreatedMs, string Name, string Parameters, string Software, string Inputs, string Outputs, string? Provenance = null);
