@@ -24,7 +24,7 @@ for tool in ring com readmax holder; do
   [[ -x "$work/$tool" ]] || gcc -O3 -march=native -fopenmp "$baselines/c/$tool.c" -o "$work/$tool" -lm
 done
 [[ -x "$work/readbw" ]] || gcc -O3 -march=native -fopenmp "$baselines/readbw.c" -o "$work/readbw"
-(cd "$here" && dotnet build src/Condenser.Cli -c Release -o "$here/artifacts/cli" -v q -nologo >&2)
+"$here/condenser" --version >/dev/null # builds artifacts/cli (ReadyToRun) when a source changed
 condenser() { dotnet "$here/artifacts/cli/condenser.dll" "$@"; }
 
 "$work/holder" "$file" & holder=$!

@@ -28,8 +28,9 @@ public static class Dpc
     public static double[] Integrate(double[] fy, double[] fx, int ny, int nx)
     {
         int my = 2 * ny, mx = 2 * nx;
-        var gy = new Complex[my * mx];
-        var gx = new Complex[my * mx];
+        // Both real fields in one complex transform: z = gy + i·gx, so that Gy(k) = (Z(k) + Z*(−k)) / 2 and
+        // Gx(k) = (Z(k) − Z*(−k)) / 2i.
+        var z = new Complex[my * mx];
         for (int y = 0; y < my; y++)
         {
             for (int x = 0; x < mx; x++)
@@ -37,17 +38,16 @@ public static class Dpc
                 // Even extension of the potential: the y-component flips sign in the mirrored rows, x likewise.
                 int sy = y < ny ? y : my - 1 - y, sx = x < nx ? x : mx - 1 - x;
                 double vy = Value(fy, (sy * nx) + sx), vx = Value(fx, (sy * nx) + sx);
-                gy[(y * mx) + x] = y < ny ? vy : -vy;
-                gx[(y * mx) + x] = x < nx ? vx : -vx;
+                z[(y * mx) + x] = new Complex(y < ny ? vy : -vy, x < nx ? vx : -vx);
             }
         }
 
-        Fourier2D.Transform(gy, my, mx, inverse: false);
-        Fourier2D.Transform(gx, my, mx, inverse: false);
+        Fourier2D.Transform(z, my, mx, inverse: false);
         var phi = new Complex[my * mx];
         for (int y = 0; y < my; y++)
         {
             double ky = (y <= my / 2 ? y : y - my) / (double)my;
+            int yn = y == 0 ? 0 : my - y;
             for (int x = 0; x < mx; x++)
             {
                 double kx = (x <= mx / 2 ? x : x - mx) / (double)mx;
@@ -57,8 +57,15 @@ public static class Dpc
                     continue;
                 }
 
-                var num = (ky * gy[(y * mx) + x]) + (kx * gx[(y * mx) + x]);
-                phi[(y * mx) + x] = -Complex.ImaginaryOne * num / (2 * Math.PI * k2);
+                var zk = z[(y * mx) + x];
+                var zn = Complex.Conjugate(z[(yn * mx) + (x == 0 ? 0 : mx - x)]);
+                var sum = zk + zn;
+                var diff = zk - zn;
+                // gy = sum / 2, gx = diff / 2i; φ = −i (ky·gy + kx·gx) / (2π k²), in real arithmetic.
+                double re = (0.5 * ky * sum.Real) + (0.5 * kx * diff.Imaginary);
+                double im = (0.5 * ky * sum.Imaginary) - (0.5 * kx * diff.Real);
+                double scale = 1 / (2 * Math.PI * k2);
+                phi[(y * mx) + x] = new Complex(im * scale, -re * scale);
             }
         }
 
@@ -170,31 +177,51 @@ public static class Dpc
 
     private static double Value(double[] v, int i) => double.IsFinite(v[i]) ? v[i] : 0;
 
+    /// <summary>
+    /// The derivative along y or x per position: central differences inside, one-sided at the edges, 0 along an axis of
+    /// one position; values that are not finite count as 0. Row by row, so that it runs at memory speed.
+    /// </summary>
     private static double[] Derivative(double[] f, int ny, int nx, bool alongY)
     {
         var d = new double[ny * nx];
         int n = alongY ? ny : nx;
-        for (int y = 0; y < ny; y++)
+        if (n == 1)
         {
-            for (int x = 0; x < nx; x++)
+            return d;
+        }
+
+        var clean = new double[f.Length];
+        for (int i = 0; i < f.Length; i++)
+        {
+            clean[i] = double.IsFinite(f[i]) ? f[i] : 0;
+        }
+
+        if (alongY)
+        {
+            for (int y = 0; y < ny; y++)
             {
-                int i = alongY ? y : x;
-                int Index(int k) => alongY ? (k * nx) + x : (y * nx) + k;
-                if (n == 1)
+                int lo = y == 0 ? 0 : y - 1, hi = y == ny - 1 ? ny - 1 : y + 1;
+                double scale = hi - lo == 2 ? 0.5 : 1;
+                var above = clean.AsSpan(lo * nx, nx);
+                var below = clean.AsSpan(hi * nx, nx);
+                var row = d.AsSpan(y * nx, nx);
+                for (int x = 0; x < nx; x++)
                 {
-                    d[(y * nx) + x] = 0;
+                    row[x] = (below[x] - above[x]) * scale;
                 }
-                else if (i == 0)
+            }
+        }
+        else
+        {
+            for (int y = 0; y < ny; y++)
+            {
+                var src = clean.AsSpan(y * nx, nx);
+                var row = d.AsSpan(y * nx, nx);
+                row[0] = src[1] - src[0];
+                row[nx - 1] = src[nx - 1] - src[nx - 2];
+                for (int x = 1; x < nx - 1; x++)
                 {
-                    d[(y * nx) + x] = Value(f, Index(1)) - Value(f, Index(0));
-                }
-                else if (i == n - 1)
-                {
-                    d[(y * nx) + x] = Value(f, Index(n - 1)) - Value(f, Index(n - 2));
-                }
-                else
-                {
-                    d[(y * nx) + x] = (Value(f, Index(i + 1)) - Value(f, Index(i - 1))) / 2;
+                    row[x] = (src[x + 1] - src[x - 1]) * 0.5;
                 }
             }
         }
