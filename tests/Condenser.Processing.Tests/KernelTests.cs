@@ -1,3 +1,4 @@
+using System.Numerics;
 using Condenser.Processing.Kernels;
 
 namespace Condenser.Processing.Tests;
@@ -93,6 +94,38 @@ public sealed class KernelTests
         Assert.Equal(expected, mask.Sum(frame));
         ulong blocksOnly = mask.SumScalarBlocks(frame);
         Assert.Equal(blocksOnly, mask.SumPortable(frame));
+    }
+
+    [Fact]
+    public void SumsStayExactWhenAWholeAccumulationBlockIsFilled()
+    {
+        // The uint16 sum widens into uint32 lanes for 32 768 vectors at a time: at 65 535 everywhere a lane ends a full
+        // block at 65 535 × 2 × 32 768 = 4 294 901 760, 65 535 below its limit. Two whole blocks and a ragged tail,
+        // whatever the vector width (16 lanes with AVX2, 32 with AVX-512, 8 with SSE).
+        int length = (2 * 32768 * Vector<ushort>.Count) + 17;
+        var high = new ushort[length];
+        Array.Fill(high, ushort.MaxValue);
+        Assert.Equal((ulong)length * ushort.MaxValue, SumKernels.Sum(high));
+        Assert.Equal(SumKernels.SumScalar(high), SumKernels.Sum(high));
+    }
+
+    [Theory]
+    [InlineData(ushort.MaxValue)]
+    [InlineData(0)]
+    [InlineData(32768)]
+    public void BlockMasksStayExactAcrossTheirFlushOfInt32Lanes(int value)
+    {
+        // The AVX2 masked sum moves its int32 lanes on every 16 384 blocks of 16 pixels; a lane gains up to ±65 536
+        // per block (the values biased by −32 768): a full mask over 1024 × 512 pixels runs two whole chunks, at both
+        // extremes of the bias and at its middle.
+        const int pixels = 1024 * 512;
+        var frame = new ushort[pixels];
+        Array.Fill(frame, (ushort)value);
+        var mask = new MaskVectors([new PixelSpan(0, pixels)], pixels);
+        Assert.Equal(2 * 16384, mask.Blocks);
+        Assert.Equal((ulong)pixels * (ulong)value, mask.Sum(frame));
+        Assert.Equal((ulong)pixels * (ulong)value, mask.SumPortable(frame));
+        Assert.Equal((ulong)pixels * (ulong)value, mask.SumScalarBlocks(frame));
     }
 
     [Fact]
