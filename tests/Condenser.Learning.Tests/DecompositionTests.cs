@@ -8,23 +8,10 @@ namespace Condenser.Learning.Tests;
 /// <summary>PCA and NMF on spectra with known answers (a mixture of two known components, the SVD of MathNet).</summary>
 public sealed class DecompositionTests
 {
-    private static double Gauss(double x, double mu, double sigma) => Math.Exp(-0.5 * Math.Pow((x - mu) / sigma, 2));
-
-    /// <summary>Spectra mixing two known non-negative components with known weights.</summary>
-    private static (double[][] Spectra, double[][] Components, double[][] Weights) Mixture(int n, int channels, int seed)
-    {
-        var rng = new Random(seed);
-        var c1 = Enumerable.Range(0, channels).Select(i => Gauss(i, channels * 0.3, channels * 0.05)).ToArray();
-        var c2 = Enumerable.Range(0, channels).Select(i => Gauss(i, channels * 0.7, channels * 0.08)).ToArray();
-        var weights = Enumerable.Range(0, n).Select(_ => new[] { rng.NextDouble() * 10, rng.NextDouble() * 5 }).ToArray();
-        var spectra = weights.Select(w => Enumerable.Range(0, channels).Select(i => (w[0] * c1[i]) + (w[1] * c2[i])).ToArray()).ToArray();
-        return (spectra, [c1, c2], weights);
-    }
-
     [Fact]
     public void PcaOfATwoComponentMixtureHasTwoComponentsAndMatchesTheSvd()
     {
-        var (spectra, _, _) = Mixture(300, 64, 1);
+        var (spectra, _, _) = Synthetic.Mixture(300, 64, 1);
         var bytes = new byte[300 * 64 * 8];
         Buffer.BlockCopy(spectra.SelectMany(s => s).ToArray(), 0, bytes, 0, bytes.Length);
         using var ds = EmDataset.FromBytes("mix", [15, 20], [64], DType.Float64, bytes);
@@ -61,7 +48,7 @@ public sealed class DecompositionTests
     [Fact]
     public void NmfRecoversTheComponentsOfANonNegativeMixture()
     {
-        var (spectra, components, _) = Mixture(200, 80, 2);
+        var (spectra, components, _) = Synthetic.Mixture(200, 80, 2);
         var (_, found, error) = Nmf.Factorize(spectra, 2, iterations: 2000);
         Assert.True(error < 0.01, $"relative error {error}");
         foreach (var truth in components)

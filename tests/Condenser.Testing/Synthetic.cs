@@ -57,4 +57,18 @@ public static class Synthetic
         FormatRegistry.Writers.First(w => w.Name == "tiff").Write(path, [ds]);
         return path;
     }
+
+    /// <summary>A Gaussian of centre <paramref name="mu"/> and width <paramref name="sigma"/>, 1 at its peak.</summary>
+    public static double Gauss(double x, double mu, double sigma) => Math.Exp(-0.5 * Math.Pow((x - mu) / sigma, 2));
+
+    /// <summary>Spectra mixing two known non-negative components with known weights.</summary>
+    public static (double[][] Spectra, double[][] Components, double[][] Weights) Mixture(int n, int channels, int seed)
+    {
+        var rng = new Random(seed);
+        var c1 = Enumerable.Range(0, channels).Select(i => Gauss(i, channels * 0.3, channels * 0.05)).ToArray();
+        var c2 = Enumerable.Range(0, channels).Select(i => Gauss(i, channels * 0.7, channels * 0.08)).ToArray();
+        var weights = Enumerable.Range(0, n).Select(_ => new[] { rng.NextDouble() * 10, rng.NextDouble() * 5 }).ToArray();
+        var spectra = weights.Select(w => Enumerable.Range(0, channels).Select(i => (w[0] * c1[i]) + (w[1] * c2[i])).ToArray()).ToArray();
+        return (spectra, [c1, c2], weights);
+    }
 }

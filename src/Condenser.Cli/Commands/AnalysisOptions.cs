@@ -54,20 +54,26 @@ internal sealed class AnalysisOptions
     }
 
     /// <summary>Writes an analysis' result datasets to <paramref name="outPath"/> (EMD, or any writer's format).</summary>
-    public static AnalysisResult Write(string outPath, AnalysisResult result)
+    private static AnalysisResult Write(string outPath, AnalysisResult result)
     {
         FormatRegistry.WriterFor(outPath).Write(outPath, result.Datasets);
         return result;
     }
 
     /// <summary>
-    /// Writes maps over the scan (one value per position), then any <paramref name="extra"/> datasets (spectra,
-    /// transformed data), every one with the provenance of the run.
+    /// Writes the result to <paramref name="outPath"/> while <paramref name="figures"/> draws the PNGs beside it on
+    /// another core, then prints the summary (timings, the figures' paths, provenance) as <c>--json</c> asks.
     /// </summary>
-    public AnalysisResult Write(ParseResult r, string outPath, EmDataset ds, IReadOnlyList<(string Title, double[] Values)> maps, string analysis, MetadataTree parameters, IReadOnlyList<EmDataset>? extra = null)
+    /// <param name="r">The parsed command line (for --json).</param>
+    /// <param name="clock">Started when the command started: elapsed_s is the whole command.</param>
+    /// <param name="outPath">The EMD (or other format's) output.</param>
+    /// <param name="result">The analysis' result.</param>
+    /// <param name="figures">Draws the figures and names them (figure, scree…).</param>
+    public void Finish(ParseResult r, Stopwatch clock, string outPath, AnalysisResult result, Func<JsonObject> figures)
     {
-        var sets = maps.Select(m => ResultDatasets.ScanMap(ds, m.Title, m.Values)).Concat(extra ?? []).ToList();
-        return Write(outPath, RunFor(r, ds).Result(analysis, 1, parameters, sets));
+        var drawn = Task.Run(figures);
+        Write(outPath, result);
+        Results.Report(r.GetValue(Json), Summary(clock, result, outPath, drawn.GetAwaiter().GetResult()), clock);
     }
 
     /// <summary>The summary every analysis prints: the timings, the output, the analysis' own numbers and the provenance.</summary>
@@ -108,14 +114,6 @@ internal sealed class AnalysisOptions
 
         return c;
     }
-
-    /// <summary>
-    /// Runs reducers over the dataset in one parallel pass with the --workers setting, a progress bar named
-    /// <paramref name="label"/> and Ctrl+C; returns the pass's seconds. <paramref name="costPerByte"/> is the work per
-    /// byte relative to a plain read, so that slow analyses (an FFT per frame) show a bar on smaller data too.
-    /// </summary>
-    public double Run(ParseResult r, EmDataset ds, string label, IFrameReducer reducer, double costPerByte = 1)
-        => RunFor(r, ds).Pass(label, [reducer], costPerByte: costPerByte).Seconds;
 
     /// <summary>Parses "A:B" (or "A,B") into two finite numbers; <paramref name="what"/> names the option in the error.</summary>
     public static (double A, double B) Pair(string text, string what)

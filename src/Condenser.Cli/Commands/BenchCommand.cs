@@ -24,7 +24,7 @@ internal static class BenchCommand
             Console.WriteLine(FourDBench.Read(file, r.GetValue(repeats)).ToJsonString(Json.Options));
             return 0;
         }));
-        var c = new Command("bench", "measure Condenser on this machine") { read, FourDStem(), Stream(), CatalogBenchCommand.Catalog(), CatalogBenchCommand.Load() };
+        var c = new Command("bench", "measure Condenser on this machine (the measurements live in bench/Condenser.Bench; bench/scripts runs them beside the baselines)") { read, FourDStem(), Stream(), CatalogBenchCommand.Catalog(), CatalogBenchCommand.Load() };
         return c;
     }
 

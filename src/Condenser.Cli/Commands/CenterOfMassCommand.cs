@@ -26,24 +26,18 @@ internal static class CenterOfMassCommand
             var outPath = r.GetValue(a.Output)!;
             var result = CenterOfMassAnalysis.Run(a.RunFor(r, ds), parameters);
 
-            // The figures and the EMD file are written at once, on both cores.
-            var figure = Task.Run(() =>
+            a.Finish(r, clock, outPath, result, () =>
             {
                 if (!result.Datasets.Any(d => d.Name == CenterOfMassAnalysis.Idpc))
                 {
-                    return null;
+                    return new() { ["figure"] = null };
                 }
 
                 int ny = ds.Shape.Navigation[0], nx = ds.Shape.Navigation[1];
-                Condenser.Rendering.PngRenderer.WriteVectorField(Path.ChangeExtension(outPath, ".field.png"),
-                    result.Values(CenterOfMassAnalysis.FieldY), result.Values(CenterOfMassAnalysis.FieldX), ny, nx, ds.Axes[1]);
-                return Results.WriteFigure(outPath, ds, result.Values(CenterOfMassAnalysis.Idpc), "iDPC");
+                var field = Path.ChangeExtension(outPath, ".field.png");
+                Condenser.Rendering.PngRenderer.WriteVectorField(field, result.Values(CenterOfMassAnalysis.FieldY), result.Values(CenterOfMassAnalysis.FieldX), ny, nx, ds.Axes[1]);
+                return new() { ["figure"] = Results.WriteFigure(outPath, ds, result.Values(CenterOfMassAnalysis.Idpc), "iDPC"), ["field_figure"] = field };
             });
-            AnalysisOptions.Write(outPath, result);
-
-            var summary = AnalysisOptions.Summary(clock, result, outPath);
-            summary["figure"] = figure.GetAwaiter().GetResult();
-            Results.Report(r.GetValue(a.Json), summary, clock);
             return 0;
         }));
         return c;

@@ -18,10 +18,8 @@ internal static class ClassifyCommand
             using var file = a.Open(r);
             var ds = file.Datasets[0];
             var outPath = r.GetValue(a.Output)!;
-            var result = AnalysisOptions.Write(outPath, ClassificationAnalysis.Run(a.RunFor(r, ds), new ClassificationParameters(r.GetValue(k))));
-            var summary = AnalysisOptions.Summary(clock, result, outPath);
-            summary["figure"] = Results.WriteFigure(outPath, ds, result.Values(ClassificationAnalysis.Class), ClassificationAnalysis.Class);
-            Results.Report(r.GetValue(a.Json), summary, clock);
+            var result = ClassificationAnalysis.Run(a.RunFor(r, ds), new ClassificationParameters(r.GetValue(k)));
+            a.Finish(r, clock, outPath, result, () => new() { ["figure"] = Results.WriteFigure(outPath, ds, result.Values(ClassificationAnalysis.Class), ClassificationAnalysis.Class) });
             return 0;
         }));
         return c;

@@ -14,7 +14,7 @@ internal static class ConvertCommand
         var to = new Option<string?>("--to") { Description = "output format (emd, tiff, raw) when the extension does not say" };
         var dataset = new Option<int?>("--dataset") { Description = "convert only this dataset (index as `info` lists it)" };
         var json = new Option<bool>("--json") { Description = "print a JSON summary" };
-        var c = new Command("convert", "convert a file to EMD (HDF5), TIFF or raw");
+        var c = new Command("convert", "convert a file to EMD (HDF5, as HyperSpy writes it), NeXus NXem (.nxs), TIFF with ImageJ calibration or raw + JSON sidecar (by the output's extension)");
         common.AddTo(c);
         c.Arguments.Add(output);
         c.Options.Add(to);

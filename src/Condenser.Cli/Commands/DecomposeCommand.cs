@@ -27,19 +27,22 @@ internal static class DecomposeCommand
             var ds = file.Datasets[0];
             var outPath = r.GetValue(a.Output)!;
             var parameters = new DecompositionParameters(DecompositionParameters.ParseMethod(r.GetValue(method)!), r.GetValue(components), r.GetValue(denoise));
-            var result = AnalysisOptions.Write(outPath, DecompositionAnalysis.Run(a.RunFor(r, ds), parameters));
-            var details = new JsonObject();
-            if (result.Datasets.Any(d => d.Name == DecompositionAnalysis.Scree))
+            var result = DecompositionAnalysis.Run(a.RunFor(r, ds), parameters);
+            a.Finish(r, clock, outPath, result, () =>
             {
-                var scree = Path.ChangeExtension(outPath, ".scree.png");
-                var ratios = result.Values(DecompositionAnalysis.Scree);
-                Condenser.Rendering.PngRenderer.Write(new Condenser.Processing.Imaging.PreviewImage(ratios.Length, 1, ratios, null, new Axis("component", ratios.Length, 1, 0, ""), "log10 explained variance ratio"), scree, log: false);
-                details["scree"] = scree;
-            }
+                var details = new JsonObject();
+                if (result.Datasets.Any(d => d.Name == DecompositionAnalysis.Scree))
+                {
+                    var scree = Path.ChangeExtension(outPath, ".scree.png");
+                    var ratios = result.Values(DecompositionAnalysis.Scree);
+                    Condenser.Rendering.PngRenderer.Write(new Condenser.Processing.Imaging.PreviewImage(ratios.Length, 1, ratios, null, new Axis("component", ratios.Length, 1, 0, ""), "log10 explained variance ratio"), scree, log: false);
+                    details["scree"] = scree;
+                }
 
-            var first = result.Datasets[0];
-            details["figure"] = Results.WriteFigure(outPath, ds, result.Values(first.Name), first.Name);
-            Results.Report(r.GetValue(a.Json), AnalysisOptions.Summary(clock, result, outPath, details), clock);
+                var first = result.Datasets[0];
+                details["figure"] = Results.WriteFigure(outPath, ds, result.Values(first.Name), first.Name);
+                return details;
+            });
             return 0;
         }));
         return c;

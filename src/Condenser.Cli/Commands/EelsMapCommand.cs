@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Condenser.Processing.Analyses;
 
 namespace Condenser.Cli.Commands;
@@ -26,23 +25,22 @@ internal static class EelsMapCommand
             using var file = a.Open(r);
             var ds = file.Datasets[0];
             var outPath = r.GetValue(a.Output)!;
-            var details = new JsonObject();
             AnalysisResult result;
+            string map;
             if (r.GetValue(zeroLoss))
             {
-                result = AnalysisOptions.Write(outPath, ZeroLossAnalysis.Run(a.RunFor(r, ds)));
-                details["figure"] = Results.WriteFigure(outPath, ds, result.Values(ZeroLossAnalysis.Position), ZeroLossAnalysis.Position);
+                result = ZeroLossAnalysis.Run(a.RunFor(r, ds));
+                map = ZeroLossAnalysis.Position;
             }
             else
             {
                 var fit = AnalysisOptions.Pair(r.GetValue(background) ?? throw new ArgumentException("--background A:B is needed (or --zero-loss)"), "--background");
                 var window = AnalysisOptions.Pair(r.GetValue(edge) ?? throw new ArgumentException("--edge C:D is needed"), "--edge");
-                var parameters = new EelsEdgeParameters(new EnergyWindow(fit.A, fit.B), new EnergyWindow(window.A, window.B));
-                result = AnalysisOptions.Write(outPath, EelsEdgeMap.Run(a.RunFor(r, ds), parameters));
-                details["figure"] = Results.WriteFigure(outPath, ds, result.Values(EelsEdgeMap.Signal), EelsEdgeMap.Signal);
+                result = EelsEdgeMap.Run(a.RunFor(r, ds), new EelsEdgeParameters(new EnergyWindow(fit.A, fit.B), new EnergyWindow(window.A, window.B)));
+                map = EelsEdgeMap.Signal;
             }
 
-            Results.Report(r.GetValue(a.Json), AnalysisOptions.Summary(clock, result, outPath, details), clock);
+            a.Finish(r, clock, outPath, result, () => new() { ["figure"] = Results.WriteFigure(outPath, ds, result.Values(map), map) });
             return 0;
         }));
         return c;

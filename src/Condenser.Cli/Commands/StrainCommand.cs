@@ -25,10 +25,8 @@ internal static class StrainCommand
             var ds = file.Datasets[0];
             var region = r.GetValue(reference) is { } text ? AnalysisOptions.Region(text, ds) : (ScanRegion?)null;
             var outPath = r.GetValue(a.Output)!;
-            var result = AnalysisOptions.Write(outPath, StrainAnalysis.Run(a.RunFor(r, ds), new StrainParameters(region, r.GetValue(spacing), r.GetValue(threshold))));
-            var summary = AnalysisOptions.Summary(clock, result, outPath);
-            summary["figure"] = Results.WriteFigure(outPath, ds, result.Values(StrainAnalysis.Exx), "εxx");
-            Results.Report(r.GetValue(a.Json), summary, clock);
+            var result = StrainAnalysis.Run(a.RunFor(r, ds), new StrainParameters(region, r.GetValue(spacing), r.GetValue(threshold)));
+            a.Finish(r, clock, outPath, result, () => new() { ["figure"] = Results.WriteFigure(outPath, ds, result.Values(StrainAnalysis.Exx), "εxx") });
             return 0;
         }));
         return c;

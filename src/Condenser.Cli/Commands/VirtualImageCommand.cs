@@ -18,7 +18,7 @@ internal static class VirtualImageCommand
         var center = new Option<string?>("--center") { Description = "CY:CX detector pixel of the centre (default: the detected bright-field disk)" };
         var mrad = new Option<bool>("--mrad") { Description = "--annulus radii are scattering angles in mrad (needs a detector calibrated in angle, or in 1/length with the beam energy)" };
         var descan = new Option<bool>("--descan") { Description = "correct the descan shift: fit a plane to the centre of mass over the scan (one extra pass) and move the detector with it" };
-        var c = a.Create("virtual-image", "annular virtual detector image of a 4D-STEM scan", annulus, center, mrad, descan);
+        var c = a.Create("virtual-image", "annular virtual detector image of a 4D-STEM scan (radii in detector pixels or mrad, centre detected or given, descan corrected on request), with provenance", annulus, center, mrad, descan);
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -30,12 +30,7 @@ internal static class VirtualImageCommand
             var outPath = r.GetValue(a.Output)!;
             var result = VirtualImage.Run(a.RunFor(r, ds), parameters);
 
-            // The figure and the EMD file are written at once, on both cores.
-            var figure = Task.Run(() => Results.WriteFigure(outPath, ds, result.Values(VirtualImage.Title), "virtual image"));
-            AnalysisOptions.Write(outPath, result);
-            var summary = AnalysisOptions.Summary(clock, result, outPath);
-            summary["figure"] = figure.GetAwaiter().GetResult();
-            Results.Report(r.GetValue(a.Json), summary, clock);
+            a.Finish(r, clock, outPath, result, () => new() { ["figure"] = Results.WriteFigure(outPath, ds, result.Values(VirtualImage.Title), "virtual image") });
             return 0;
         }));
         return c;
