@@ -95,7 +95,7 @@ public static class CatalogBench
         return new JsonObject { ["p50"] = P(0.5), ["p95"] = P(0.95), ["p99"] = P(0.99), ["max"] = Math.Round(ms[^1], 2) };
     }
 
-    /// <summary>Commits synthetic records in transactions of 1000, as ingest commits records (sessions, audit and all).</summary>
+    /// <summary>Imports synthetic records in transactions of 1000 (<see cref="Library.ImportRecords"/>).</summary>
     private static void Fill(Library catalog, int start, int n)
     {
         var rng = new Random(start + 1);
@@ -135,13 +135,16 @@ public static class CatalogBench
                     Elements = SampleElements[s],
                     Description = $"{Words[rng.Next(Words.Length)]} {Words[rng.Next(Words.Length)]} of {Samples[s]}",
                     ProjectId = projects[p],
+                    ProjectName = $"project-{p}",
+                    Institution = $"Institute {p % 3}",
                     Visibility = (Visibility)rng.Next(4),
+                    SessionId = $"s_bench{i / 40}",
                     Info = "{}",
                     Descriptor = centre.Select(v => v + (float)(0.3 * (rng.NextDouble() - 0.5))).ToArray(),
                 });
             }
 
-            catalog.Commit(batch, Principal.Local, new IngestOptions());
+            catalog.ImportRecords(batch, Principal.Local);
         }
 
         catalog.Similarity.Invalidate();
