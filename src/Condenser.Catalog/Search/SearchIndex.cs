@@ -114,8 +114,11 @@ public sealed class SearchIndex(CatalogDb db)
             for (int k = 0; k < count; k++)
             {
                 int r = candidates is null ? k : candidates[k];
-                if (!admin && !AccessRule.Allows(false, _visibility[r], _embargo[r] <= now, signedIn && _ownerCode[r] == me,
-                    signedIn && member[_projectCode[r]], signedIn && _institutionCode[r] == myInstitution))
+                // Records anyone may read are decided without looking the caller up (most of an anonymous search).
+                var v = _visibility[r];
+                bool released = _embargo[r] <= now;
+                if (!admin && !AccessRule.Allows(false, v, released, false, false, false)
+                    && !(signedIn && AccessRule.Allows(false, v, released, _ownerCode[r] == me, member[_projectCode[r]], _institutionCode[r] == myInstitution)))
                 {
                     continue;
                 }
