@@ -16,6 +16,7 @@ public static class Program
         root.Subcommands.Add(FormatsCommand.Create());
         root.Subcommands.Add(VirtualImageCommand.Create());
         root.Subcommands.Add(CenterOfMassCommand.Create());
+        root.Subcommands.Add(PatternStatisticsCommand.Create());
         root.Subcommands.Add(StrainCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
         root.Subcommands.Add(DecomposeCommand.Create());

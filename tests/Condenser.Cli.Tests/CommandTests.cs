@@ -1,3 +1,4 @@
+using Condenser.Data;
 using System.Text.Json.Nodes;
 
 namespace Condenser.Cli.Tests;
@@ -145,6 +146,59 @@ public sealed class FourDStemCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("condenser-4d-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void PatternStatisticsOfARegionAreTheirDefinitions()
+    {
+        // The whole file's sum is the reference sum (3 623 664); a region's mean, maximum and standard deviation are
+        // checked against the frames read one by one.
+        var mib = Path.Combine(CliRunner.TestData, "quantumdetector/001_4x2_6bit.mib");
+        var whole = Path.Combine(_dir, "stats.emd");
+        var (code, stdout, stderr) = CliRunner.Run("pattern-stats", mib, "-o", whole, "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(3623664.0, JsonNode.Parse(stdout)!["sum"]!.GetValue<double>());
+        Assert.Equal(8, JsonNode.Parse(stdout)!["positions"]!.GetValue<long>());
+
+        var region = Path.Combine(_dir, "stats-region.emd");
+        (code, stdout, stderr) = CliRunner.Run("pattern-stats", mib, "--region", "0:2,1:3", "-o", region, "--json");
+        Assert.True(code == 0, stderr);
+        var doc = JsonNode.Parse(stdout)!;
+        Assert.Equal(4, doc["positions"]!.GetValue<long>());
+        Assert.Equal(4, doc["provenance"]!["positions_visited"]!.GetValue<long>());
+        using var source = Condenser.Formats.FormatRegistry.Open(mib);
+        var ds = source.Datasets[0];
+        var frames = new[] { 1, 2, 5, 6 }.Select(f =>
+        {
+            var bytes = new byte[ds.FrameBytes];
+            ds.ReadFrame(f, bytes);
+            var v = new double[ds.Shape.SignalCount];
+            ds.DType.ReadInto(bytes, v);
+            return v;
+        }).ToArray();
+        using var result = Condenser.Formats.FormatRegistry.Open(region);
+        double[] Read(string title)
+        {
+            var bytes = result.Datasets.Single(d => d.Name == title).ReadAll();
+            var v = new double[bytes.Length / 8];
+            Buffer.BlockCopy(bytes, 0, v, 0, bytes.Length);
+            return v;
+        }
+
+        var mean = Read("mean pattern");
+        var max = Read("maximum pattern");
+        var std = Read("standard deviation pattern");
+        Assert.Equal(256 * 256, mean.Length);
+        for (int i = 0; i < mean.Length; i++)
+        {
+            var values = frames.Select(f => f[i]).ToArray();
+            double m = values.Average();
+            Assert.Equal(m, mean[i], 12);
+            Assert.Equal(values.Max(), max[i]);
+            Assert.Equal(Math.Sqrt(values.Average(x => (x - m) * (x - m))), std[i], 9);
+        }
+
+        Assert.Equal(2, CliRunner.Run("pattern-stats", mib, "--region", "0:3,0:1", "-o", region).Code);
+    }
 
     [Fact]
     public void AWholeDetectorAnnulusSumsEveryCount()

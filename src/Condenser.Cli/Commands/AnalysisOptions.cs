@@ -30,7 +30,7 @@ internal sealed class AnalysisOptions
     public EmFile Open(ParseResult r) => _file = Common.Open(r);
 
     /// <summary>The run over <paramref name="ds"/> of the opened file: workers, I/O path, progress bars, Ctrl+C, identity.</summary>
-    public AnalysisRun RunFor(ParseResult r, EmDataset ds)
+    public AnalysisRun RunFor(ParseResult r, EmDataset ds, ScanPositions? positions = null)
     {
         if (_run is not null && ReferenceEquals(_run.Dataset, ds))
         {
@@ -46,6 +46,7 @@ internal sealed class AnalysisOptions
         };
         return _run = new AnalysisRun(ds, _file?.Path, new AnalysisRunOptions
         {
+            Positions = positions,
             Workers = r.GetValue(Workers),
             Io = io,
             Progress = ConsoleProgress.For,
