@@ -177,14 +177,18 @@ public sealed partial class Library : IDisposable
 
         int inserted = Db.Write((c, tx) =>
         {
+            foreach (var project in records.Select(r => r.ProjectId).Distinct())
+            {
+                if (c.Scalar(tx, "SELECT 1 FROM projects WHERE id = @p", ("p", project)) is null)
+                {
+                    var rec = records.First(r => r.ProjectId == project);
+                    throw new CatalogException(CatalogError.Invalid, $"record {Printable(rec.Id)} names project '{Printable(project)}', which this library does not have");
+                }
+            }
+
             int n = 0;
             foreach (var rec in records)
             {
-                if (c.Scalar(tx, "SELECT 1 FROM projects WHERE id = @p", ("p", rec.ProjectId)) is null)
-                {
-                    throw new CatalogException(CatalogError.Invalid, $"record {Printable(rec.Id)} names project '{Printable(rec.ProjectId)}', which this library does not have");
-                }
-
                 n += RecordWriter.Insert(c, tx, rec) ? 1 : 0;
             }
 

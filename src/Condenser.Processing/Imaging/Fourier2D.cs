@@ -20,7 +20,8 @@ public static class Fourier2D
             throw new ArgumentException($"{data.Length} values are not {rows}×{cols}");
         }
 
-        int workers = Math.Max(1, Math.Min(Environment.ProcessorCount, rows * (long)cols >= 1 << 14 ? int.MaxValue : 1));
+        // Small images are not worth a second thread.
+        int workers = rows * (long)cols >= 1 << 14 ? Environment.ProcessorCount : 1;
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             var row = new Complex[cols];

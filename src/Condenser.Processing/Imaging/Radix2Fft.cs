@@ -10,7 +10,7 @@ namespace Condenser.Processing.Imaging;
 /// </summary>
 public static class Radix2Fft
 {
-    private static readonly ConcurrentDictionary<int, Complex[]> Twiddles = new();
+    private static readonly ConcurrentDictionary<(int Length, bool Inverse), Complex[]> Twiddles = new();
 
     /// <summary>True when <paramref name="n"/> is a power of two (1 included).</summary>
     public static bool Handles(int n) => n > 0 && (n & (n - 1)) == 0;
@@ -45,8 +45,8 @@ public static class Radix2Fft
             }
         }
 
-        // Butterflies: w[k] = e^{-2πi k/n}; a stage of length L uses every (n/L)-th factor (conjugated for the inverse).
-        var w = Twiddles.GetOrAdd(n, Make);
+        // Butterflies: w[k] = e^{∓2πi k/n}; a stage of length L uses every (n/L)-th factor.
+        var w = Twiddles.GetOrAdd((n, inverse), Make);
         for (int len = 2; len <= n; len <<= 1)
         {
             int half = len >> 1, step = n / len;
@@ -54,13 +54,7 @@ public static class Radix2Fft
             {
                 for (int k = 0; k < half; k++)
                 {
-                    var t = w[k * step];
-                    if (inverse)
-                    {
-                        t = Complex.Conjugate(t);
-                    }
-
-                    var b = data[start + k + half] * t;
+                    var b = data[start + k + half] * w[k * step];
                     var a = data[start + k];
                     data[start + k] = a + b;
                     data[start + k + half] = a - b;
@@ -69,12 +63,13 @@ public static class Radix2Fft
         }
     }
 
-    private static Complex[] Make(int n)
+    private static Complex[] Make((int Length, bool Inverse) key)
     {
+        int n = key.Length;
         var w = new Complex[n / 2];
         for (int k = 0; k < w.Length; k++)
         {
-            double angle = -2 * Math.PI * k / n;
+            double angle = (key.Inverse ? 2 : -2) * Math.PI * k / n;
             w[k] = new Complex(Math.Cos(angle), Math.Sin(angle));
         }
 

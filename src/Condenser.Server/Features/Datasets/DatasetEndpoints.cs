@@ -39,23 +39,23 @@ public static class DatasetEndpoints
 
     private static Ok<SearchPage> Search([AsParameters] SearchParameters p, HttpContext ctx, Catalog.Library catalog)
     {
-        var q = Query(ctx.Request.Query);
+        var q = Query(p);
         bool facets = p.Facets is not ("0" or "false");
         var r = catalog.Search(q, ctx.Caller(), facets);
         return TypedResults.Ok(new SearchPage(r.Items.Select(i => i.View()).ToList(), r.Total, r.Page, r.PageSize, facets ? r.Facets : null));
     }
 
-    /// <summary>Parses the search parameters; bad values are a 400 naming the parameter.</summary>
-    public static SearchQuery Query(IQueryCollection p)
+    /// <summary>Checks the search parameters; bad values are a 400 naming the parameter.</summary>
+    public static SearchQuery Query(SearchParameters p)
     {
-        static string? S(IQueryCollection p, string k) => p[k].ToString() is { Length: > 0 } v ? v : null;
-        static int I(IQueryCollection p, string k, int d) => S(p, k) is { } v
-            ? int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var x) ? x : throw new CatalogException(CatalogError.Invalid, $"{k}='{v}' is not an integer")
+        static string? S(string? v) => v is { Length: > 0 } ? v : null;
+        static int I(string? v, string k, int d) => S(v) is { } x
+            ? int.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw new CatalogException(CatalogError.Invalid, $"{k}='{x}' is not an integer")
             : d;
-        static double? D(IQueryCollection p, string k) => S(p, k) is { } v
-            ? double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x) ? x : throw new CatalogException(CatalogError.Invalid, $"{k}='{v}' is not a number")
+        static double? D(string? v, string k) => S(v) is { } x
+            ? double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n) ? n : throw new CatalogException(CatalogError.Invalid, $"{k}='{x}' is not a number")
             : null;
-        string order = S(p, "order") ?? "desc";
+        string order = S(p.Order) ?? "desc";
         if (order is not ("asc" or "desc"))
         {
             throw new CatalogException(CatalogError.Invalid, $"order='{order}': use asc or desc");
@@ -63,22 +63,22 @@ public static class DatasetEndpoints
 
         return new SearchQuery
         {
-            Text = S(p, "q"),
-            Instrument = S(p, "instrument"),
-            SignalType = S(p, "signal_type"),
-            Technique = S(p, "technique"),
-            Format = S(p, "format"),
-            Project = S(p, "project"),
-            Sample = S(p, "sample"),
-            Elements = S(p, "elements")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-            BeamEnergyMin = D(p, "beam_energy_min"),
-            BeamEnergyMax = D(p, "beam_energy_max"),
-            From = S(p, "from") is { } f ? DatasetRecord.ParseTime(f, "from") : null,
-            To = S(p, "to") is { } t ? DatasetRecord.ParseTime(t, "to") : null,
-            Sort = S(p, "sort") ?? "time",
+            Text = S(p.Q),
+            Instrument = S(p.Instrument),
+            SignalType = S(p.SignalType),
+            Technique = S(p.Technique),
+            Format = S(p.Format),
+            Project = S(p.Project),
+            Sample = S(p.Sample),
+            Elements = S(p.Elements)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+            BeamEnergyMin = D(p.BeamEnergyMin, "beam_energy_min"),
+            BeamEnergyMax = D(p.BeamEnergyMax, "beam_energy_max"),
+            From = S(p.From) is { } f ? DatasetRecord.ParseTime(f, "from") : null,
+            To = S(p.To) is { } t ? DatasetRecord.ParseTime(t, "to") : null,
+            Sort = S(p.Sort) ?? "time",
             Descending = order == "desc",
-            Page = I(p, "page", 1),
-            PageSize = I(p, "page_size", 20),
+            Page = I(p.Page, "page", 1),
+            PageSize = I(p.PageSize, "page_size", 20),
         };
     }
 

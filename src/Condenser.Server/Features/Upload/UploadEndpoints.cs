@@ -23,34 +23,34 @@ public static class UploadEndpoints
     /// <summary>Maps the endpoint.</summary>
     public static void Map(WebApplication app, ServerOptions options)
     {
-        app.MapPost("/api/datasets", ([AsParameters] UploadParameters p, HttpContext ctx, Catalog.Library catalog) => Upload(ctx, catalog, options))
+        app.MapPost("/api/datasets", ([AsParameters] UploadParameters p, HttpContext ctx, Catalog.Library catalog) => Upload(p, ctx, catalog, options))
             .DescribesBody<UploadForm>("multipart/form-data")
             .WithTags("upload").WithSummary("Upload files (multipart/form-data) and ingest them; 201 with the new record ids, 200 when all were duplicates")
             .DisableAntiforgery();
     }
 
-    /// <summary>The ingest options of query parameters.</summary>
-    public static IngestOptions Options(IQueryCollection q, long maxBytes)
+    /// <summary>The ingest options of the upload's query parameters.</summary>
+    public static IngestOptions Options(UploadParameters p, long maxBytes)
     {
-        string? S(string k) => q[k].ToString() is { Length: > 0 } v ? v : null;
+        static string? S(string? v) => v is { Length: > 0 } ? v : null;
         return new IngestOptions
         {
-            Project = S("project") ?? "default",
-            Visibility = S("visibility") is { } v ? AccessNames.ParseVisibility(v) : Visibility.Project,
-            EmbargoMs = S("embargo_until") is { } e ? DatasetRecord.ParseTime(e, "embargo_until") : 0,
-            Experiment = S("experiment"),
-            Sample = S("sample"),
-            Elements = S("elements")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(DatasetRecord.NormaliseElement).ToList() ?? [],
-            Description = S("description"),
-            Operator = S("operator"),
+            Project = S(p.Project) ?? "default",
+            Visibility = S(p.Visibility) is { } v ? AccessNames.ParseVisibility(v) : Visibility.Project,
+            EmbargoMs = S(p.EmbargoUntil) is { } e ? DatasetRecord.ParseTime(e, "embargo_until") : 0,
+            Experiment = S(p.Experiment),
+            Sample = S(p.Sample),
+            Elements = S(p.Elements)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(DatasetRecord.NormaliseElement).ToList() ?? [],
+            Description = S(p.Description),
+            Operator = S(p.Operator),
             MaxFileBytes = maxBytes,
         };
     }
 
-    private static async Task<Results<Created<UploadAnswer>, Ok<UploadAnswer>>> Upload(HttpContext ctx, Catalog.Library catalog, ServerOptions server)
+    private static async Task<Results<Created<UploadAnswer>, Ok<UploadAnswer>>> Upload(UploadParameters parameters, HttpContext ctx, Catalog.Library catalog, ServerOptions server)
     {
         var who = ctx.Caller();
-        var options = Options(ctx.Request.Query, server.MaxUploadBytes);
+        var options = Options(parameters, server.MaxUploadBytes);
         catalog.CheckIngest(who, options.Project); // refuse before reading the body
         if (ctx.Request.ContentLength > server.MaxUploadBytes)
         {
