@@ -1,0 +1,334 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Condenser.Acquisition.Instrument;
+using Condenser.Data;
+using Condenser.Data.Storage;
+using Condenser.Processing.MapReduce;
+
+namespace Condenser.Acquisition.DigitalTwin;
+
+/// <summary>
+/// A physics-based digital twin of a scanning transmission electron microscope, implementing
+/// <see cref="IMicroscope"/>: a seeded scene, the instrument's optics, stage, scan engine and detectors, an
+/// instrument clock, drift, scan distortion, shot and detector noise, beam damage, interlocks and budgets. Commands
+/// run one at a time, as on an instrument.
+/// </summary>
+public sealed class DigitalTwin : IMicroscope
+{
+    /// <summary>Electron charge (C).</summary>
+    public const double ElectronCharge = 1.602176634e-19;
+
+    private static readonly DateTime SessionEpoch = new(2026, 1, 1, 9, 0, 0, DateTimeKind.Utc);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<(double, double, double), ProbeProfile> _probes = [];
+    private readonly DoseMap _dose = new();
+    private readonly (double X, double Y) _driftNmPerS;
+    private OpticsState _optics;
+    private StagePosition _stage = StagePosition.Origin;
+    private (double X, double Y) _stageErrorNm;
+    private (int X, int Y) _lastDirection;
+    private ExperimentBudget _budget = ExperimentBudget.Unlimited;
+    private double _clock, _electrons;
+    private int _acquisitions, _moves;
+
+    /// <summary>A twin of <paramref name="options"/>' scene and seed.</summary>
+    public DigitalTwin(TwinOptions? options = null)
+    {
+        Options = options ?? new TwinOptions();
+        Scene = Scenes.Create(Options.Scene, Options.Seed);
+        Options.Limits.Check(Options.InitialOptics);
+        _optics = Options.InitialOptics;
+        double dir = 2 * Math.PI * Hash.Unit(Hash.Of(Options.Seed, 0xD21F7));
+        _driftNmPerS = (Options.DriftNmPerS * Math.Cos(dir), Options.DriftNmPerS * Math.Sin(dir));
+        Description = new InstrumentDescription($"Condenser digital twin ({Scene.Name}, seed {Options.Seed})", Options.Limits,
+            [DetectorKind.Haadf, DetectorKind.Adf, DetectorKind.Bf, DetectorKind.FourDStem, DetectorKind.Eels, DetectorKind.Eds],
+            Options.CameraWidthMm, Options.FlybackUs, Options.CameraFrameUs);
+    }
+
+    /// <summary>The options.</summary>
+    public TwinOptions Options { get; }
+
+    /// <summary>The sample. Ground truth: for tests and benchmarks, never handed to a planner through <see cref="IMicroscope"/>.</summary>
+    public Scene Scene { get; }
+
+    /// <summary>What the instrument is.</summary>
+    public InstrumentDescription Description { get; }
+
+    /// <summary>Dose accumulated at a point of the scene (e⁻/Å²): ground truth.</summary>
+    public double DoseAt(double xNm, double yNm) => _dose.At(xNm, yNm);
+
+    /// <inheritdoc/>
+    public Task<InstrumentDescription> DescribeAsync(CancellationToken cancel = default) => Task.FromResult(Description);
+
+    /// <inheritdoc/>
+    public async Task<InstrumentState> GetStateAsync(CancellationToken cancel = default)
+    {
+        await _gate.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            return State();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<InstrumentState> SetOpticsAsync(OpticsChange change, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await _gate.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            var next = change.ApplyTo(_optics);
+            Options.Limits.Check(next);
+            _optics = next;
+            return State();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<InstrumentState> MoveStageAsync(StageChange move, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(move);
+        await _gate.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            var target = move.ApplyTo(_stage);
+            Options.Limits.Check(target);
+            double dx = target.XUm - _stage.XUm, dy = target.YUm - _stage.YUm;
+            double time = Options.StageSettleS + (Math.Sqrt((dx * dx) + (dy * dy)) / Options.StageSpeedUmPerS)
+                + (0.3 * (Math.Abs(target.AlphaDeg - _stage.AlphaDeg) + Math.Abs(target.BetaDeg - _stage.BetaDeg)));
+            if (target == _stage)
+            {
+                time = 0;
+            }
+
+            CheckTime(time);
+            // Backlash: an axis that reverses lags by the backlash in its new direction; repeatability adds scatter.
+            int sx = Math.Sign(dx), sy = Math.Sign(dy);
+            var dirs = (X: sx != 0 ? sx : _lastDirection.X, Y: sy != 0 ? sy : _lastDirection.Y);
+            var rng = new Rng(Hash.Of(Options.Seed, 0x57A6E, (ulong)_moves++));
+            double b = Options.StageBacklashUm * 1e3 / 2, rep = Options.StageRepeatabilityUm * 1e3;
+            if (dx != 0 || dy != 0)
+            {
+                _stageErrorNm = ((-b * dirs.X) + (rep * rng.Normal()), (-b * dirs.Y) + (rep * rng.Normal()));
+            }
+
+            _lastDirection = dirs;
+            _stage = target;
+            _clock += time;
+            return State();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<InstrumentState> SetBudgetAsync(ExperimentBudget budget, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        foreach (var (name, v) in new[] { ("budget.max_dose_per_area_e_per_a2", budget.MaxDosePerAreaEPerA2), ("budget.max_total_electrons", budget.MaxTotalElectrons), ("budget.max_time_s", budget.MaxTimeS) })
+        {
+            if (v is { } value && !(value > 0 && double.IsFinite(value)))
+            {
+                throw new InterlockException(name, $"{name} = {value} must be a positive number (or left out for no limit)");
+            }
+        }
+
+        await _gate.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            _budget = budget;
+            return State();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<AcquisitionResult> AcquireAsync(AcquisitionRequest request, PushedFrames? live = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await _gate.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => Acquire(request, live, cancel), cancel).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        _gate.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private InstrumentState State() => new(_optics, _stage, _clock, new BudgetState(
+        _budget, _clock, _electrons, _dose.Peak,
+        _budget.MaxTimeS is { } t ? Math.Max(0, t - _clock) : null,
+        _budget.MaxTotalElectrons is { } e ? Math.Max(0, e - _electrons) : null), _acquisitions);
+
+    private void CheckTime(double seconds)
+    {
+        if (_budget.MaxTimeS is { } max && _clock + seconds > max)
+        {
+            throw new BudgetExceededException("budget.max_time_s", string.Create(CultureInfo.InvariantCulture, $"this needs {seconds:G4} s of instrument time; {Math.Max(0, max - _clock):G4} s of the {max:G4} s budget are left"));
+        }
+    }
+
+    internal ProbeProfile ProbeFor(OpticsState o)
+    {
+        var key = (o.HighTensionKv, o.ConvergenceMrad, o.DefocusNm);
+        lock (_probes)
+        {
+            if (!_probes.TryGetValue(key, out var p))
+            {
+                _probes[key] = p = new ProbeProfile(o.HighTensionKv, o.ConvergenceMrad, o.DefocusNm);
+            }
+
+            return p;
+        }
+    }
+
+    private AcquisitionResult Acquire(AcquisitionRequest r, PushedFrames? live, CancellationToken cancel)
+    {
+        Options.Limits.Check(r);
+        if (_optics.BeamBlanked)
+        {
+            throw new InterlockException("optics.beam_blanked", "the beam is blanked: unblank it (optics.beam_blanked = false) before acquiring");
+        }
+
+        if (_optics.Mode != OpticalMode.Stem)
+        {
+            throw new InterlockException("optics.mode", $"scan acquisitions need STEM mode; the column is in {_optics.Mode} mode");
+        }
+
+        var scan = r.Scan;
+        ulong seed = Hash.Of(Options.Seed, 0xAC0, (ulong)_acquisitions);
+        var plan = ScanPlan.Build(r, this, Hash.Of(seed, 0x5CA9));
+        if (r.Detector == DetectorKind.FourDStem && live is not null && live.Layout.FrameBytes != (long)r.CameraPixels * r.CameraPixels * 2)
+        {
+            throw new ArgumentException($"the live source expects frames of {live.Layout.FrameBytes} bytes; the camera gives {r.CameraPixels}×{r.CameraPixels} uint16");
+        }
+
+        // Budgets, before any electron reaches the sample.
+        CheckTime(plan.TimeS);
+        if (_budget.MaxTotalElectrons is { } maxE && _electrons + plan.Electrons > maxE)
+        {
+            throw new BudgetExceededException("budget.max_total_electrons", string.Create(CultureInfo.InvariantCulture, $"this acquisition delivers {plan.Electrons:G4} electrons; {Math.Max(0, maxE - _electrons):G4} of the {maxE:G4} budget are left"));
+        }
+
+        var increments = new Dictionary<(long, long), double>();
+        for (int i = 0; i < plan.Count; i++)
+        {
+            DoseMap.Spread(plan.X[i], plan.Y[i], scan.PixelNm, plan.ElectronsAt(i), increments);
+        }
+
+        double peak = _dose.PeakAfter(increments);
+        if (_budget.MaxDosePerAreaEPerA2 is { } maxD && peak > maxD)
+        {
+            throw new BudgetExceededException("budget.max_dose_per_area_e_per_a2", string.Create(CultureInfo.InvariantCulture, $"this acquisition would bring the dose at a point of the sample to {peak:G4} e⁻/Å², over the budget of {maxD:G4} e⁻/Å²"));
+        }
+
+        var physics = new Physics(Scene, _optics, _stage, ProbeFor(_optics), Options.Damage ? _dose : null);
+        double started = _clock;
+        var datasets = new Simulation(this, physics, r, plan, seed, live, cancel).Run();
+        _dose.Add(increments);
+        _clock += plan.TimeS;
+        _electrons += plan.Electrons;
+        _acquisitions++;
+        double pixelA2 = scan.PixelNm * scan.PixelNm * 100;
+        var perPosition = new double[plan.Count];
+        for (int i = 0; i < plan.Count; i++)
+        {
+            perPosition[i] = plan.ElectronsAt(i) / pixelA2;
+        }
+
+        double fieldA2 = scan.FieldOfViewNm * scan.PixelNm * scan.PixelsY * 100;
+        var cost = new AcquisitionCost(plan.TimeS, plan.Electrons, perPosition.Length == 0 ? 0 : perPosition.Max(), plan.Electrons / fieldA2, perPosition);
+        foreach (var ds in datasets)
+        {
+            Describe(ds, r, cost, started);
+        }
+
+        return new AcquisitionResult(datasets, cost, started);
+    }
+
+    private void Describe(EmDataset ds, AcquisitionRequest r, AcquisitionCost cost, double started)
+    {
+        var m = ds.Metadata;
+        m.BeamEnergyKeV = _optics.HighTensionKv;
+        m.ConvergenceAngleMrad = _optics.ConvergenceMrad;
+        m.ExposureS = r.Scan.DwellUs * 1e-6;
+        m.Instrument = Description.Name;
+        m.Acquired = SessionEpoch.AddSeconds(started).ToString("yyyy-MM-ddTHH:mm:ss.fff", CultureInfo.InvariantCulture);
+        if (r.Detector == DetectorKind.FourDStem)
+        {
+            m.CameraLengthMm = _optics.CameraLengthMm;
+        }
+
+        var t = ds.OriginalMetadata.Child("instrument");
+        t["name"] = Description.Name;
+        t["scene"] = Scene.Name;
+        t["seed"] = (long)Options.Seed;
+        t["high_tension_kv"] = _optics.HighTensionKv;
+        t["convergence_mrad"] = _optics.ConvergenceMrad;
+        t["probe_current_pa"] = _optics.ProbeCurrentPa;
+        t["defocus_nm"] = _optics.DefocusNm;
+        t["camera_length_mm"] = _optics.CameraLengthMm;
+        t["detector"] = r.Detector.ToString();
+        var angles = r.Angles ?? DetectorAngles.Default(r.Detector);
+        if (r.Detector is DetectorKind.Haadf or DetectorKind.Adf or DetectorKind.Bf)
+        {
+            t["detector_inner_mrad"] = angles.InnerMrad;
+            t["detector_outer_mrad"] = angles.OuterMrad;
+        }
+
+        t["dwell_us"] = r.Scan.DwellUs;
+        t["dose_e_per_a2"] = cost.DoseEPerA2;
+        t["mean_dose_e_per_a2"] = cost.MeanDoseEPerA2;
+        t["total_electrons"] = cost.TotalElectrons;
+        t["instrument_time_s"] = cost.InstrumentTimeS;
+        t["started_s"] = started;
+        var stage = t.Child("stage");
+        stage["x_um"] = _stage.XUm;
+        stage["y_um"] = _stage.YUm;
+        stage["z_um"] = _stage.ZUm;
+        stage["alpha_deg"] = _stage.AlphaDeg;
+        stage["beta_deg"] = _stage.BetaDeg;
+        var s = t.Child("scan");
+        s["center_x_nm"] = r.Scan.CenterXNm;
+        s["center_y_nm"] = r.Scan.CenterYNm;
+        s["field_of_view_nm"] = r.Scan.FieldOfViewNm;
+        s["pixels_x"] = r.Scan.PixelsX;
+        s["pixels_y"] = r.Scan.PixelsY;
+        s["rotation_deg"] = r.Scan.RotationDeg;
+        s["sparse"] = r.Positions is not null;
+    }
+
+    /// <summary>Where the optical axis meets the scene (nm): the stage, its backlash and scatter.</summary>
+    internal (double X, double Y) AxisNm => ((_stage.XUm * 1e3) + _stageErrorNm.X, (_stage.YUm * 1e3) + _stageErrorNm.Y);
+
+    internal double Clock => _clock;
+
+    internal (double X, double Y) DriftNmPerS => _driftNmPerS;
+
+    internal OpticsState Optics => _optics;
+
+    /// <summary>Electrons per µs of dwell at the current probe current.</summary>
+    internal double ElectronsPerUs => _optics.ProbeCurrentPa * 1e-12 * 1e-6 / ElectronCharge;
+}
