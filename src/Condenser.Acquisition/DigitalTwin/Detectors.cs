@@ -202,7 +202,7 @@ internal static class Spectra
             foreach (var (symbol, n) in areal)
             {
                 var el = Elements.Get(symbol);
-                v += n * 5e-15 * el.Z * ((e0 / e) - 1) * sp.DispersionEv / 1000;
+                v += n * 5e-15 * el.Z * ((e0 / e) - 1) * sp.DispersionEv;
                 foreach (var line in el.Lines)
                 {
                     double le = line.EnergyKeV * 1e3;

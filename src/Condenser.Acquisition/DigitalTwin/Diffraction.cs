@@ -162,6 +162,22 @@ internal sealed class ProbeProfile
         return _table[i] + (t * (_table[i + 1] - _table[i]));
     }
 
+    /// <summary>Radius that holds half of the probe's current (nm).</summary>
+    public double HalfCurrentRadiusNm()
+    {
+        double sum = 0, dr2 = 1 / _inverseStep;
+        for (int i = 1; i < Samples; i++)
+        {
+            sum += (_table[i] + _table[i - 1]) / 2 * Math.PI * dr2;
+            if (sum >= 0.5)
+            {
+                return Math.Sqrt(i * dr2);
+            }
+        }
+
+        return RadiusNm;
+    }
+
     /// <summary>The full width at half maximum of this probe, measured on its table (nm).</summary>
     public double MeasuredFwhmNm()
     {

@@ -21,7 +21,7 @@ public sealed class DigitalTwin : IMicroscope
     private static readonly DateTime SessionEpoch = new(2026, 1, 1, 9, 0, 0, DateTimeKind.Utc);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(double, double, double), ProbeProfile> _probes = [];
-    private readonly DoseMap _dose = new();
+    private readonly DoseMap _dose;
     private readonly (double X, double Y) _driftNmPerS;
     private OpticsState _optics;
     private StagePosition _stage = StagePosition.Origin;
@@ -36,6 +36,7 @@ public sealed class DigitalTwin : IMicroscope
     {
         Options = options ?? new TwinOptions();
         Scene = Scenes.Create(Options.Scene, Options.Seed);
+        _dose = new DoseMap(Scene.HalfFieldNm);
         Options.Limits.Check(Options.InitialOptics);
         _optics = Options.InitialOptics;
         double dir = 2 * Math.PI * Hash.Unit(Hash.Of(Options.Seed, 0xD21F7));
@@ -224,7 +225,6 @@ public sealed class DigitalTwin : IMicroscope
         {
             throw new ArgumentException($"the live source expects frames of {live.Layout.FrameBytes} bytes; the camera gives {r.CameraPixels}×{r.CameraPixels} uint16");
         }
-
         // Budgets, before any electron reaches the sample.
         CheckTime(plan.TimeS);
         if (_budget.MaxTotalElectrons is { } maxE && _electrons + plan.Electrons > maxE)
@@ -232,10 +232,10 @@ public sealed class DigitalTwin : IMicroscope
             throw new BudgetExceededException("budget.max_total_electrons", string.Create(CultureInfo.InvariantCulture, $"this acquisition delivers {plan.Electrons:G4} electrons; {Math.Max(0, maxE - _electrons):G4} of the {maxE:G4} budget are left"));
         }
 
-        var increments = new Dictionary<(long, long), double>();
+        var increments = _dose.Box(plan.X.Min(), plan.Y.Min(), plan.X.Max(), plan.Y.Max(), scan.PixelNm);
         for (int i = 0; i < plan.Count; i++)
         {
-            DoseMap.Spread(plan.X[i], plan.Y[i], scan.PixelNm, plan.ElectronsAt(i), increments);
+            _dose.Spread(plan.X[i], plan.Y[i], scan.PixelNm, plan.ElectronsAt(i), increments);
         }
 
         double peak = _dose.PeakAfter(increments);
@@ -243,7 +243,6 @@ public sealed class DigitalTwin : IMicroscope
         {
             throw new BudgetExceededException("budget.max_dose_per_area_e_per_a2", string.Create(CultureInfo.InvariantCulture, $"this acquisition would bring the dose at a point of the sample to {peak:G4} e⁻/Å², over the budget of {maxD:G4} e⁻/Å²"));
         }
-
         var physics = new Physics(Scene, _optics, _stage, ProbeFor(_optics), Options.Damage ? _dose : null);
         double started = _clock;
         var datasets = new Simulation(this, physics, r, plan, seed, live, cancel).Run();

@@ -1,15 +1,15 @@
 namespace Condenser.Acquisition.DigitalTwin;
 
 /// <summary>
-/// The dose the sample has received, on a grid of <see cref="CellNm"/> cells kept in tiles allocated where the beam
-/// has been (e⁻/Å²). Drives beam damage and the dose-per-area budget.
+/// The dose the sample has received on a grid of <see cref="CellNm"/> cells over the scene's field (e⁻/Å²); beyond
+/// the field is vacuum, where dose does no harm. Drives beam damage and the dose-per-area budget.
 /// </summary>
-internal sealed class DoseMap
+internal sealed class DoseMap(double halfFieldNm)
 {
     public const double CellNm = 1.0;
-    private const int Tile = 128;
-    private readonly Dictionary<(long, long), double[]> _tiles = [];
+    private readonly int _n = (int)Math.Ceiling(2 * halfFieldNm / CellNm);
     private readonly Lock _gate = new();
+    private float[]? _cells;
 
     /// <summary>The largest accumulated dose anywhere (e⁻/Å²).</summary>
     public double Peak { get; private set; }
@@ -17,47 +17,71 @@ internal sealed class DoseMap
     /// <summary>Dose accumulated at (x, y) (e⁻/Å²).</summary>
     public double At(double x, double y)
     {
-        long cx = (long)Math.Floor(x / CellNm), cy = (long)Math.Floor(y / CellNm);
-        lock (_gate)
+        var cells = _cells;
+        if (cells is null)
         {
-            return Cell(cx, cy);
+            return 0;
         }
+
+        int i = Index(x), j = Index(y);
+        return i < 0 || j < 0 ? 0 : cells[((long)j * _n) + i];
     }
 
-    /// <summary>
-    /// The increments of depositing <paramref name="electrons"/> spread over a square pixel of side
-    /// <paramref name="pixelNm"/> centred at (x, y) into <paramref name="into"/> (cell → e⁻/Å²).
-    /// </summary>
-    public static void Spread(double x, double y, double pixelNm, double electrons, Dictionary<(long, long), double> into)
+    /// <summary>A dose to be added: a box of cells with their increments (e⁻/Å²).</summary>
+    public sealed class Increments(int x0, int y0, int width, int height)
     {
-        double half = pixelNm / 2, areaA2 = CellNm * CellNm * 100;
-        long x0 = (long)Math.Floor((x - half) / CellNm), x1 = (long)Math.Floor((x + half) / CellNm);
-        long y0 = (long)Math.Floor((y - half) / CellNm), y1 = (long)Math.Floor((y + half) / CellNm);
-        double pixelArea = pixelNm * pixelNm;
-        for (long cy = y0; cy <= y1; cy++)
+        public int X0 { get; } = x0;
+
+        public int Y0 { get; } = y0;
+
+        public int Width { get; } = width;
+
+        public int Height { get; } = height;
+
+        public double[] Values { get; } = new double[(long)width * height];
+    }
+
+    /// <summary>An empty increment over the cells that points within <paramref name="marginNm"/> of the box (x0..x1, y0..y1) touch.</summary>
+    public Increments Box(double x0, double y0, double x1, double y1, double marginNm)
+    {
+        int i0 = Clamp(x0 - marginNm), i1 = Clamp(x1 + marginNm), j0 = Clamp(y0 - marginNm), j1 = Clamp(y1 + marginNm);
+        return new Increments(i0, j0, Math.Max(0, i1 - i0 + 1), Math.Max(0, j1 - j0 + 1));
+    }
+
+    /// <summary>Adds <paramref name="electrons"/> spread over a square pixel of side <paramref name="pixelNm"/> centred at (x, y).</summary>
+    public void Spread(double x, double y, double pixelNm, double electrons, Increments into)
+    {
+        double half = pixelNm / 2, perCellA2 = 1 / (CellNm * CellNm * 100), pixelArea = pixelNm * pixelNm;
+        double fx0 = (x - half + halfFieldNm) / CellNm, fx1 = (x + half + halfFieldNm) / CellNm;
+        double fy0 = (y - half + halfFieldNm) / CellNm, fy1 = (y + half + halfFieldNm) / CellNm;
+        int i0 = Math.Max((int)Math.Floor(fx0), into.X0), i1 = Math.Min((int)Math.Floor(fx1), into.X0 + into.Width - 1);
+        int j0 = Math.Max((int)Math.Floor(fy0), into.Y0), j1 = Math.Min((int)Math.Floor(fy1), into.Y0 + into.Height - 1);
+        for (int j = j0; j <= j1; j++)
         {
-            double oy = Math.Min(y + half, (cy + 1) * CellNm) - Math.Max(y - half, cy * CellNm);
-            for (long cx = x0; cx <= x1; cx++)
+            double oy = (Math.Min(fy1, j + 1) - Math.Max(fy0, j)) * CellNm;
+            for (int i = i0; i <= i1; i++)
             {
-                double ox = Math.Min(x + half, (cx + 1) * CellNm) - Math.Max(x - half, cx * CellNm);
+                double ox = (Math.Min(fx1, i + 1) - Math.Max(fx0, i)) * CellNm;
                 double share = pixelArea > 0 ? ox * oy / pixelArea : 1;
-                if (share > 0)
-                {
-                    into[(cx, cy)] = into.GetValueOrDefault((cx, cy)) + (electrons * share / areaA2);
-                }
+                into.Values[((long)(j - into.Y0) * into.Width) + (i - into.X0)] += electrons * share * perCellA2;
             }
         }
     }
 
-    /// <summary>The largest dose any cell would reach after adding <paramref name="increments"/> (e⁻/Å²).</summary>
-    public double PeakAfter(Dictionary<(long, long), double> increments)
+    /// <summary>The largest dose any cell would reach after adding <paramref name="add"/> (e⁻/Å²).</summary>
+    public double PeakAfter(Increments add)
     {
         double peak = Peak;
-        lock (_gate)
+        var cells = _cells;
+        for (int j = 0; j < add.Height; j++)
         {
-            foreach (var (cell, add) in increments)
+            for (int i = 0; i < add.Width; i++)
             {
-                peak = Math.Max(peak, Cell(cell.Item1, cell.Item2) + add);
+                double v = add.Values[((long)j * add.Width) + i];
+                if (v > 0)
+                {
+                    peak = Math.Max(peak, v + (cells?[((long)(j + add.Y0) * _n) + i + add.X0] ?? 0));
+                }
             }
         }
 
@@ -65,34 +89,32 @@ internal sealed class DoseMap
     }
 
     /// <summary>Adds the increments.</summary>
-    public void Add(Dictionary<(long, long), double> increments)
+    public void Add(Increments add)
     {
         lock (_gate)
         {
-            foreach (var (cell, add) in increments)
+            _cells ??= new float[(long)_n * _n];
+            for (int j = 0; j < add.Height; j++)
             {
-                var (tile, index) = Locate(cell.Item1, cell.Item2);
-                if (!_tiles.TryGetValue(tile, out var t))
+                for (int i = 0; i < add.Width; i++)
                 {
-                    _tiles[tile] = t = new double[Tile * Tile];
+                    double v = add.Values[((long)j * add.Width) + i];
+                    if (v > 0)
+                    {
+                        long k = ((long)(j + add.Y0) * _n) + i + add.X0;
+                        _cells[k] += (float)v;
+                        Peak = Math.Max(Peak, _cells[k]);
+                    }
                 }
-
-                t[index] += add;
-                Peak = Math.Max(Peak, t[index]);
             }
         }
     }
 
-    private double Cell(long cx, long cy)
+    private int Index(double v)
     {
-        var (tile, index) = Locate(cx, cy);
-        return _tiles.TryGetValue(tile, out var t) ? t[index] : 0;
+        double f = (v + halfFieldNm) / CellNm;
+        return f < 0 || f >= _n ? -1 : (int)f;
     }
 
-    private static ((long, long) Tile, int Index) Locate(long cx, long cy)
-        => ((FloorDiv(cx), FloorDiv(cy)), (Mod(cy) * Tile) + Mod(cx));
-
-    private static long FloorDiv(long v) => (long)Math.Floor(v / (double)Tile);
-
-    private static int Mod(long v) => (int)(((v % Tile) + Tile) % Tile);
+    private int Clamp(double v) => Math.Clamp((int)Math.Floor((v + halfFieldNm) / CellNm), 0, _n - 1);
 }

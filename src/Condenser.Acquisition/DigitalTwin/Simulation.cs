@@ -47,7 +47,7 @@ internal sealed class ScanPlan
         var y = new double[n];
         var (ax, ay) = twin.AxisNm;
         var (vx, vy) = twin.DriftNmPerS;
-        double rot = s.RotationDeg * Math.PI / 180, fx = Math.Cos(rot), fy = -Math.Sin(rot);
+        double rot = s.RotationDeg * Math.PI / 180, fx = Math.Cos(rot), fy = -Math.Sin(rot), sin = Math.Sin(rot);
         double t = 0; // µs from the start
         int lastRow = -1, lastCol = 0;
         double jitter = 0, lineStart = 0;
@@ -83,9 +83,9 @@ internal sealed class ScanPlan
             }
 
             lastCol = col;
-            var (px, py) = s.Point(row, col);
+            var (px, py) = s.Point(row, col, sin, fx);
             double sinceLine = t - lineStart;
-            double lag = jitter - (o.FlybackDistortion * s.FieldOfViewNm * Math.Exp(-sinceLine / o.FlybackTauUs));
+            double lag = o.FlybackDistortion == 0 ? jitter : jitter - (o.FlybackDistortion * s.FieldOfViewNm * Math.Exp(-sinceLine / o.FlybackTauUs));
             double now = twin.Clock + (t * 1e-6);
             x[i] = ax + px + (fx * lag) + (vx * now);
             y[i] = ay + py + (fy * lag) + (vy * now);
@@ -100,6 +100,9 @@ internal sealed class ScanPlan
 internal sealed class Simulation(DigitalTwin twin, Physics physics, AcquisitionRequest request, ScanPlan plan, ulong seed, PushedFrames? live, CancellationToken cancel)
 {
     private const int Block = 64;
+
+    /// <summary>Scan detectors whose inner angle is at least this (mrad) collect the diffuse scattering alone.</summary>
+    public const double DiffuseOnlyFromMrad = 50;
     private readonly bool _noise = twin.Options.Noise;
     private readonly DetectorModel _model = twin.Options.Detectors;
 
@@ -128,7 +131,8 @@ internal sealed class Simulation(DigitalTwin twin, Physics physics, AcquisitionR
         var angles = request.Angles ?? DetectorAngles.Default(request.Detector);
         var values = new float[plan.Count];
         double alpha = physics.Optics.ConvergenceMrad;
-        bool diffuseOnly = angles.InnerMrad >= alpha + (Diffraction.MaxAngleRad * 1e3 * 0.5);
+        // Beyond 50 mrad thermal diffuse scattering outweighs Bragg scattering: a HAADF detector sees the diffuse part alone.
+        bool diffuseOnly = angles.InnerMrad >= DiffuseOnlyFromMrad;
         ForBlocks((from, to) =>
         {
             var pattern = new Pattern();

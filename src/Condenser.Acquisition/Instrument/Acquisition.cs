@@ -43,9 +43,15 @@ public sealed record ScanSettings(double CenterXNm, double CenterYNm, double Fie
     /// <summary>The scene point of grid index (row, column) before drift and distortion (nm), relative to the optical axis.</summary>
     public (double X, double Y) Point(int row, int column)
     {
+        var (s, c) = Math.SinCos(RotationDeg * Math.PI / 180);
+        return Point(row, column, s, c);
+    }
+
+    /// <summary><see cref="Point(int, int)"/> with the rotation's sine and cosine given.</summary>
+    public (double X, double Y) Point(int row, int column, double sin, double cos)
+    {
         double u = (column - ((PixelsX - 1) / 2.0)) * PixelNm, v = (row - ((PixelsY - 1) / 2.0)) * PixelNm;
-        double r = RotationDeg * Math.PI / 180, c = Math.Cos(r), s = Math.Sin(r);
-        return (CenterXNm + (c * u) + (s * v), CenterYNm - (s * u) + (c * v));
+        return (CenterXNm + (cos * u) + (sin * v), CenterYNm - (sin * u) + (cos * v));
     }
 }
 

@@ -1,0 +1,124 @@
+using System.Runtime.InteropServices;
+using Condenser.Acquisition.Instrument;
+using Condenser.Data;
+using Condenser.Data.Storage;
+
+namespace Condenser.Acquisition.DigitalTwin;
+
+/// <summary>What the sample is at one point.</summary>
+/// <param name="PhaseId">Phase id (0: vacuum; see <see cref="Scene.Phases"/>).</param>
+/// <param name="Exx">Strain εxx against the phase's bulk lattice (NaN where there is no crystal).</param>
+/// <param name="Eyy">Strain εyy.</param>
+/// <param name="Exy">Shear strain εxy.</param>
+/// <param name="RotationRad">Lattice rotation by the strain fields (rad; the strain analysis' sign).</param>
+/// <param name="ThicknessNm">Thickness of the specimen, support included (nm).</param>
+/// <param name="Fractions">Atomic fraction of each element.</param>
+public sealed record TruthSample(int PhaseId, double Exx, double Eyy, double Exy, double RotationRad, double ThicknessNm, IReadOnlyDictionary<string, double> Fractions);
+
+/// <summary>
+/// The ground truth of a scene: phase, strain, rotation, thickness and composition at any point, and the
+/// noise-free HAADF image. For tests and benchmarks only: a planner gets none of it through <see cref="IMicroscope"/>.
+/// </summary>
+public static class GroundTruth
+{
+    /// <summary>Titles of the truth maps.</summary>
+    public const string Phase = "phase", Exx = "strain exx", Eyy = "strain eyy", Exy = "strain exy", Rotation = "rotation", Thickness = "thickness", Haadf = "haadf";
+
+    /// <summary>The truth at (x, y) (nm from the scene's centre).</summary>
+    public static TruthSample At(Scene scene, double x, double y)
+    {
+        var pair = default(GrainPair);
+        Span<GrainWeight> grains = pair;
+        int n = scene.GrainsAt(x, y, grains);
+        GrainWeight? main = null;
+        for (int i = 0; i < n; i++)
+        {
+            if (main is null || grains[i].Weight > main.Value.Weight)
+            {
+                main = grains[i];
+            }
+        }
+
+        var physics = new Physics(scene, new TwinOptions().InitialOptics, StagePosition.Origin, Probe, null);
+        var (areal, thickness) = physics.Composition(x, y);
+        double total = areal.Values.Sum();
+        var fractions = areal.ToDictionary(kv => kv.Key, kv => total > 0 ? kv.Value / total : 0);
+        int phase = main?.Grain.Phase.Id ?? (scene.Support(x, y)?.Phase.Id ?? 0);
+        if (main is not { Grain.Phase.Crystal: not null } m)
+        {
+            return new TruthSample(phase, double.NaN, double.NaN, double.NaN, double.NaN, thickness, fractions);
+        }
+
+        var f = m.Grain.Homogeneous;
+        if (m.Grain.StrainedByFields)
+        {
+            f = f.Then(scene.FieldsAt(x, y).F);
+        }
+
+        return new TruthSample(phase, f.Exx, f.Eyy, f.Exy, f.Rotation, thickness, fractions);
+    }
+
+    private static ProbeProfile Probe => LazyProbe.Value;
+
+    private static readonly Lazy<ProbeProfile> LazyProbe = new(() => new ProbeProfile(200, 20, 0));
+
+    /// <summary>
+    /// The truth maps on a grid of <paramref name="pixels"/>² over <paramref name="fovNm"/> centred at
+    /// (<paramref name="centerX"/>, <paramref name="centerY"/>): phase, strain, rotation, thickness, one
+    /// <c>composition ELEMENT</c> per element, and the noise-free HAADF of an ideal twin at the default optics and
+    /// <paramref name="dwellUs"/>.
+    /// </summary>
+    public static async Task<List<EmDataset>> MapsAsync(TwinOptions options, double centerX, double centerY, double fovNm, int pixels, double dwellUs, CancellationToken cancel = default)
+    {
+        await using var twin = new DigitalTwin(options.Ideal());
+        var scan = new ScanSettings(centerX, centerY, fovNm, pixels, pixels, dwellUs);
+        var haadf = await twin.AcquireAsync(new AcquisitionRequest { Detector = DetectorKind.Haadf, Scan = scan }, null, cancel).ConfigureAwait(false);
+        var scene = twin.Scene;
+        int count = pixels * pixels;
+        var maps = new Dictionary<string, float[]>();
+        foreach (var t in new[] { Phase, Exx, Eyy, Exy, Rotation, Thickness })
+        {
+            maps[t] = new float[count];
+        }
+
+        var elements = new SortedSet<string>(scene.Phases.SelectMany(p => p.Crystal?.Sites.Select(s => s.Element) ?? [p.Amorphous!.Element]), StringComparer.Ordinal);
+        foreach (var e in elements)
+        {
+            maps[$"composition {e}"] = new float[count];
+        }
+
+        Parallel.For(0, pixels, new ParallelOptions { CancellationToken = cancel }, row =>
+        {
+            for (int col = 0; col < pixels; col++)
+            {
+                var (x, y) = scan.Point(row, col);
+                var s = At(scene, x, y);
+                int k = (row * pixels) + col;
+                maps[Phase][k] = s.PhaseId;
+                maps[Exx][k] = (float)s.Exx;
+                maps[Eyy][k] = (float)s.Eyy;
+                maps[Exy][k] = (float)s.Exy;
+                maps[Rotation][k] = (float)s.RotationRad;
+                maps[Thickness][k] = (float)s.ThicknessNm;
+                foreach (var e in elements)
+                {
+                    maps[$"composition {e}"][k] = (float)s.Fractions.GetValueOrDefault(e);
+                }
+            }
+        });
+
+        var axes = haadf.Datasets[0].Axes;
+        var list = maps.Select(kv => new EmDataset(kv.Key, new DatasetShape([], [pixels, pixels]), axes, DType.Float32,
+            new MemoryStorage(MemoryMarshal.AsBytes(kv.Value.AsSpan()).ToArray()),
+            new Metadata { Title = kv.Key, SignalType = SignalTypes.Image, Instrument = twin.Description.Name })).ToList();
+        var h = haadf.Datasets[0];
+        list.Add(new EmDataset(Haadf, h.Shape, h.Axes, h.DType, new MemoryStorage(h.ReadAll()), h.Metadata.Clone() is var m ? SetTitle(m, "haadf (noise-free)") : null, h.OriginalMetadata));
+        return list;
+    }
+
+    private static Metadata SetTitle(Metadata m, string title)
+    {
+        m.Title = title;
+        return m;
+    }
+}

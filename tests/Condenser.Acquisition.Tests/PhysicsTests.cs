@@ -1,0 +1,152 @@
+using Condenser.Acquisition.DigitalTwin;
+using Condenser.Acquisition.Instrument;
+using Condenser.Processing.FourDStem;
+
+namespace Condenser.Acquisition.Tests;
+
+/// <summary>The twin's imaging physics against analytical results.</summary>
+public sealed class PhysicsTests
+{
+    [Theory]
+    [InlineData(200, 10)]
+    [InlineData(200, 20)]
+    [InlineData(300, 30)]
+    [InlineData(80, 25)]
+    public void The_in_focus_probe_is_diffraction_limited(double kv, double alphaMrad)
+    {
+        // An aberration-free circular aperture gives the Airy pattern: FWHM = 0.5145 λ/α.
+        var probe = new ProbeProfile(kv, alphaMrad, 0, csNm: 0);
+        double expected = 0.5145 * DetectorCalibration.ElectronWavelengthNm(kv) / (alphaMrad * 1e-3);
+        Assert.InRange(probe.FwhmNm / expected, 0.98, 1.02);
+    }
+
+    [Fact]
+    public void Defocus_widens_the_probe()
+    {
+        var focused = new ProbeProfile(200, 20, 0);
+        var defocused = new ProbeProfile(200, 20, 20);
+        Assert.True(defocused.HalfCurrentRadiusNm() > 1.5 * focused.HalfCurrentRadiusNm(), $"{defocused.HalfCurrentRadiusNm()} vs {focused.HalfCurrentRadiusNm()}");
+        // Geometric optics at large defocus: the disk of radius Δf·α holds the current.
+        var far = new ProbeProfile(200, 20, 200);
+        Assert.InRange(far.HalfCurrentRadiusNm() / (200 * 0.02 / Math.Sqrt(2)), 0.85, 1.15);
+    }
+
+    [Theory]
+    [InlineData("oxide-interface", 0.0, 300.0, 0.3905)] // SrTiO3 [001]: d100
+    [InlineData("precipitates", -700.0, -700.0, 0.40495 / 2)] // Al [001]: projected columns at a/2, d200
+    public async Task The_haadf_image_shows_the_phase_lattice(string scene, double x, double y, double spacingNm)
+    {
+        await using var twin = Twins.Ideal(scene);
+        var truth = GroundTruth.At(twin.Scene, x, y);
+        Assert.False(double.IsNaN(truth.Exx));
+        int n = 128;
+        double fov = 16 * spacingNm;
+        var r = await twin.AcquireAsync(Twins.Request(DetectorKind.Haadf, x, y, fov, n));
+        var image = Twins.Values(r.Datasets[0]);
+        double pixel = fov / n;
+        // The strongest spatial frequency near 1/d along x and along y: a fine search of the Fourier transform.
+        foreach (var (ux, uy) in new[] { (1.0, 0.0), (0.0, 1.0) })
+        {
+            double best = 0, bestK = 0;
+            for (double k = 0.85 / spacingNm; k <= 1.15 / spacingNm; k += 0.0005 / spacingNm)
+            {
+                // The lattice may be rotated slightly (miscut): search the angle too.
+                for (double a = -0.03; a <= 0.03; a += 0.005)
+                {
+                    double kx = k * ((ux * Math.Cos(a)) - (uy * Math.Sin(a))), ky = k * ((ux * Math.Sin(a)) + (uy * Math.Cos(a)));
+                    double f = Twins.Fourier(image, n, pixel, kx, ky);
+                    if (f > best)
+                    {
+                        best = f;
+                        bestK = k;
+                    }
+                }
+            }
+
+            Assert.InRange(1 / bestK / spacingNm, 0.99, 1.01);
+        }
+    }
+
+    [Fact]
+    public async Task Haadf_intensity_follows_the_atomic_number_to_the_power_1_7()
+    {
+        // Gold and silicon particles on the same carbon film: the diffuse exponent −ln(1 − f) above the film's,
+        // per atom per area, goes as Z^1.7.
+        await using var twin = Twins.Ideal("nanoparticles");
+        var physics = new Physics(twin.Scene, twin.Options.InitialOptics, StagePosition.Origin, new ProbeProfile(200, 20, 0), null);
+        double PerAtom(SceneFeature p)
+        {
+            double signal = 0, atoms = 0, film = 0;
+            int k = 0, m = 0;
+            for (double a = 0; a < 2 * Math.PI; a += 0.01, m++)
+            {
+                film += physics.DiffuseExponent(p.XNm + (1.3 * p.SizeNm * Math.Cos(a)), p.YNm + (1.3 * p.SizeNm * Math.Sin(a)));
+            }
+
+            film /= m;
+            for (double dx = -0.3; dx <= 0.3; dx += 0.011)
+            {
+                for (double dy = -0.3; dy <= 0.3; dy += 0.013, k++)
+                {
+                    double x = p.XNm + (dx * p.SizeNm), y = p.YNm + (dy * p.SizeNm);
+                    signal += physics.DiffuseExponent(x, y) - film;
+                    var (areal, _) = physics.Composition(x, y);
+                    atoms += areal.Where(e => e.Key != "C").Sum(e => e.Value);
+                }
+            }
+
+            return signal / atoms;
+        }
+
+        var gold = twin.Scene.Features.First(f => f.Kind == "particle" && f.PhaseId == 1 && f.SizeNm > 8);
+        var silicon = twin.Scene.Features.First(f => f.Kind == "particle" && f.PhaseId == 2 && f.SizeNm > 8);
+        double exponent = Math.Log(PerAtom(gold) / PerAtom(silicon)) / Math.Log(79.0 / 14.0);
+        Assert.InRange(exponent, 1.65, 1.75);
+    }
+
+    [Fact]
+    public async Task The_bright_field_disk_has_the_convergence_angle()
+    {
+        await using var twin = Twins.Ideal("precipitates");
+        await twin.SetOpticsAsync(new OpticsChange { ConvergenceMrad = 8, CameraLengthMm = 200 });
+        var r = await twin.AcquireAsync(Twins.Request(DetectorKind.FourDStem, 1500, 0, 4, 2, 1000)); // beyond the field: vacuum
+        var frame = Twins.Frame(r.Datasets[0], 0);
+        var disk = BrightFieldDisk.Detect(frame, 128);
+        double mradPerPixel = twin.Description.MradPerCameraPixel(128, 200);
+        Assert.Equal(r.Datasets[0].Axes[^1].Scale, mradPerPixel, 9);
+        Assert.InRange(disk.Radius, (8 / mradPerPixel) - 0.5, (8 / mradPerPixel) + 0.5);
+        Assert.InRange(disk.CenterX, 63.5, 64.5);
+    }
+
+    [Fact]
+    public async Task The_centre_of_mass_deflects_towards_the_higher_potential_across_the_interface()
+    {
+        await using var twin = Twins.Ideal("oxide-interface");
+        await twin.SetOpticsAsync(new OpticsChange { ConvergenceMrad = 20, CameraLengthMm = 100 });
+        // A line across the interface (y = 0): film (LaAlO3, higher mean inner potential) above, substrate below.
+        var scan = new ScanSettings(0, 0, 8, 64, 1, 1000, RotationDeg: 90);
+        var r = await twin.AcquireAsync(new AcquisitionRequest { Detector = DetectorKind.FourDStem, Scan = scan, CameraPixels = 128 });
+        double mrad = r.Datasets[0].Axes[^1].Scale;
+        double[] comY = Enumerable.Range(0, 64).Select(i =>
+        {
+            var f = Twins.Frame(r.Datasets[0], i);
+            double s = 0, m = 0;
+            for (int k = 0; k < f.Length; k++)
+            {
+                s += f[k];
+                m += f[k] * (k / 128);
+            }
+
+            return ((m / s) - 64) * mrad;
+        }).ToArray();
+        double far = (comY[2] + comY[61]) / 2;
+        int at = Enumerable.Range(0, 64).OrderBy(i => comY[i]).First();
+        double deflection = comY[at] - far;
+        // Expected: (λσ/2π) d(V t)/dy at the interface, V t stepping by ΔV·t over an erf of width 0.8 nm.
+        double lambda = DetectorCalibration.ElectronWavelengthNm(200), sigma = Diffraction.InteractionConstant(200);
+        double t = 40, dv = CrystalStructure.LanthanumAluminate.MeanInnerPotentialV - CrystalStructure.StrontiumTitanate.MeanInnerPotentialV;
+        double expected = -lambda * sigma / (2 * Math.PI) * dv * t / (Math.Sqrt(Math.PI) * OxideInterfaceScene.IntermixNm) * 1e3;
+        Assert.InRange(Math.Abs(scan.Point(0, at).Y), 0, 0.5);
+        Assert.InRange(deflection / expected, 0.75, 1.25);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Condenser.Acquisition.DigitalTwin;
+using Condenser.Acquisition.Instrument;
+using Condenser.Processing.Analyses;
+
+namespace Condenser.Acquisition.Tests;
+
+public sealed class Explore2
+{
+    private static void W(string s) => File.AppendAllText("/tmp/explore.txt", s + "\n");
+
+    [Fact]
+    public async Task Strain()
+    {
+        var options = new TwinOptions { Scene = "precipitates", Seed = 1 }.Ideal();
+        await using var twin = new DigitalTwin.DigitalTwin(options);
+        var plate = twin.Scene.Features.Where(f => f.Kind == "precipitate").OrderBy(f => Math.Abs(f.SizeNm - 40)).First();
+        W($"plate {plate}");
+        await twin.SetOpticsAsync(new OpticsChange { ConvergenceMrad = 1.5, ProbeCurrentPa = 20 });
+        int n = 40;
+        double fov = 40;
+        // Beside the plate: which way is it long? probe the truth.
+        var tx = GroundTruth.At(twin.Scene, plate.XNm + plate.SizeNm * 0.9, plate.YNm);
+        bool alongX = tx.PhaseId == 2;
+        double cx = alongX ? plate.XNm : plate.XNm + 22, cy = alongX ? plate.YNm + 22 : plate.YNm;
+        var scan = new ScanSettings(cx, cy, fov, n, n, 1000);
+        var sw = Stopwatch.StartNew();
+        var r = await twin.AcquireAsync(new AcquisitionRequest { Detector = DetectorKind.FourDStem, Scan = scan, CameraPixels = 128 });
+        W($"alongX {alongX} acquire {sw.Elapsed.TotalSeconds:F2}s");
+        var ds = r.Datasets[0];
+        var region = alongX ? new ScanRegion(n - 6, n, 0, n) : new ScanRegion(0, n, n - 6, n);
+        var result = StrainAnalysis.Run(new AnalysisRun(ds), new StrainParameters(region, 5, 0.01));
+        W($"strain {sw.Elapsed.TotalSeconds:F2}s {result.Summary}");
+        var exx = result.Values(StrainAnalysis.Exx);
+        var eyy = result.Values(StrainAnalysis.Eyy);
+        var exy = result.Values(StrainAnalysis.Exy);
+        var truth = new TruthSample[n * n];
+        for (int i = 0; i < n * n; i++)
+        {
+            var (x, y) = scan.Point(i / n, i % n);
+            truth[i] = GroundTruth.At(twin.Scene, x, y);
+        }
+
+        var refIdx = Enumerable.Range(0, n * n).Where(i => i / n >= region.Y0 && i / n < region.Y1 && i % n >= region.X0 && i % n < region.X1).ToArray();
+        double rx = refIdx.Average(i => truth[i].Exx), ry = refIdx.Average(i => truth[i].Eyy), rxy = refIdx.Average(i => truth[i].Exy);
+        double maxErr = 0, maxTruth = 0;
+        for (int i = 0; i < n * n; i++)
+        {
+            if (truth[i].PhaseId != 1) continue;
+            double e = Math.Max(Math.Abs(exx[i] - (truth[i].Exx - rx)), Math.Max(Math.Abs(eyy[i] - (truth[i].Eyy - ry)), Math.Abs(exy[i] - (truth[i].Exy - rxy))));
+            maxErr = Math.Max(maxErr, double.IsNaN(e) ? 1 : e);
+            maxTruth = Math.Max(maxTruth, Math.Abs(truth[i].Eyy - ry));
+        }
+
+        W($"max error {maxErr:E3} max truth {maxTruth:E3}");
+        for (int row = 0; row < n; row += 4)
+        {
+            int i = row * n + n / 2;
+            W($"row {row}: exx {exx[i]:F5} vs {truth[i].Exx - rx:F5}  eyy {eyy[i]:F5} vs {truth[i].Eyy - ry:F5} exy {exy[i]:F5} vs {truth[i].Exy - rxy:F5} phase {truth[i].PhaseId}");
+        }
+    }
+}
