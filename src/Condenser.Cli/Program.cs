@@ -26,6 +26,7 @@ public static class Program
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(UsersCommand.Create());
+        root.Subcommands.Add(TwinCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

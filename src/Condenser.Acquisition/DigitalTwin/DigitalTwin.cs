@@ -245,7 +245,8 @@ public sealed class DigitalTwin : IMicroscope
         }
         var physics = new Physics(Scene, _optics, _stage, ProbeFor(_optics), Options.Damage ? _dose : null);
         double started = _clock;
-        var datasets = new Simulation(this, physics, r, plan, seed, live, cancel).Run();
+        var simulation = new Simulation(this, physics, r, plan, seed, live, cancel);
+        var datasets = simulation.Run();
         _dose.Add(increments);
         _clock += plan.TimeS;
         _electrons += plan.Electrons;
@@ -261,15 +262,19 @@ public sealed class DigitalTwin : IMicroscope
         var cost = new AcquisitionCost(plan.TimeS, plan.Electrons, perPosition.Length == 0 ? 0 : perPosition.Max(), plan.Electrons / fieldA2, perPosition);
         foreach (var ds in datasets)
         {
-            Describe(ds, r, cost, started);
+            Describe(ds.Metadata, ds.OriginalMetadata, r, cost, started);
         }
 
-        return new AcquisitionResult(datasets, cost, started);
+        if (simulation.Streamed is { } streamed)
+        {
+            Describe(streamed.Metadata, streamed.Original, r, cost, started);
+        }
+
+        return new AcquisitionResult(datasets, cost, started, simulation.Streamed);
     }
 
-    private void Describe(EmDataset ds, AcquisitionRequest r, AcquisitionCost cost, double started)
+    private void Describe(Metadata m, MetadataTree original, AcquisitionRequest r, AcquisitionCost cost, double started)
     {
-        var m = ds.Metadata;
         m.BeamEnergyKeV = _optics.HighTensionKv;
         m.ConvergenceAngleMrad = _optics.ConvergenceMrad;
         m.ExposureS = r.Scan.DwellUs * 1e-6;
@@ -280,7 +285,7 @@ public sealed class DigitalTwin : IMicroscope
             m.CameraLengthMm = _optics.CameraLengthMm;
         }
 
-        var t = ds.OriginalMetadata.Child("instrument");
+        var t = original.Child("instrument");
         t["name"] = Description.Name;
         t["scene"] = Scene.Name;
         t["seed"] = (long)Options.Seed;

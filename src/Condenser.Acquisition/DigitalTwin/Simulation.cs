@@ -215,24 +215,25 @@ internal sealed class Simulation(DigitalTwin twin, Physics physics, AcquisitionR
             }
         });
 
-        if (parts is null)
-        {
-            return [];
-        }
-
         var s = request.Scan;
-        ArrayStorage storage = parts.Length == 1 ? new MemoryStorage(parts[0]) : new ConcatenatedStorage(parts.Select(p => (ArrayStorage)new MemoryStorage(p)).ToArray());
         var signal = new[] { new Axis("ky", c, mrad, -(c / 2) * mrad, "mrad"), new Axis("kx", c, mrad, -(c / 2) * mrad, "mrad") };
         var meta = new Metadata { Title = "4D-STEM", SignalType = SignalTypes.FourDStem, Detector = $"pixelated camera {c}×{c}, counting" };
-        if (request.Positions is null)
+        var described = request.Positions is null
+            ? new StreamedFrames("4D-STEM", new DatasetShape([s.PixelsY, s.PixelsX], [c, c]), [ScanAxis("y", s.PixelsY, true, true), ScanAxis("x", s.PixelsX, false, true), .. signal], DType.UInt16, meta, new MetadataTree())
+            : new StreamedFrames("4D-STEM", new DatasetShape([plan.Count], [c, c]), [new Axis("position", plan.Count, 1, 0, "", true), .. signal], DType.UInt16, meta, new MetadataTree());
+        if (parts is null)
         {
-            var axes = new[] { ScanAxis("y", s.PixelsY, true, true), ScanAxis("x", s.PixelsX, false, true) }.Concat(signal).ToArray();
-            return [new EmDataset("4D-STEM", new DatasetShape([s.PixelsY, s.PixelsX], [c, c]), axes, DType.UInt16, storage, meta)];
+            Streamed = described;
+            return request.Positions is null ? [] : WithPositions(null);
         }
 
-        var list = new[] { new Axis("position", plan.Count, 1, 0, "", true) }.Concat(signal).ToArray();
-        return WithPositions(new EmDataset("4D-STEM", new DatasetShape([plan.Count], [c, c]), list, DType.UInt16, storage, meta));
+        ArrayStorage storage = parts.Length == 1 ? new MemoryStorage(parts[0]) : new ConcatenatedStorage(parts.Select(p => (ArrayStorage)new MemoryStorage(p)).ToArray());
+        var ds = described.ToDataset(storage);
+        return request.Positions is null ? [ds] : WithPositions(ds);
     }
+
+    /// <summary>The frames that went to the live source only.</summary>
+    public StreamedFrames? Streamed { get; private set; }
 
     private List<EmDataset> SpectrumImage()
     {
@@ -293,11 +294,11 @@ internal sealed class Simulation(DigitalTwin twin, Physics physics, AcquisitionR
     }
 
     /// <summary>A sparse scan also returns where each visit went on the nominal grid (y, x in nm).</summary>
-    private List<EmDataset> WithPositions(EmDataset ds)
+    private List<EmDataset> WithPositions(EmDataset? ds)
     {
         if (request.Positions is null)
         {
-            return [ds];
+            return ds is null ? [] : [ds];
         }
 
         var s = request.Scan;
@@ -311,6 +312,6 @@ internal sealed class Simulation(DigitalTwin twin, Physics physics, AcquisitionR
 
         var positions = new EmDataset("probe positions", new DatasetShape([], [plan.Count, 2]), [new Axis("position", plan.Count), new Axis("y, x", 2, 1, 0, "nm")], DType.Float64,
             new MemoryStorage(MemoryMarshal.AsBytes(xy.AsSpan()).ToArray()), new Metadata { Title = "probe positions (nm)" });
-        return [ds, positions];
+        return ds is null ? [positions] : [ds, positions];
     }
 }

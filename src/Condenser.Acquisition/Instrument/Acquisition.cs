@@ -125,4 +125,18 @@ public sealed record AcquisitionCost(double InstrumentTimeS, double TotalElectro
 /// <param name="Datasets">The data (an image, a 4D-STEM scan or a spectrum image; a sparse scan adds its probe positions).</param>
 /// <param name="Cost">Time and dose.</param>
 /// <param name="StartedS">Instrument clock at the start (s).</param>
-public sealed record AcquisitionResult(IReadOnlyList<EmDataset> Datasets, AcquisitionCost Cost, double StartedS);
+/// <param name="Streamed">The frames that went to the live source only (<see cref="AcquisitionRequest.KeepFrames"/> false): what their dataset is.</param>
+public sealed record AcquisitionResult(IReadOnlyList<EmDataset> Datasets, AcquisitionCost Cost, double StartedS, StreamedFrames? Streamed = null);
+
+/// <summary>The dataset that frames pushed to a live source make up, without the frames.</summary>
+/// <param name="Name">Dataset name.</param>
+/// <param name="Shape">Navigation × signal shape.</param>
+/// <param name="Axes">Calibrated axes.</param>
+/// <param name="DType">Element type.</param>
+/// <param name="Metadata">Normalised metadata.</param>
+/// <param name="Original">The instrument's metadata tree.</param>
+public sealed record StreamedFrames(string Name, DatasetShape Shape, IReadOnlyList<Axis> Axes, DType DType, Metadata Metadata, MetadataTree Original)
+{
+    /// <summary>The dataset over <paramref name="storage"/> (the frames, collected elsewhere).</summary>
+    public EmDataset ToDataset(Condenser.Data.Storage.ArrayStorage storage) => new(Name, Shape, Axes, DType, storage, Metadata, Original);
+}

@@ -110,11 +110,17 @@ public sealed record InstrumentLimits
         Positions.Check("scan.positions", r.VisitCount, "positions");
         if (r.Positions is { } list)
         {
+            var seen = new HashSet<int>();
             for (int i = 0; i < list.Count; i++)
             {
                 if (list[i] < 0 || list[i] >= s.PositionCount)
                 {
                     throw new InterlockException("scan.positions", $"scan.positions[{i}] = {list[i]} is outside the {s.PixelsY}×{s.PixelsX} grid (0..{s.PositionCount - 1})");
+                }
+
+                if (!seen.Add(list[i]))
+                {
+                    throw new InterlockException("scan.positions", $"scan.positions[{i}] = {list[i]} repeats a position: each position is visited once per acquisition");
                 }
             }
 

@@ -34,10 +34,27 @@ public sealed class PushedFrames
     public async ValueTask PushAsync<T>(long position, ReadOnlyMemory<T> frame, CancellationToken cancel = default)
         where T : unmanaged
     {
-        var bytes = MemoryMarshal.AsBytes(frame.Span);
+        var copy = Claim(position, MemoryMarshal.AsBytes(frame.Span));
+        await _channel.Writer.WriteAsync((position, copy), cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>Pushes a frame, blocking the calling thread while the source is full.</summary>
+    public void Push<T>(long position, ReadOnlySpan<T> frame)
+        where T : unmanaged
+    {
+        var copy = Claim(position, MemoryMarshal.AsBytes(frame));
+        if (!_channel.Writer.TryWrite((position, copy)))
+        {
+            _channel.Writer.WriteAsync((position, copy)).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Checks the frame and its position, marks the position seen and copies the frame into a pooled buffer.</summary>
+    private byte[] Claim(long position, ReadOnlySpan<byte> bytes)
+    {
         if (bytes.Length != Layout.FrameBytes)
         {
-            throw new ArgumentException($"a frame of {Layout.FrameBytes} bytes was expected, {bytes.Length} were pushed", nameof(frame));
+            throw new ArgumentException($"a frame of {Layout.FrameBytes} bytes was expected, {bytes.Length} were pushed", nameof(bytes));
         }
 
         lock (_seen)
@@ -58,13 +75,27 @@ public sealed class PushedFrames
 
         var copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
         bytes.CopyTo(copy);
-        await _channel.Writer.WriteAsync((position, copy), cancel).ConfigureAwait(false);
+        return copy;
     }
 
-    /// <summary>Pushes a frame, blocking the calling thread while the source is full.</summary>
-    public void Push<T>(long position, ReadOnlySpan<T> frame)
-        where T : unmanaged
-        => PushAsync<T>(position, frame.ToArray()).AsTask().GetAwaiter().GetResult();
+    /// <summary>
+    /// The frames as they arrive, for a consumer other than <see cref="LiveReduction"/> (a network stream, a file):
+    /// each frame's bytes are valid until the enumeration moves on. Ends when the source completes.
+    /// </summary>
+    public async IAsyncEnumerable<(long Position, ReadOnlyMemory<byte> Frame)> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel = default)
+    {
+        await foreach (var (p, bytes) in _channel.Reader.ReadAllAsync(cancel).ConfigureAwait(false))
+        {
+            try
+            {
+                yield return (p, bytes.AsMemory(0, Layout.FrameBytes));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
+        }
+    }
 
     /// <summary>Says no more frames will come; a live run completes once it has processed those pushed.</summary>
     public void Complete(Exception? failure = null) => _channel.Writer.TryComplete(failure);
