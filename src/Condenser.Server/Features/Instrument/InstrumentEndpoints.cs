@@ -104,10 +104,15 @@ public static class InstrumentEndpoints
             }
         }, cancel);
 
-        await using var frames = live?.ReadAllAsync(cancel).GetAsyncEnumerator(cancel);
+        var frames = live?.ReadAllAsync(cancel).GetAsyncEnumerator(cancel);
         bool first = frames is not null && await frames.MoveNextAsync();
         if (!first)
         {
+            if (frames is not null)
+            {
+                await frames.DisposeAsync();
+            }
+
             try
             {
                 await acquisition;
@@ -158,6 +163,13 @@ public static class InstrumentEndpoints
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 await Wire.WriteJsonAsync(s, (byte)'E', JsonSerializer.SerializeToNode(Wire.FromException(e), Wire.Json)!, cancel);
+            }
+            finally
+            {
+                if (frames is not null)
+                {
+                    await frames.DisposeAsync();
+                }
             }
         });
     }

@@ -44,6 +44,9 @@ public static class InstrumentServer
                 server.Url = server.Url?.TrimEnd('/');
             }
 
+            // An instrument on the lab's network: no authentication (the service listens on loopback unless told otherwise).
+            doc.Security = [new Microsoft.OpenApi.OpenApiSecurityRequirement()];
+            doc.Tags = new HashSet<Microsoft.OpenApi.OpenApiTag> { new() { Name = "instrument", Description = "State, optics, stage, budgets and acquisitions of the microscope" } };
             return Task.CompletedTask;
         }));
         var app = builder.Build();
