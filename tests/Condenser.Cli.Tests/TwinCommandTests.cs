@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Condenser.Formats;
+
+namespace Condenser.Cli.Tests;
+
+/// <summary>The stable command line of the twin: <c>twin scenes</c>, <c>twin acquire</c>, <c>twin truth</c>.</summary>
+public sealed class TwinCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("condenser-twin-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Scenes_are_listed_with_their_phases_lattices_and_zone_axes()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("twin", "scenes", "--json");
+        Assert.True(code == 0, stderr);
+        var scenes = JsonNode.Parse(stdout)!["scenes"]!.AsArray();
+        Assert.Equal(["polycrystal", "oxide-interface", "precipitates", "nanoparticles"], scenes.Select(s => s!["name"]!.GetValue<string>()));
+        foreach (var s in scenes)
+        {
+            Assert.False(string.IsNullOrEmpty(s!["description"]!.GetValue<string>()));
+            _ = s["strained"]!.GetValue<bool>();
+            var crystals = s["phases"]!.AsArray().Where(p => p!["lattice"] is not null).ToList();
+            Assert.NotEmpty(crystals);
+            foreach (var p in crystals)
+            {
+                Assert.True(p!["id"]!.GetValue<int>() > 0);
+                foreach (var k in new[] { "a", "b", "c" })
+                {
+                    Assert.InRange(p["lattice"]![k]!.GetValue<double>(), 0.2, 1.5);
+                }
+
+                Assert.Equal(90, p["lattice"]!["alpha"]!.GetValue<double>());
+                Assert.Equal(3, p["zone_axis"]!.AsArray().Count);
+            }
+        }
+
+        Assert.True(scenes.Single(s => s!["name"]!.GetValue<string>() == "oxide-interface")!["strained"]!.GetValue<bool>());
+        Assert.Contains(scenes.SelectMany(s => s!["phases"]!.AsArray()), p => p!["name"]!.GetValue<string>() == "SrTiO3" && Math.Abs(p["lattice"]!["a"]!.GetValue<double>() - 0.3905) < 1e-9);
+    }
+
+    [Fact]
+    public void Acquire_writes_calibrated_data_and_reports_its_cost()
+    {
+        var output = Path.Combine(_dir, "scan.emd");
+        var (code, stdout, stderr) = CliRunner.Run("twin", "acquire", "--scene", "precipitates", "--seed", "3", "--mode", "4dstem", "--center", "-600,-600", "--fov", "20",
+            "--pixels", "16", "--dwell-us", "500", "--camera-pixels", "64", "--convergence-mrad", "2", "--camera-length-mm", "150", "-o", output, "--json");
+        Assert.True(code == 0, stderr);
+        var doc = JsonNode.Parse(stdout)!;
+        Assert.Equal(output, doc["output"]!.GetValue<string>());
+        Assert.True(doc["elapsed_s"]!.GetValue<double>() > 0);
+        // 256 positions × max(500 µs dwell, camera frame) + 15 flybacks of 300 µs.
+        Assert.Equal((256 * 500e-6) + (15 * 300e-6), doc["instrument_time_s"]!.GetValue<double>(), 9);
+        double electrons = 20e-12 * 500e-6 / 1.602176634e-19;
+        Assert.Equal(electrons / (Math.Pow(20.0 / 16, 2) * 100), doc["dose_e_per_a2"]!.GetValue<double>(), 6);
+
+        using var file = FormatRegistry.Open(output);
+        var ds = file.Datasets[0];
+        Assert.Equal("(16, 16 | 64, 64)", ds.Shape.ToString());
+        Assert.Equal("nm", ds.Axes[0].Units);
+        Assert.Equal(20.0 / 16, ds.Axes[1].Scale, 9);
+        Assert.Equal("mrad", ds.Axes[3].Units);
+        Assert.Equal(14.08 / 64 / 150 * 1e3, ds.Axes[3].Scale, 9);
+        Assert.Equal(200, ds.Metadata.BeamEnergyKeV);
+        Assert.Equal(2, ds.Metadata.ConvergenceAngleMrad);
+        Assert.Equal(150, ds.Metadata.CameraLengthMm);
+        Assert.Equal(20, ds.OriginalMetadata.GetDouble("instrument", "probe_current_pa"));
+
+        // The file feeds the analyses: a virtual bright-field image.
+        var vi = Path.Combine(_dir, "vi.emd");
+        (code, _, stderr) = CliRunner.Run("virtual-image", output, "--inner", "0", "--outer", "5", "-o", vi);
+        Assert.True(code == 0, stderr);
+    }
+
+    [Fact]
+    public void Truth_holds_the_named_maps_and_its_haadf_is_the_noise_free_acquisition()
+    {
+        var truth = Path.Combine(_dir, "truth.emd");
+        var (code, stdout, stderr) = CliRunner.Run("twin", "truth", "--scene", "oxide-interface", "--seed", "2", "--center", "0,0", "--fov", "6", "--pixels", "48", "-o", truth, "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("interface", JsonNode.Parse(stdout)!["features"]!.AsArray().Select(f => f!["kind"]!.GetValue<string>()));
+        using var file = FormatRegistry.Open(truth);
+        var titles = file.Datasets.Select(d => d.Metadata.Title ?? d.Name).ToList();
+        foreach (var t in new[] { "phase", "strain exx", "strain eyy", "strain exy", "rotation", "thickness", "composition Sr", "composition Ti", "composition La", "composition O" })
+        {
+            Assert.Contains(t, titles);
+        }
+
+        float[] Values(Condenser.Data.EmDataset d) => MemoryMarshal.Cast<byte, float>(d.ReadAll()).ToArray();
+        var phase = Values(file.Datasets.First(d => (d.Metadata.Title ?? d.Name) == "phase"));
+        Assert.Contains(1f, phase);
+        Assert.Contains(2f, phase);
+        var exx = Values(file.Datasets.First(d => (d.Metadata.Title ?? d.Name) == "strain exx"));
+        Assert.Contains(exx, v => Math.Abs(v - ((0.3905 / 0.3790) - 1)) < 1e-6); // the film, coherent on the substrate
+
+        var acquired = Path.Combine(_dir, "haadf.emd");
+        (code, _, stderr) = CliRunner.Run("twin", "acquire", "--scene", "oxide-interface", "--seed", "2", "--mode", "haadf", "--center", "0,0", "--fov", "6", "--pixels", "48", "--ideal", "-o", acquired);
+        Assert.True(code == 0, stderr);
+        using var a = FormatRegistry.Open(acquired);
+        var haadf = file.Datasets.First(d => (d.Metadata.Title ?? d.Name).StartsWith("haadf", StringComparison.Ordinal));
+        Assert.Equal(Values(a.Datasets[0]), Values(haadf));
+        Assert.Equal(a.Datasets[0].Axes, haadf.Axes);
+    }
+
+    [Theory]
+    [InlineData("--mode", "xray", "--mode 'xray'")]
+    [InlineData("--center", "ten", "--center 'ten'")]
+    [InlineData("--scene", "moon", "no scene 'moon'")]
+    [InlineData("--kv", "250", "optics.high_tension_kv")]
+    [InlineData("--pixels", "0", "scan.pixels_x")]
+    public void Bad_input_is_refused_with_a_message_naming_it(string option, string value, string message)
+    {
+        var args = new List<string> { "twin", "acquire", "--mode", "haadf", "--fov", "10", "--pixels", "8", "-o", Path.Combine(_dir, "x.emd") };
+        int at = args.IndexOf(option);
+        if (at >= 0)
+        {
+            args[at + 1] = value;
+        }
+        else
+        {
+            args.AddRange([option, value]);
+        }
+
+        var (code, _, stderr) = CliRunner.Run([.. args]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.emd")));
+    }
+}
