@@ -70,7 +70,7 @@ public sealed class TwinCommandTests : IDisposable
 
         // The file feeds the analyses: a virtual bright-field image.
         var vi = Path.Combine(_dir, "vi.emd");
-        (code, _, stderr) = CliRunner.Run("virtual-image", output, "--inner", "0", "--outer", "5", "-o", vi);
+        (code, _, stderr) = CliRunner.Run("virtual-image", output, "--annulus", "0:3", "--mrad", "-o", vi);
         Assert.True(code == 0, stderr);
     }
 
