@@ -67,6 +67,9 @@ internal sealed class Physics
 
     public OpticsState Optics { get; }
 
+    /// <summary>The highest spatial frequency the probe's intensity carries, 2α/λ (1/nm).</summary>
+    public double TransferCutoffPerNm => 2 * Optics.ConvergenceMrad * 1e-3 / LambdaNm;
+
     public StagePosition Stage { get; }
 
     public ProbeProfile Probe { get; }
@@ -95,7 +98,9 @@ internal sealed class Physics
     /// The exponent n·σ of the diffuse scattering with the probe at (x, y): the probe-weighted sum over atomic
     /// columns of Z^1.7 × atoms per area, amorphous material as its mean with a fine texture.
     /// </summary>
-    public double DiffuseExponent(double x, double y)
+    public double DiffuseExponent(double x, double y) => DiffuseExponent(x, y, null);
+
+    private double DiffuseExponent(double x, double y, (double Ux, double Uy, Deformation F)? fields)
     {
         var pair = default(GrainPair);
         Span<GrainWeight> grains = pair;
@@ -120,17 +125,24 @@ internal sealed class Physics
 
             if (g.StrainedByFields && !fieldsDone)
             {
-                (ux, uy, _) = _scene.FieldsAt(x, y);
+                (ux, uy, _) = fields ?? _scene.FieldsAt(x, y);
                 fieldsDone = true;
             }
 
             var cell = g.Cell!;
+            double mean = cell.MeanScatteringPerNm3 * t;
+            if (cell.LowestFrequency > TransferCutoffPerNm)
+            {
+                // The probe's intensity passes no spatial frequency above 2α/λ: it sees the lattice's mean exactly.
+                sum += grains[i].Weight * mean;
+                continue;
+            }
+
             double px = x - g.Anchor.X - (g.StrainedByFields ? ux : 0), py = y - g.Anchor.Y - (g.StrainedByFields ? uy : 0);
             double columns = ColumnSum(cell, px, py) * t;
             double order = Order(g.Phase, x, y);
             if (order < 1)
             {
-                double mean = cell.Columns.Sum(c => c.ScatteringPerNm) / cell.AreaNm2 * t;
                 columns = (order * columns) + ((1 - order) * mean);
             }
 
@@ -218,7 +230,20 @@ internal sealed class Physics
     public void PatternAt(double x, double y, double electrons, int pixels, double mradPerPixel, Pattern into, double maxAngleRad = double.PositiveInfinity)
     {
         into.Clear();
-        double fd = 1 - Math.Exp(-DiffuseExponent(x, y));
+        var pair = default(GrainPair);
+        Span<GrainWeight> grains = pair;
+        int n = _scene.GrainsAt(x, y, grains);
+        (double Ux, double Uy, Deformation F)? fields = null;
+        for (int i = 0; i < n; i++)
+        {
+            if (grains[i].Grain.StrainedByFields)
+            {
+                fields = _scene.FieldsAt(x, y);
+                break;
+            }
+        }
+
+        double fd = 1 - Math.Exp(-DiffuseExponent(x, y, fields));
         var (tx, ty) = Deflection(x, y);
         double radPerPx = mradPerPixel * 1e-3, centre = pixels / 2.0;
         double row0 = centre + (ty / radPerPx), col0 = centre + (tx / radPerPx);
@@ -230,12 +255,8 @@ internal sealed class Physics
         into.AxisRow = centre;
         into.AxisColumn = centre;
 
-        var pair = default(GrainPair);
-        Span<GrainWeight> grains = pair;
-        int n = _scene.GrainsAt(x, y, grains);
         int first = into.Disks.Count;
         double diffracted = 0;
-        Deformation? field = null;
         double gmax = maxAngleRad / LambdaNm;
         for (int i = 0; i < n; i++)
         {
@@ -249,8 +270,7 @@ internal sealed class Physics
             var f = g.Homogeneous;
             if (g.StrainedByFields)
             {
-                field ??= _scene.FieldsAt(x, y).F;
-                f = f.Then(field.Value);
+                f = f.Then(fields!.Value.F);
             }
 
             double weight = grains[i].Weight * Order(g.Phase, x, y);

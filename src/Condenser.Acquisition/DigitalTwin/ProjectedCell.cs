@@ -24,7 +24,30 @@ internal sealed class ProjectedCell
         RepeatNm = repeatNm;
         double det = (p1.X * p2.Y) - (p2.X * p1.Y);
         Inverse = (p2.Y / det, -p2.X / det, -p1.Y / det, p1.X / det);
+        // Reciprocal vectors are the rows of the inverse; the lowest spatial frequency of the projected lattice is the
+        // shortest non-zero combination of them.
+        double lowest = double.MaxValue;
+        for (int h = -3; h <= 3; h++)
+        {
+            for (int k = -3; k <= 3; k++)
+            {
+                if (h != 0 || k != 0)
+                {
+                    double gx = (h * Inverse.A) + (k * Inverse.C), gy = (h * Inverse.B) + (k * Inverse.D);
+                    lowest = Math.Min(lowest, Math.Sqrt((gx * gx) + (gy * gy)));
+                }
+            }
+        }
+
+        LowestFrequency = lowest;
+        MeanScatteringPerNm3 = columns.Sum(c => c.ScatteringPerNm) / AreaNm2;
     }
+
+    /// <summary>The lowest spatial frequency of the projected lattice (1/nm): a probe whose transfer stops below it sees the mean.</summary>
+    public double LowestFrequency { get; }
+
+    /// <summary>Σ Z^1.7 per nm³: the columns' mean over the cell.</summary>
+    public double MeanScatteringPerNm3 { get; }
 
     /// <summary>First lattice vector of the projection (nm, lab frame).</summary>
     public (double X, double Y) P1 { get; }

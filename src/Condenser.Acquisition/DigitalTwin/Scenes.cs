@@ -215,7 +215,7 @@ internal sealed class PrecipitateScene : Scene
             {
                 double at = -half + ((k + 0.5) * 2 * half / sources);
                 double sx = alongX ? x + at : x, sy = alongX ? y : y + at;
-                AddLocalField(new DilatationCentre(sx, sy, area, CoreNm: 1.0), sx, sy, sx, sy, 250);
+                AddLocalField(new DilatationCentre(sx, sy, area, CoreNm: 1.0), sx, sy, sx, sy, 150);
             }
 
             Features.Add(new SceneFeature("precipitate", x, y, half, _theta.Id));

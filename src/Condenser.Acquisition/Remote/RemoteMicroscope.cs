@@ -77,9 +77,28 @@ public sealed class RemoteMicroscope : IMicroscope
                     }
 
                     await Wire.ReadExactlyAsync(s, position, "a frame's position", cancel).ConfigureAwait(false);
-                    var frame = frames.Next(BinaryPrimitives.ReadInt64LittleEndian(position));
-                    await Wire.ReadExactlyAsync(s, frame, "a frame", cancel).ConfigureAwait(false);
-                    live?.Push<byte>(BinaryPrimitives.ReadInt64LittleEndian(position), frame.Span);
+                    long at = BinaryPrimitives.ReadInt64LittleEndian(position);
+                    if (frames.Keeping)
+                    {
+                        var frame = frames.Next(at);
+                        await Wire.ReadExactlyAsync(s, frame, "a frame", cancel).ConfigureAwait(false);
+                        if (live is not null)
+                        {
+                            await live.PushAsync<byte>(at, frame, cancel).ConfigureAwait(false);
+                        }
+                    }
+                    else if (live is not null)
+                    {
+                        // Straight from the socket's buffer into a pooled frame that the live source takes over.
+                        var pooled = System.Buffers.ArrayPool<byte>.Shared.Rent(frames.FrameBytes);
+                        await Wire.ReadExactlyAsync(s, pooled.AsMemory(0, frames.FrameBytes), "a frame", cancel).ConfigureAwait(false);
+                        await live.PushPooledAsync(at, pooled, cancel).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await Wire.ReadExactlyAsync(s, frames.Next(at), "a frame", cancel).ConfigureAwait(false);
+                    }
+
                     break;
                 case 'S':
                     streamed = Wire.ReadStreamed((await Wire.ReadJsonAsync(s, cancel).ConfigureAwait(false)).AsObject());
@@ -187,6 +206,10 @@ public sealed class RemoteMicroscope : IMicroscope
                 }
             }
         }
+
+        public bool Keeping => _parts is not null;
+
+        public int FrameBytes => _frameBytes;
 
         public Memory<byte> Next(long gridPosition)
         {

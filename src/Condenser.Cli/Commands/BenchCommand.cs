@@ -24,7 +24,20 @@ internal static class BenchCommand
             Console.WriteLine(FourDBench.Read(file, r.GetValue(repeats)).ToJsonString(Json.Options));
             return 0;
         }));
-        var c = new Command("bench", "measure Condenser on this machine (the measurements live in bench/Condenser.Bench; bench/scripts runs them beside the baselines)") { read, FourDStem(), Stream(), CatalogBenchCommand.Catalog(), CatalogBenchCommand.Load() };
+        var c = new Command("bench", "measure Condenser on this machine (the measurements live in bench/Condenser.Bench; bench/scripts runs them beside the baselines)") { read, FourDStem(), Stream(), CatalogBenchCommand.Catalog(), CatalogBenchCommand.Load(), Twin() };
+        return c;
+    }
+
+    /// <summary><c>condenser bench twin [--full]</c>: the digital twin's simulation and streaming speeds (JSON).</summary>
+    private static Command Twin()
+    {
+        var full = new Option<bool>("--full") { Description = "add the 256×256-probe scan of 128×128 frames (about a minute)" };
+        var c = new Command("twin", "how fast the digital twin simulates 4D-STEM and HAADF, and streams frames to a remote client on loopback (JSON)") { full };
+        c.SetAction(r => CommandRunner.Run(() =>
+        {
+            Console.WriteLine(TwinBench.RunAsync(r.GetValue(full)).GetAwaiter().GetResult().ToJsonString(Json.Options));
+            return 0;
+        }));
         return c;
     }
 

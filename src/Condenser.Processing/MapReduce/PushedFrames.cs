@@ -49,6 +49,22 @@ public sealed class PushedFrames
         }
     }
 
+    /// <summary>
+    /// Pushes a frame held in <paramref name="pooled"/>, a buffer rented from <see cref="ArrayPool{T}.Shared"/> whose
+    /// first <see cref="FrameLayout.FrameBytes"/> bytes are the frame: the source takes it over (no copy) and returns it
+    /// to the pool once the frame is processed. Waits while the source is full.
+    /// </summary>
+    public async ValueTask PushPooledAsync(long position, byte[] pooled, CancellationToken cancel = default)
+    {
+        if (pooled.Length < Layout.FrameBytes)
+        {
+            throw new ArgumentException($"a frame of {Layout.FrameBytes} bytes was expected, the buffer holds {pooled.Length}", nameof(pooled));
+        }
+
+        MarkSeen(position);
+        await _channel.Writer.WriteAsync((position, pooled), cancel).ConfigureAwait(false);
+    }
+
     /// <summary>Checks the frame and its position, marks the position seen and copies the frame into a pooled buffer.</summary>
     private byte[] Claim(long position, ReadOnlySpan<byte> bytes)
     {
@@ -57,6 +73,14 @@ public sealed class PushedFrames
             throw new ArgumentException($"a frame of {Layout.FrameBytes} bytes was expected, {bytes.Length} were pushed", nameof(bytes));
         }
 
+        MarkSeen(position);
+        var copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        bytes.CopyTo(copy);
+        return copy;
+    }
+
+    private void MarkSeen(long position)
+    {
         lock (_seen)
         {
             if (position < 0 || position >= _seen.LongLength)
@@ -72,10 +96,6 @@ public sealed class PushedFrames
             _seen[position] = true;
             Pushed++;
         }
-
-        var copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
-        bytes.CopyTo(copy);
-        return copy;
     }
 
     /// <summary>
