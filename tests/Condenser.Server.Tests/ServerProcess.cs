@@ -36,7 +36,10 @@ public sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Starts <c>condenser serve</c> on a free port and waits until it answers.</summary>
-    public static async Task<ServerProcess> Start(string data, string? db, params string[] extra)
+    public static Task<ServerProcess> Start(string data, string? db, params string[] extra) => Start(null, data, db, extra);
+
+    /// <summary>Starts <c>condenser serve</c> with extra environment variables.</summary>
+    public static async Task<ServerProcess> Start(IReadOnlyDictionary<string, string>? environment, string data, string? db, params string[] extra)
     {
         int port;
         using (var l = new TcpListener(IPAddress.Loopback, 0))
@@ -53,7 +56,13 @@ public sealed class ServerProcess : IDisposable
         }
 
         args.AddRange(extra);
-        var p = Process.Start(Info(args))!;
+        var info = Info(args);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+
+        var p = Process.Start(info)!;
         var server = new ServerProcess(p, url);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(60);

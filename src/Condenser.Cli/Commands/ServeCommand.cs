@@ -47,6 +47,11 @@ internal static class ServeCommand
                 {
                     var outcomes = catalog.Ingestor.IngestPaths([source], Principal.Local, new IngestOptions { Project = "demo", Visibility = Visibility.Public, Description = "demo record from the Condenser test files" });
                     Console.Error.WriteLine($"demo library: {outcomes.Count(o => o.Status == IngestStatus.Ingested)} files ingested, {outcomes.Count(o => o.Status == IngestStatus.Duplicate)} already there, {outcomes.Count(o => o.Status == IngestStatus.Failed)} refused (from {source})");
+                    // The digital twin's acquisitions: overviews of its scenes, a strained 4D-STEM scan, an EELS spectrum image.
+                    var twinFiles = Condenser.Acquisition.DigitalTwin.DemoSession.WriteAsync(Path.Combine(catalog.DataDirectory, "demo-twin")).GetAwaiter().GetResult();
+                    var twin = catalog.Ingestor.IngestPaths(twinFiles, Principal.Local, new IngestOptions { Project = "demo", Visibility = Visibility.Public, Description = "demo acquisition of the Condenser digital twin" });
+                    outcomes = [.. outcomes, .. twin];
+                    Console.Error.WriteLine($"demo library: {twin.Count(o => o.Status == IngestStatus.Ingested)} twin acquisitions ingested, {twin.Count(o => o.Status == IngestStatus.Duplicate)} already there");
                     foreach (var o in outcomes.Where(o => o.Status == IngestStatus.Failed))
                     {
                         Console.Error.WriteLine($"  refused {o.Error}");
