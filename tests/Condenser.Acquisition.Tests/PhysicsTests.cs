@@ -31,6 +31,26 @@ public sealed class PhysicsTests
         Assert.InRange(far.HalfCurrentRadiusNm() / (200 * 0.02 / Math.Sqrt(2)), 0.85, 1.15);
     }
 
+    [Fact]
+    public async Task The_stage_height_moves_the_sample_out_of_focus()
+    {
+        await using var twin = Twins.Ideal("oxide-interface");
+        double Contrast(AcquisitionResult r)
+        {
+            var v = Twins.Values(r.Datasets[0]);
+            double m = v.Average();
+            return Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / v.Length) / m;
+        }
+
+        var request = Twins.Request(DetectorKind.Haadf, 0, 300, 4, 64);
+        double focused = Contrast(await twin.AcquireAsync(request));
+        await twin.MoveStageAsync(new StageChange { ZUm = 0.03 });
+        double defocused = Contrast(await twin.AcquireAsync(request));
+        Assert.True(defocused < 0.3 * focused, $"{defocused} vs {focused}");
+        await twin.SetOpticsAsync(new OpticsChange { DefocusNm = -30 }); // the lens brings it back
+        Assert.InRange(Contrast(await twin.AcquireAsync(request)) / focused, 0.98, 1.02);
+    }
+
     [Theory]
     [InlineData("oxide-interface", 0.0, 300.0, 0.3905)] // SrTiO3 [001]: d100
     [InlineData("precipitates", -700.0, -700.0, 0.40495 / 2)] // Al [001]: projected columns at a/2, d200

@@ -102,25 +102,36 @@ internal sealed class ProbeProfile
         double airy = 0.61 * lambda / alpha, geometric = Math.Abs(defocusNm) * alpha;
         RadiusNm = Math.Max(0.25, (7 * airy) + (1.5 * geometric));
         Fwhm0Nm = 0.5145 * lambda / alpha;
-        int nk = Math.Clamp((int)(kmax * RadiusNm * 24), 128, 4096);
-        var re = new double[Samples];
-        var im = new double[Samples];
-        double r2max = RadiusNm * RadiusNm;
         var values = new double[Samples];
-        for (int i = 0; i < Samples; i++)
+        double r2max = RadiusNm * RadiusNm;
+        if (geometric > 20 * airy)
         {
-            double r = Math.Sqrt(r2max * i / (Samples - 1));
-            double sr = 0, si = 0;
-            for (int j = 0; j < nk; j++)
+            // Far from focus (Fresnel number ≫ 1) geometric optics holds: a uniform disk of radius Δf·α, its edge
+            // blurred by the diffraction limit.
+            for (int i = 0; i < Samples; i++)
             {
-                double k = (j + 0.5) * kmax / nk;
-                double chi = (Math.PI * lambda * defocusNm * k * k) + (Math.PI / 2 * csNm * lambda * lambda * lambda * k * k * k * k);
-                double j0 = J0(2 * Math.PI * k * r) * k;
-                sr += j0 * Math.Cos(chi);
-                si -= j0 * Math.Sin(chi);
+                double r = Math.Sqrt(r2max * i / (Samples - 1));
+                values[i] = 0.5 * (1 - Math.Tanh((r - geometric) / airy));
             }
+        }
+        else
+        {
+            int nk = Math.Clamp((int)(kmax * RadiusNm * 24), 128, 8192);
+            for (int i = 0; i < Samples; i++)
+            {
+                double r = Math.Sqrt(r2max * i / (Samples - 1));
+                double sr = 0, si = 0;
+                for (int j = 0; j < nk; j++)
+                {
+                    double k = (j + 0.5) * kmax / nk;
+                    double chi = (Math.PI * lambda * defocusNm * k * k) + (Math.PI / 2 * csNm * lambda * lambda * lambda * k * k * k * k);
+                    double j0 = J0(2 * Math.PI * k * r) * k;
+                    sr += j0 * Math.Cos(chi);
+                    si -= j0 * Math.Sin(chi);
+                }
 
-            values[i] = (sr * sr) + (si * si);
+                values[i] = (sr * sr) + (si * si);
+            }
         }
 
         // ∫ I 2πr dr = ∫ I π d(r²): trapezoid over the r² grid.

@@ -243,7 +243,9 @@ public sealed class DigitalTwin : IMicroscope
         {
             throw new BudgetExceededException("budget.max_dose_per_area_e_per_a2", string.Create(CultureInfo.InvariantCulture, $"this acquisition would bring the dose at a point of the sample to {peak:G4} e⁻/Å², over the budget of {maxD:G4} e⁻/Å²"));
         }
-        var physics = new Physics(Scene, _optics, _stage, ProbeFor(_optics), Options.Damage ? _dose : null);
+        // The sample's height moves it through the probe's focus: the defocus it sees is the lens's plus the stage's z.
+        var focus = _optics with { DefocusNm = _optics.DefocusNm + (_stage.ZUm * 1e3) };
+        var physics = new Physics(Scene, _optics, _stage, ProbeFor(focus), Options.Damage ? _dose : null);
         double started = _clock;
         var simulation = new Simulation(this, physics, r, plan, seed, live, cancel);
         var datasets = simulation.Run();

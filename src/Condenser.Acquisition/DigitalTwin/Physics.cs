@@ -131,9 +131,10 @@ internal sealed class Physics
 
             var cell = g.Cell!;
             double mean = cell.MeanScatteringPerNm3 * t;
-            if (cell.LowestFrequency > TransferCutoffPerNm)
+            if (cell.LowestFrequency > TransferCutoffPerNm || Probe.RadiusNm * cell.LowestFrequency > 50)
             {
-                // The probe's intensity passes no spatial frequency above 2α/λ: it sees the lattice's mean exactly.
+                // The probe's intensity passes no spatial frequency above 2α/λ: it sees the lattice's mean exactly. A
+                // probe spread over more than fifty lattice spacings (far from focus) sees it to within its edge.
                 sum += grains[i].Weight * mean;
                 continue;
             }
