@@ -62,12 +62,15 @@ public sealed class DigitalTwin : IMicroscope
     public Task<InstrumentDescription> DescribeAsync(CancellationToken cancel = default) => Task.FromResult(Description);
 
     /// <inheritdoc/>
-    public async Task<InstrumentState> GetStateAsync(CancellationToken cancel = default)
+    public Task<InstrumentState> GetStateAsync(CancellationToken cancel = default) => ExclusiveAsync(State, cancel);
+
+    /// <summary>Runs one command with the instrument to itself.</summary>
+    private async Task<T> ExclusiveAsync<T>(Func<T> command, CancellationToken cancel)
     {
         await _gate.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            return State();
+            return command();
         }
         finally
         {
@@ -76,29 +79,23 @@ public sealed class DigitalTwin : IMicroscope
     }
 
     /// <inheritdoc/>
-    public async Task<InstrumentState> SetOpticsAsync(OpticsChange change, CancellationToken cancel = default)
+    public Task<InstrumentState> SetOpticsAsync(OpticsChange change, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(change);
-        await _gate.WaitAsync(cancel).ConfigureAwait(false);
-        try
+        return ExclusiveAsync(() =>
         {
             var next = change.ApplyTo(_optics);
             Options.Limits.Check(next);
             _optics = next;
             return State();
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        }, cancel);
     }
 
     /// <inheritdoc/>
-    public async Task<InstrumentState> MoveStageAsync(StageChange move, CancellationToken cancel = default)
+    public Task<InstrumentState> MoveStageAsync(StageChange move, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(move);
-        await _gate.WaitAsync(cancel).ConfigureAwait(false);
-        try
+        return ExclusiveAsync(() =>
         {
             var target = move.ApplyTo(_stage);
             Options.Limits.Check(target);
@@ -125,11 +122,7 @@ public sealed class DigitalTwin : IMicroscope
             _stage = target;
             _clock += time;
             return State();
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        }, cancel);
     }
 
     /// <inheritdoc/>
@@ -144,31 +137,18 @@ public sealed class DigitalTwin : IMicroscope
             }
         }
 
-        await _gate.WaitAsync(cancel).ConfigureAwait(false);
-        try
+        return await ExclusiveAsync(() =>
         {
             _budget = budget;
             return State();
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        }, cancel).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async Task<AcquisitionResult> AcquireAsync(AcquisitionRequest request, PushedFrames? live = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        await _gate.WaitAsync(cancel).ConfigureAwait(false);
-        try
-        {
-            return await Task.Run(() => Acquire(request, live, cancel), cancel).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        return await Task.Run(() => ExclusiveAsync(() => Acquire(request, live, cancel), cancel), cancel).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -20,6 +20,36 @@ internal static class TwinCommand
 {
     public static Command Create() => new("twin", "the digital twin of a STEM: scenes, acquisitions, ground truth, and the twin served as an instrument") { Scenes(), Acquire(), Truth(), Serve() };
 
+    /// <summary>The options that say where the twin looks: scene, seed, centre, field of view, pixels, output, JSON.</summary>
+    private sealed class FieldOptions
+    {
+        public Option<string> Scene { get; } = SceneOption();
+
+        public Option<ulong> Seed { get; } = SeedOption();
+
+        public Option<string> Center { get; } = new("--center") { Description = "centre of the field X,Y (nm from the scene's centre)", DefaultValueFactory = _ => "0,0" };
+
+        public Option<double> Fov { get; } = new("--fov") { Description = "field of view (nm)", Required = true };
+
+        public Option<int> Pixels { get; } = new("--pixels") { Description = "scan positions per side", Required = true };
+
+        public Option<string> Output { get; } = new("-o", "--output") { Description = "output EMD file", Required = true };
+
+        public Option<bool> Json { get; } = new("--json") { Description = "print JSON" };
+
+        public void AddTo(Command c)
+        {
+            foreach (var o in new Option[] { Scene, Seed, Center, Fov, Pixels, Output, Json })
+            {
+                c.Options.Add(o);
+            }
+        }
+
+        public TwinOptions Twin(ParseResult r) => new() { Scene = r.GetValue(Scene)!, Seed = r.GetValue(Seed) };
+
+        public (double X, double Y) CenterOf(ParseResult r) => ParseCenter(r.GetValue(Center)!);
+    }
+
     private static Option<string> SceneOption() => new("--scene") { Description = $"scene: {string.Join(", ", Condenser.Acquisition.DigitalTwin.Scenes.Names)}", DefaultValueFactory = _ => "polycrystal" };
 
     private static Option<ulong> SeedOption() => new("--seed") { Description = "seed of the scene and of every random draw", DefaultValueFactory = _ => 1 };
@@ -85,12 +115,8 @@ internal static class TwinCommand
 
     private static Command Acquire()
     {
-        var scene = SceneOption();
-        var seed = SeedOption();
+        var f = new FieldOptions();
         var mode = new Option<string>("--mode") { Description = "haadf, adf, bf, 4dstem, eels or eds", Required = true };
-        var center = new Option<string>("--center") { Description = "centre of the field X,Y (nm from the scene's centre)", DefaultValueFactory = _ => "0,0" };
-        var fov = new Option<double>("--fov") { Description = "field of view (nm)", Required = true };
-        var pixels = new Option<int>("--pixels") { Description = "scan positions per side", Required = true };
         var dwell = new Option<double?>("--dwell-us") { Description = "dwell per position (µs; default 10 for images, 1000 for 4D-STEM and EELS, 10000 for EDS)" };
         var current = new Option<double?>("--probe-current-pa") { Description = "probe current (pA; default 20)" };
         var camera = new Option<int>("--camera-pixels") { Description = "camera pixels per side (4D-STEM)", DefaultValueFactory = _ => 128 };
@@ -100,12 +126,11 @@ internal static class TwinCommand
         var defocus = new Option<double?>("--defocus-nm") { Description = "defocus (nm; default 0)" };
         var ideal = new Option<bool>("--ideal") { Description = "no noise, drift, distortion or damage: the physics alone" };
         var server = new Option<string?>("--server") { Description = "acquire from a served microscope (condenser twin serve) instead of a twin in this process" };
-        var output = new Option<string>("-o", "--output") { Description = "output EMD file", Required = true };
-        var json = new Option<bool>("--json") { Description = "print JSON" };
         var c = new Command("acquire", "acquire with the twin (or a served microscope) and write the data, calibrated, to EMD")
         {
-            scene, seed, mode, center, fov, pixels, dwell, current, camera, length, alpha, kv, defocus, ideal, server, output, json,
+            mode, dwell, current, camera, length, alpha, kv, defocus, ideal, server,
         };
+        f.AddTo(c);
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -119,10 +144,10 @@ internal static class TwinCommand
                 "eds" => DetectorKind.Eds,
                 var m => throw new ArgumentException($"--mode '{m}': give haadf, adf, bf, 4dstem, eels or eds"),
             };
-            var (cx, cy) = ParseCenter(r.GetValue(center)!);
+            var (cx, cy) = f.CenterOf(r);
             double dwellUs = r.GetValue(dwell) ?? detector switch { DetectorKind.FourDStem or DetectorKind.Eels => 1000, DetectorKind.Eds => 10000, _ => 10 };
-            int n = r.GetValue(pixels);
-            var options = new TwinOptions { Scene = r.GetValue(scene)!, Seed = r.GetValue(seed) };
+            int n = r.GetValue(f.Pixels);
+            var options = f.Twin(r);
             if (r.GetValue(ideal))
             {
                 options = options.Ideal();
@@ -139,9 +164,9 @@ internal static class TwinCommand
                     HighTensionKv = r.GetValue(kv),
                     DefocusNm = r.GetValue(defocus),
                 }).GetAwaiter().GetResult();
-                var request = new AcquisitionRequest { Detector = detector, Scan = new ScanSettings(cx, cy, r.GetValue(fov), n, n, dwellUs), CameraPixels = r.GetValue(camera) };
+                var request = new AcquisitionRequest { Detector = detector, Scan = new ScanSettings(cx, cy, r.GetValue(f.Fov), n, n, dwellUs), CameraPixels = r.GetValue(camera) };
                 var result = microscope.AcquireAsync(request).GetAwaiter().GetResult();
-                var outPath = r.GetValue(output)!;
+                var outPath = r.GetValue(f.Output)!;
                 new EmdWriter().Write(outPath, result.Datasets);
                 var summary = new JsonObject
                 {
@@ -154,16 +179,8 @@ internal static class TwinCommand
                     ["dose_e_per_a2"] = result.Cost.DoseEPerA2,
                     ["mean_dose_e_per_a2"] = result.Cost.MeanDoseEPerA2,
                     ["total_electrons"] = result.Cost.TotalElectrons,
-                    ["elapsed_s"] = clock.Elapsed.TotalSeconds,
                 };
-                if (r.GetValue(json))
-                {
-                    Console.WriteLine(summary.ToJsonString(Json.Options));
-                }
-                else
-                {
-                    Console.Error.WriteLine($"wrote {string.Join(", ", result.Datasets.Select(d => $"{d.Name} {d.Shape}"))} to {outPath}: {result.Cost.InstrumentTimeS:G4} s of instrument time, {result.Cost.DoseEPerA2:G4} e⁻/Å², in {clock.Elapsed.TotalSeconds:F2} s");
-                }
+                Results.Report(r.GetValue(f.Json), summary, clock);
             }
             finally
             {
@@ -177,31 +194,26 @@ internal static class TwinCommand
 
     private static Command Truth()
     {
-        var scene = SceneOption();
-        var seed = SeedOption();
-        var center = new Option<string>("--center") { Description = "centre of the field X,Y (nm from the scene's centre)", DefaultValueFactory = _ => "0,0" };
-        var fov = new Option<double>("--fov") { Description = "field of view (nm)", Required = true };
-        var pixels = new Option<int>("--pixels") { Description = "positions per side", Required = true };
+        var f = new FieldOptions();
         var dwell = new Option<double>("--dwell-us") { Description = "dwell of the noise-free HAADF (µs)", DefaultValueFactory = _ => 10 };
-        var output = new Option<string>("-o", "--output") { Description = "output EMD file", Required = true };
-        var json = new Option<bool>("--json") { Description = "print JSON" };
-        var c = new Command("truth", "the ground truth of a scene on a grid: phase, strain, rotation, thickness, composition, noise-free HAADF (EMD)") { scene, seed, center, fov, pixels, dwell, output, json };
+        var c = new Command("truth", "the ground truth of a scene on a grid: phase, strain, rotation, thickness, composition, noise-free HAADF (EMD)") { dwell };
+        f.AddTo(c);
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
-            var (cx, cy) = ParseCenter(r.GetValue(center)!);
-            int n = r.GetValue(pixels);
+            var (cx, cy) = f.CenterOf(r);
+            int n = r.GetValue(f.Pixels);
             if (n < 1 || n > 8192)
             {
                 throw new ArgumentException($"--pixels {n}: give 1 to 8192");
             }
 
-            var options = new TwinOptions { Scene = r.GetValue(scene)!, Seed = r.GetValue(seed) };
-            var maps = GroundTruth.MapsAsync(options, cx, cy, r.GetValue(fov), n, r.GetValue(dwell)).GetAwaiter().GetResult();
-            var outPath = r.GetValue(output)!;
+            var options = f.Twin(r);
+            var maps = GroundTruth.MapsAsync(options, cx, cy, r.GetValue(f.Fov), n, r.GetValue(dwell)).GetAwaiter().GetResult();
+            var outPath = r.GetValue(f.Output)!;
             new EmdWriter().Write(outPath, maps);
             var scn = Condenser.Acquisition.DigitalTwin.Scenes.Create(options.Scene, options.Seed);
-            double half = r.GetValue(fov) / 2;
+            double half = r.GetValue(f.Fov) / 2;
             var features = scn.Features.Where(f => Math.Abs(f.XNm - cx) <= half + f.SizeNm && Math.Abs(f.YNm - cy) <= half + f.SizeNm)
                 .Select(f => (JsonNode)new JsonObject { ["kind"] = f.Kind, ["x_nm"] = f.XNm, ["y_nm"] = f.YNm, ["size_nm"] = f.SizeNm, ["phase"] = f.PhaseId }).ToArray();
             var summary = new JsonObject
@@ -211,17 +223,8 @@ internal static class TwinCommand
                 ["seed"] = options.Seed,
                 ["datasets"] = new JsonArray(maps.Select(m => (JsonNode)m.Name).ToArray()),
                 ["features"] = new JsonArray(features),
-                ["elapsed_s"] = clock.Elapsed.TotalSeconds,
             };
-            if (r.GetValue(json))
-            {
-                Console.WriteLine(summary.ToJsonString(Json.Options));
-            }
-            else
-            {
-                Console.Error.WriteLine($"wrote {maps.Count} truth maps ({features.Length} features in the field) to {outPath} in {clock.Elapsed.TotalSeconds:F2} s");
-            }
-
+            Results.Report(r.GetValue(f.Json), summary, clock);
             return 0;
         }));
         return c;
