@@ -58,6 +58,74 @@ public static class GroundTruth
         return new TruthSample(phase, f.Exx, f.Eyy, f.Exy, f.Rotation, thickness, fractions);
     }
 
+    /// <summary>The point defects in the box (x0..x1, y0..y1) (nm): the column, the host and what replaced it (null: a vacancy).</summary>
+    public static List<(double X, double Y, string Host, string? Substitute)> PointDefects(Scene scene, double x0, double y0, double x1, double y1, int max = 100_000)
+    {
+        var found = new List<(double, double, string, string?)>();
+        var grains = new HashSet<Grain>();
+        var pair = default(GrainPair);
+        for (double y = y0; y <= y1; y += Math.Max((y1 - y0) / 64, 0.05))
+        {
+            for (double x = x0; x <= x1; x += Math.Max((x1 - x0) / 64, 0.05))
+            {
+                Span<GrainWeight> at = pair;
+                int n = scene.GrainsAt(x, y, at);
+                for (int i = 0; i < n; i++)
+                {
+                    grains.Add(at[i].Grain);
+                }
+            }
+        }
+
+        foreach (var g in grains)
+        {
+            if (g.Phase.Defects is not { Count: > 0 } defects || g.Cell is not { } cell)
+            {
+                continue;
+            }
+
+            // Every cell whose columns may fall in the box: the box's corners in cell coordinates.
+            var (a, b, c, d) = cell.Inverse;
+            var corners = new[] { (x0, y0), (x1, y0), (x0, y1), (x1, y1) }.Select(p => ((a * (p.Item1 - g.Anchor.X)) + (b * (p.Item2 - g.Anchor.Y)), (c * (p.Item1 - g.Anchor.X)) + (d * (p.Item2 - g.Anchor.Y)))).ToArray();
+            int i0 = (int)Math.Floor(corners.Min(q => q.Item1)) - 1, i1 = (int)Math.Ceiling(corners.Max(q => q.Item1)) + 1;
+            int j0 = (int)Math.Floor(corners.Min(q => q.Item2)) - 1, j1 = (int)Math.Ceiling(corners.Max(q => q.Item2)) + 1;
+            for (int i = i0; i <= i1 && found.Count < max; i++)
+            {
+                for (int j = j0; j <= j1 && found.Count < max; j++)
+                {
+                    for (int k = 0; k < cell.Columns.Length; k++)
+                    {
+                        var col = cell.Columns[k];
+                        double u = i + col.F1, v = j + col.F2;
+                        double x = g.Anchor.X + (u * cell.P1.X) + (v * cell.P2.X), y = g.Anchor.Y + (u * cell.P1.Y) + (v * cell.P2.Y);
+                        if (x < x0 || x > x1 || y < y0 || y > y1)
+                        {
+                            continue;
+                        }
+
+                        Span<GrainWeight> here = pair;
+                        int n = scene.GrainsAt(x, y, here);
+                        bool inside = false;
+                        for (int q = 0; q < n; q++)
+                        {
+                            inside |= here[q].Grain == g;
+                        }
+
+                        for (int e = 0; inside && e < defects.Count; e++)
+                        {
+                            if (Physics.IsDefect(scene.Seed, g, col, i, j, k, e, defects[e]))
+                            {
+                                found.Add((x, y, defects[e].Host, defects[e].Substitute));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        return found;
+    }
+
     private static ProbeProfile Probe => LazyProbe.Value;
 
     private static readonly Lazy<ProbeProfile> LazyProbe = new(() => new ProbeProfile(200, 20, 0));

@@ -140,7 +140,7 @@ internal sealed class Physics
             }
 
             double px = x - g.Anchor.X - (g.StrainedByFields ? ux : 0), py = y - g.Anchor.Y - (g.StrainedByFields ? uy : 0);
-            double columns = ColumnSum(cell, px, py) * t;
+            double columns = ColumnSum(g, cell, px, py, t);
             double order = Order(g.Phase, x, y);
             if (order < 1)
             {
@@ -161,8 +161,11 @@ internal sealed class Physics
     private double Amorphous(AmorphousMaterial m, double t, double x, double y)
         => m.AtomsPerNm3 * t * Math.Pow(Elements.Get(m.Element).Z, ProjectedCell.ZExponent) * (0.8 + (0.4 * Hash.ValueNoise(_scene.Seed ^ 0xA11, x, y, 0.12)));
 
-    /// <summary>Σ over columns of weight × probe intensity at (px, py) relative to the cell's anchor (1/nm³ · Z^1.7).</summary>
-    private double ColumnSum(ProjectedCell cell, double px, double py)
+    /// <summary>
+    /// Σ over columns of their Z^1.7 content through <paramref name="t"/> nm, point defects included, × the probe's
+    /// intensity at (px, py) relative to the grain's anchor (Z^1.7 per nm²).
+    /// </summary>
+    private double ColumnSum(Grain grain, ProjectedCell cell, double px, double py, double t)
     {
         var (a, b, c, d) = cell.Inverse;
         double f1 = (a * px) + (b * py), f2 = (c * px) + (d * py);
@@ -173,18 +176,26 @@ internal sealed class Physics
         var (p2x, p2y) = cell.P2;
         double sum = 0;
         var columns = cell.Columns;
+        var defects = grain.Phase.Defects;
         for (int i = n1 - m1; i <= n1 + m1; i++)
         {
             for (int j = n2 - m2; j <= n2 + m2; j++)
             {
-                foreach (var col in columns)
+                for (int k = 0; k < columns.Length; k++)
                 {
+                    var col = columns[k];
                     double u = i + col.F1, v = j + col.F2;
                     double dx = px - ((u * p1x) + (v * p2x)), dy = py - ((u * p1y) + (v * p2y));
                     double d2 = (dx * dx) + (dy * dy);
                     if (d2 < r2max)
                     {
-                        sum += col.ScatteringPerNm * Probe.At(d2);
+                        double w = col.ScatteringPerNm * t;
+                        if (defects is not null)
+                        {
+                            w += DefectDelta(_scene.Seed, grain, col, i, j, k, defects);
+                        }
+
+                        sum += w * Probe.At(d2);
                     }
                 }
             }
@@ -192,6 +203,26 @@ internal sealed class Physics
 
         return sum;
     }
+
+    /// <summary>What the point defects of column <paramref name="k"/> of cell (i, j) change in its Σ Z^1.7 (one atom per defect).</summary>
+    internal static double DefectDelta(ulong seed, Grain grain, Column col, int i, int j, int k, IReadOnlyList<PointDefect> defects)
+    {
+        double delta = 0;
+        for (int n = 0; n < defects.Count; n++)
+        {
+            if (IsDefect(seed, grain, col, i, j, k, n, defects[n]))
+            {
+                delta += defects[n].Delta;
+            }
+        }
+
+        return delta;
+    }
+
+    /// <summary>True when column <paramref name="k"/> of cell (i, j) of <paramref name="grain"/> carries point defect <paramref name="n"/> (drawn from the seed).</summary>
+    internal static bool IsDefect(ulong seed, Grain grain, Column col, int i, int j, int k, int n, PointDefect defect)
+        => Array.IndexOf(col.Elements, defect.Host) >= 0
+            && Hash.Unit(Hash.Of(Hash.Of(seed, (ulong)grain.Index + 1, (ulong)(long)i, (ulong)(long)j), (ulong)k, (ulong)n)) < defect.ColumnFraction;
 
     /// <summary>The projected potential V·t at (x, y) (V·nm), without atomic detail.</summary>
     public double ProjectedPotential(double x, double y)

@@ -4,7 +4,8 @@ namespace Condenser.Acquisition.DigitalTwin;
 /// <param name="F1">Fractional coordinate along the cell's first vector.</param>
 /// <param name="F2">Fractional coordinate along the second.</param>
 /// <param name="ScatteringPerNm">Σ occupancy · Z^1.7 of its atoms per nm of depth.</param>
-internal readonly record struct Column(double F1, double F2, double ScatteringPerNm);
+/// <param name="Elements">The elements the column holds.</param>
+internal readonly record struct Column(double F1, double F2, double ScatteringPerNm, string[] Elements);
 
 /// <summary>
 /// A crystal seen down a zone axis: the 2-d lattice of its projection (every projected lattice vector is an integer
@@ -101,7 +102,7 @@ internal sealed class ProjectedCell
         }
 
         double det = (p1.X * p2.Y) - (p2.X * p1.Y);
-        var columns = new List<(double F1, double F2, double W)>();
+        var columns = new List<(double F1, double F2, double W, HashSet<string> E)>();
         foreach (var site in s.Sites)
         {
             var q = rot * (basis * new V3(site.X, site.Y, site.Z));
@@ -112,17 +113,18 @@ internal sealed class ProjectedCell
             int at = columns.FindIndex(c => Math.Abs(Wrap(c.F1 - f1)) < 1e-4 && Math.Abs(Wrap(c.F2 - f2)) < 1e-4);
             if (at >= 0)
             {
-                columns[at] = (columns[at].F1, columns[at].F2, columns[at].W + w);
+                columns[at] = (columns[at].F1, columns[at].F2, columns[at].W + w, columns[at].E);
+                columns[at].E.Add(site.Element);
             }
             else
             {
-                columns.Add((f1, f2, w));
+                columns.Add((f1, f2, w, [site.Element]));
             }
         }
 
         var d1 = f.Apply(p1.X, p1.Y);
         var d2 = f.Apply(p2.X, p2.Y);
-        return new ProjectedCell(d1, d2, columns.Select(c => new Column(c.F1, c.F2, c.W)).ToArray(), repeat);
+        return new ProjectedCell(d1, d2, columns.Select(c => new Column(c.F1, c.F2, c.W, c.E.Order(StringComparer.Ordinal).ToArray())).ToArray(), repeat);
     }
 
     private static double Wrap(double d) => d - Math.Round(d);

@@ -12,6 +12,16 @@ public sealed record AmorphousMaterial(string Element, double AtomsPerNm3, doubl
     public static AmorphousMaterial Carbon { get; } = new("C", 100, 9);
 }
 
+/// <summary>A point defect of a crystal: in a fraction of the columns holding <paramref name="Host"/>, one of its atoms is replaced by <paramref name="Substitute"/> (null: a vacancy).</summary>
+/// <param name="Host">The element replaced.</param>
+/// <param name="Substitute">The element that takes its place; null for a vacancy.</param>
+/// <param name="ColumnFraction">Fraction of the host's columns with one such defect (0..1).</param>
+public sealed record PointDefect(string Host, string? Substitute, double ColumnFraction)
+{
+    /// <summary>Change of the column's Σ Z^1.7 (one atom).</summary>
+    internal double Delta => (Substitute is null ? 0 : Math.Pow(Elements.Get(Substitute).Z, ProjectedCell.ZExponent)) - Math.Pow(Elements.Get(Host).Z, ProjectedCell.ZExponent);
+}
+
 /// <summary>A phase of a scene: a crystal seen down a zone axis, or an amorphous material.</summary>
 /// <param name="Id">Integer id of the phase in the truth's phase map (0 is vacuum).</param>
 /// <param name="Name">Name.</param>
@@ -19,7 +29,8 @@ public sealed record AmorphousMaterial(string Element, double AtomsPerNm3, doubl
 /// <param name="Amorphous">The amorphous material; null for a crystal.</param>
 /// <param name="ZoneAxis">The zone axis most of this phase is seen along (u, v, w); null when amorphous.</param>
 /// <param name="DamageThresholdEPerA2">Accumulated dose above which the structure degrades (e⁻/Å²).</param>
-public sealed record Phase(int Id, string Name, CrystalStructure? Crystal, AmorphousMaterial? Amorphous, int[]? ZoneAxis, double DamageThresholdEPerA2);
+/// <param name="Defects">Its point defects.</param>
+public sealed record Phase(int Id, string Name, CrystalStructure? Crystal, AmorphousMaterial? Amorphous, int[]? ZoneAxis, double DamageThresholdEPerA2, IReadOnlyList<PointDefect>? Defects = null);
 
 /// <summary>Something of interest in a scene, for the ground truth.</summary>
 /// <param name="Kind">precipitate, particle, dislocation, grain, interface.</param>

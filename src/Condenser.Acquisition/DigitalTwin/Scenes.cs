@@ -21,7 +21,7 @@ public static class Scenes
     internal static double Between(ulong h, double lo, double hi) => lo + ((hi - lo) * Hash.Unit(h));
 }
 
-/// <summary>Gold grains of several zone axes on an amorphous carbon film; a few edge dislocations.</summary>
+/// <summary>Gold grains of several zone axes on an amorphous carbon film; a few edge dislocations; vacancies in 2 % of the columns.</summary>
 internal sealed class PolycrystalScene : Scene
 {
     private readonly Phase _gold, _carbon;
@@ -31,7 +31,7 @@ internal sealed class PolycrystalScene : Scene
     public PolycrystalScene(ulong seed)
         : base("polycrystal", "gold grains (~200 nm, zone axes [001], [011], [111], [112], some off axis) in islands on a 12 nm amorphous carbon film, with edge dislocations", false, seed)
     {
-        _gold = new Phase(1, "Au", CrystalStructure.Gold, null, [0, 1, 1], 5e6);
+        _gold = new Phase(1, "Au", CrystalStructure.Gold, null, [0, 1, 1], 5e6, [new PointDefect("Au", null, 0.02)]);
         _carbon = new Phase(2, "amorphous carbon", null, AmorphousMaterial.Carbon, null, 1e5);
         int n = 90;
         _seeds = new (double, double)[n];
@@ -109,7 +109,7 @@ internal sealed class OxideInterfaceScene : Scene
     public OxideInterfaceScene(ulong seed)
         : base("oxide-interface", "a coherently strained LaAlO3 film (40 nm) on SrTiO3 [001], interface along x at y = 0, intermixed over 0.8 nm, under a carbon cap; wedge 20–60 nm thick", true, seed)
     {
-        _sto = new Phase(1, "SrTiO3", CrystalStructure.StrontiumTitanate, null, [0, 0, 1], 2e6);
+        _sto = new Phase(1, "SrTiO3", CrystalStructure.StrontiumTitanate, null, [0, 0, 1], 2e6, [new PointDefect("Sr", "La", 0.02), new PointDefect("O", null, 0.01)]);
         _lao = new Phase(2, "LaAlO3", CrystalStructure.LanthanumAluminate, null, [0, 0, 1], 2e6);
         _carbon = new Phase(3, "amorphous carbon", null, AmorphousMaterial.Carbon, null, 1e5);
         double misfit = (CrystalStructure.StrontiumTitanate.A / CrystalStructure.LanthanumAluminate.A) - 1;
@@ -185,7 +185,7 @@ internal sealed class PrecipitateScene : Scene
     public PrecipitateScene(ulong seed)
         : base("precipitates", "an Al matrix [001] with edge-on θ′-Al2Cu plates on {100} (20–120 nm long) and the strain fields around them; 40–60 nm thick", true, seed)
     {
-        _al = new Phase(1, "Al", CrystalStructure.Aluminium, null, [0, 0, 1], 1e6);
+        _al = new Phase(1, "Al", CrystalStructure.Aluminium, null, [0, 0, 1], 1e6, [new PointDefect("Al", "Cu", 0.01)]);
         _theta = new Phase(2, "θ′-Al2Cu", CrystalStructure.ThetaPrime, null, [1, 0, 0], 1e6);
         ulong th = Hash.Of(seed, 9);
         Func<double, double, double> thickness = (x, y) => 40 + (20 * Hash.ValueNoise(th, x, y, 400));
@@ -259,7 +259,7 @@ internal sealed class NanoparticleScene : Scene
         : base("nanoparticles", "gold (radius 2–12 nm) and silicon (5–20 nm) nanoparticles, spherical, near zone axes, on a 10 nm amorphous carbon film", false, seed)
     {
         _gold = new Phase(1, "Au", CrystalStructure.Gold, null, [0, 1, 1], 5e6);
-        _silicon = new Phase(2, "Si", CrystalStructure.Silicon, null, [0, 1, 1], 1e6);
+        _silicon = new Phase(2, "Si", CrystalStructure.Silicon, null, [0, 1, 1], 1e6, [new PointDefect("Si", "Au", 0.005)]);
         _carbon = new Phase(3, "amorphous carbon", null, AmorphousMaterial.Carbon, null, 1e5);
         _index = new SpatialGrid<int>(50, HalfFieldNm);
         for (int tries = 0; _particles.Count < 260 && tries < 20000; tries++)

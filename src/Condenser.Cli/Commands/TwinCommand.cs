@@ -215,14 +215,21 @@ internal static class TwinCommand
             var scn = Condenser.Acquisition.DigitalTwin.Scenes.Create(options.Scene, options.Seed);
             double half = r.GetValue(f.Fov) / 2;
             var features = scn.Features.Where(f => Math.Abs(f.XNm - cx) <= half + f.SizeNm && Math.Abs(f.YNm - cy) <= half + f.SizeNm)
-                .Select(f => (JsonNode)new JsonObject { ["kind"] = f.Kind, ["x_nm"] = f.XNm, ["y_nm"] = f.YNm, ["size_nm"] = f.SizeNm, ["phase"] = f.PhaseId }).ToArray();
+                .Select(f => (JsonNode)new JsonObject { ["kind"] = f.Kind, ["x_nm"] = f.XNm, ["y_nm"] = f.YNm, ["size_nm"] = f.SizeNm, ["phase"] = f.PhaseId }).ToList();
+            if (half <= 50)
+            {
+                // Point defects are drawn column by column: listed for fields small enough to hold them.
+                features.AddRange(GroundTruth.PointDefects(scn, cx - half, cy - half, cx + half, cy + half)
+                    .Select(d => (JsonNode)new JsonObject { ["kind"] = d.Substitute is null ? "vacancy" : "substitution", ["x_nm"] = d.X, ["y_nm"] = d.Y, ["host"] = d.Host, ["substitute"] = d.Substitute }));
+            }
+
             var summary = new JsonObject
             {
                 ["output"] = outPath,
                 ["scene"] = options.Scene,
                 ["seed"] = options.Seed,
                 ["datasets"] = new JsonArray(maps.Select(m => (JsonNode)m.Name).ToArray()),
-                ["features"] = new JsonArray(features),
+                ["features"] = new JsonArray([.. features]),
             };
             Results.Report(r.GetValue(f.Json), summary, clock);
             return 0;
