@@ -55,6 +55,7 @@ public sealed class InterlockTests
         Assert.Equal(20e-12 * 10e-6 / DigitalTwin.DigitalTwin.ElectronCharge / (Math.Pow(10.0 / 64, 2) * 100), dose, dose * 1e-9);
         await twin.SetBudgetAsync(new ExperimentBudget(MaxDosePerAreaEPerA2: 1.5 * dose));
         var before = await twin.GetStateAsync();
+        Assert.Equal(0.5 * dose, before.Budget.RemainingDosePerAreaEPerA2!.Value, dose * 1e-6);
         var e = await Assert.ThrowsAsync<BudgetExceededException>(() => twin.AcquireAsync(request));
         Assert.Equal("budget.max_dose_per_area_e_per_a2", e.Limit);
         Assert.Equal(before, await twin.GetStateAsync());

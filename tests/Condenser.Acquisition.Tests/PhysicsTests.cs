@@ -215,3 +215,28 @@ public sealed class PointDefectTests
         Assert.InRange(a.Count(d => d.Substitute is null), 4, 40);
     }
 }
+
+/// <summary>Excitation errors follow the orientation: a tilt breaks the symmetry of a zone-axis pattern.</summary>
+public sealed class TiltTests
+{
+    [Fact]
+    public async Task Tilting_the_stage_excites_one_side_of_the_pattern()
+    {
+        await using var twin = Twins.Ideal("precipitates");
+        await twin.SetOpticsAsync(new OpticsChange { ConvergenceMrad = 2, CameraLengthMm = 100 });
+        var request = Twins.Request(DetectorKind.FourDStem, -600, -600, 1, 1, 1000, 128);
+        double mrad = twin.Description.MradPerCameraPixel(128, 100);
+        double g = Condenser.Processing.FourDStem.DetectorCalibration.ElectronWavelengthNm(200) * 2 / 0.40495 * 1e3 / mrad;
+        (double Plus, double Minus) Disks(double[] frame)
+        {
+            double Sum(int dx) => Enumerable.Range(-1, 3).SelectMany(dy => Enumerable.Range(-1, 3).Select(ex => frame[((64 + dy) * 128) + 64 + (int)Math.Round(dx * g) + ex])).Sum();
+            return (Sum(1), Sum(-1));
+        }
+
+        var (p0, m0) = Disks(Twins.Frame((await twin.AcquireAsync(request)).Datasets[0], 0));
+        Assert.InRange(p0 / m0, 0.97, 1.03);
+        await twin.MoveStageAsync(new StageChange { BetaDeg = 0.7 });
+        var (p1, m1) = Disks(Twins.Frame((await twin.AcquireAsync(request)).Datasets[0], 0));
+        Assert.True(Math.Abs(Math.Log(p1 / m1)) > 0.2, $"(200) {p1} against (-200) {m1} after the tilt");
+    }
+}

@@ -161,7 +161,8 @@ public sealed class DigitalTwin : IMicroscope
     private InstrumentState State() => new(_optics, _stage, _clock, new BudgetState(
         _budget, _clock, _electrons, _dose.Peak,
         _budget.MaxTimeS is { } t ? Math.Max(0, t - _clock) : null,
-        _budget.MaxTotalElectrons is { } e ? Math.Max(0, e - _electrons) : null), _acquisitions);
+        _budget.MaxTotalElectrons is { } e ? Math.Max(0, e - _electrons) : null,
+        _budget.MaxDosePerAreaEPerA2 is { } d ? Math.Max(0, d - _dose.Peak) : null), _acquisitions);
 
     private void CheckTime(double seconds)
     {

@@ -180,7 +180,7 @@ public static class GroundTruth
             new MemoryStorage(MemoryMarshal.AsBytes(kv.Value.AsSpan()).ToArray()),
             new Metadata { Title = kv.Key, SignalType = SignalTypes.Image, Instrument = twin.Description.Name })).ToList();
         var h = haadf.Datasets[0];
-        list.Add(new EmDataset(Haadf, h.Shape, h.Axes, h.DType, new MemoryStorage(h.ReadAll()), h.Metadata.Clone() is var m ? SetTitle(m, "haadf (noise-free)") : null, h.OriginalMetadata));
+        list.Add(new EmDataset(Haadf, h.Shape, h.Axes, h.DType, new MemoryStorage(h.ReadAll()), h.Metadata.Clone() is var m ? SetTitle(m, Haadf) : null, h.OriginalMetadata));
         return list;
     }
 

@@ -17,7 +17,8 @@ public sealed record ExperimentBudget(double? MaxDosePerAreaEPerA2 = null, doubl
 /// <param name="PeakDoseEPerA2">Largest accumulated dose at any point so far (e⁻/Å²).</param>
 /// <param name="RemainingTimeS">Time left (s).</param>
 /// <param name="RemainingElectrons">Electrons left.</param>
-public sealed record BudgetState(ExperimentBudget Budget, double UsedTimeS, double UsedElectrons, double PeakDoseEPerA2, double? RemainingTimeS, double? RemainingElectrons);
+/// <param name="RemainingDosePerAreaEPerA2">Dose per area left where the sample has received the most (e⁻/Å²).</param>
+public sealed record BudgetState(ExperimentBudget Budget, double UsedTimeS, double UsedElectrons, double PeakDoseEPerA2, double? RemainingTimeS, double? RemainingElectrons, double? RemainingDosePerAreaEPerA2);
 
 /// <summary>The whole state of an instrument at one moment.</summary>
 /// <param name="Optics">The optics.</param>
