@@ -85,8 +85,18 @@ public static class InstrumentEndpoints
 
         var cancel = ctx.RequestAborted;
         var r = request!;
+        try
+        {
+            // Refused before anything is allocated for it.
+            (await microscope.DescribeAsync(cancel)).Limits.Check(r);
+        }
+        catch (InterlockException e)
+        {
+            return Refused(e);
+        }
+
         PushedFrames? live = null;
-        if (r.Detector == DetectorKind.FourDStem && r.CameraPixels is >= 1 and <= 4096 && r.Scan is not null && r.VisitCount is > 0 and <= 1L << 26)
+        if (r.Detector == DetectorKind.FourDStem)
         {
             var layout = new FrameLayout(Condenser.Data.DType.UInt16, [checked((int)r.Scan.PositionCount)], [r.CameraPixels, r.CameraPixels]);
             live = new PushedFrames(layout, capacity: 512);
