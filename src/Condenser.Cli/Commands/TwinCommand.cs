@@ -171,8 +171,7 @@ internal static class TwinCommand
                 var summary = new JsonObject
                 {
                     ["output"] = outPath,
-                    ["scene"] = options.Scene,
-                    ["seed"] = options.Seed,
+                    ["instrument"] = microscope.DescribeAsync().GetAwaiter().GetResult().Name,
                     ["mode"] = detector.ToString().ToLowerInvariant(),
                     ["datasets"] = new JsonArray(result.Datasets.Select(d => (JsonNode)new JsonObject { ["name"] = d.Name, ["shape"] = d.Shape.ToString(), ["dtype"] = d.DType.ToString() }).ToArray()),
                     ["instrument_time_s"] = result.Cost.InstrumentTimeS,
@@ -180,6 +179,12 @@ internal static class TwinCommand
                     ["mean_dose_e_per_a2"] = result.Cost.MeanDoseEPerA2,
                     ["total_electrons"] = result.Cost.TotalElectrons,
                 };
+                if (microscope is DigitalTwin)
+                {
+                    summary["scene"] = options.Scene;
+                    summary["seed"] = options.Seed;
+                }
+
                 Results.Report(r.GetValue(f.Json), summary, clock);
             }
             finally
