@@ -137,3 +137,87 @@ public sealed class GaussianProcessTests
         Assert.True(fit.LogMarginalLikelihood > start.LogMarginalLikelihood);
     }
 }
+
+/// <summary>The sparse process over candidates: exact when the inducing points are the observed inputs, close with a grid of them.</summary>
+public sealed class CandidateGaussianProcessTests
+{
+    private static List<double[]> Grid(int n) => Enumerable.Range(0, n * n).Select(i => new[] { (i % n) / (double)(n - 1), (i / n) / (double)(n - 1) }).ToList();
+
+    [Fact]
+    public void With_the_inducing_points_at_the_observations_it_is_the_exact_process()
+    {
+        var kernel = new Kernel(KernelKind.Matern52, [0.25, 0.4], 2);
+        var rng = new Random(3);
+        var observed = Enumerable.Range(0, 40).Select(_ => new[] { rng.NextDouble(), rng.NextDouble() }).ToList();
+        var ys = observed.Select(x => Math.Sin(5 * x[0]) * Math.Cos(3 * x[1])).ToList();
+        var candidates = Grid(24);
+        var sparse = new CandidateGaussianProcess(kernel, 0.05, 0.1, observed, candidates);
+        var exact = new GaussianProcess(kernel, 0.05, 0.1);
+        for (int i = 0; i < observed.Count; i++)
+        {
+            sparse.Add(observed[i], ys[i]);
+            exact.Add(observed[i], ys[i]);
+        }
+
+        for (int c = 0; c < candidates.Count; c += 7)
+        {
+            var (m, v) = exact.Predict(candidates[c]);
+            Assert.Equal(m, sparse.Means[c], 4);
+            Assert.Equal(v, sparse.Variances[c], 4);
+        }
+
+        Assert.Equal(40, sparse.Count);
+    }
+
+    [Fact]
+    public void A_grid_of_inducing_points_follows_the_exact_process_and_far_away_returns_to_the_prior()
+    {
+        var kernel = new Kernel(KernelKind.Rbf, [0.15, 0.15], 1);
+        var candidates = Grid(64);
+        var inducing = Grid(16);
+        var sparse = new CandidateGaussianProcess(kernel, 0.01, 0, inducing, candidates);
+        var exact = new GaussianProcess(kernel, 0.01);
+        var rng = new Random(5);
+        for (int i = 0; i < 150; i++)
+        {
+            int c = rng.Next(candidates.Count);
+            double y = Math.Sin(4 * candidates[c][0]) + (0.5 * candidates[c][1]);
+            sparse.AddAtCandidate(c, y);
+            exact.Add(candidates[c], y);
+        }
+
+        double worst = 0;
+        for (int c = 0; c < candidates.Count; c += 13)
+        {
+            worst = Math.Max(worst, Math.Abs(exact.Predict(candidates[c]).Mean - sparse.Means[c]));
+        }
+
+        Assert.True(worst < 0.02, $"largest difference of the means {worst}");
+        var outside = new CandidateGaussianProcess(kernel, 0.01, 0, inducing, [[5.0, 5.0]]);
+        outside.Add([0.5, 0.5], 1);
+        Assert.Equal(1, outside.Variances[0], 6);
+        Assert.Equal(0, outside.Means[0], 6);
+    }
+
+    [Fact]
+    public void The_acquisition_picks_the_most_uncertain_candidate_left()
+    {
+        var kernel = new Kernel(KernelKind.Matern32, [0.2, 0.2], 1);
+        var candidates = Grid(20);
+        var gp = new CandidateGaussianProcess(kernel, 0.01, 0, Grid(10), candidates);
+        var taken = new HashSet<int>();
+        for (int step = 0; step < 30; step++)
+        {
+            int next = gp.ArgMax((_, v) => v, taken.Contains);
+            Assert.DoesNotContain(next, taken);
+            double before = gp.Variances[next];
+            Assert.Equal(gp.Variances.ToArray().Where((_, i) => !taken.Contains(i)).Max(), before);
+            taken.Add(next);
+            gp.AddAtCandidate(next, 0);
+            Assert.True(gp.Variances[next] < before);
+        }
+
+        Assert.Throws<ArgumentException>(() => gp.AddAtCandidate(0, double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => gp.AddAtCandidate(400, 1));
+    }
+}

@@ -24,7 +24,19 @@ internal static class BenchCommand
             Console.WriteLine(FourDBench.Read(file, r.GetValue(repeats)).ToJsonString(Json.Options));
             return 0;
         }));
-        var c = new Command("bench", "measure Condenser on this machine (the measurements live in bench/Condenser.Bench; bench/scripts runs them beside the baselines)") { read, FourDStem(), Stream(), CatalogBenchCommand.Catalog(), CatalogBenchCommand.Load(), Twin() };
+        var c = new Command("bench", "measure Condenser on this machine (the measurements live in bench/Condenser.Bench; bench/scripts runs them beside the baselines)") { read, FourDStem(), Stream(), CatalogBenchCommand.Catalog(), CatalogBenchCommand.Load(), Twin(), GaussianProcess() };
+        return c;
+    }
+
+    /// <summary><c>condenser bench gp</c>: the cost of a decision of an acquisition loop over a 256² candidate grid as observations grow (JSON).</summary>
+    private static Command GaussianProcess()
+    {
+        var c = new Command("gp", "milliseconds per decision (add an observation, maximise the acquisition value over 256×256 candidates) up to 10,000 observations, and the exact process beside it (JSON)");
+        c.SetAction(r => CommandRunner.Run(() =>
+        {
+            Console.WriteLine(GaussianProcessBench.Run().ToJsonString(Json.Options));
+            return 0;
+        }));
         return c;
     }
 
