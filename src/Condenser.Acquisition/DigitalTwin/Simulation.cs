@@ -50,7 +50,7 @@ internal sealed class ScanPlan
         double rot = s.RotationDeg * Math.PI / 180, fx = Math.Cos(rot), fy = -Math.Sin(rot), sin = Math.Sin(rot);
         double t = 0; // µs from the start
         int lastRow = -1, lastCol = 0;
-        double jitter = 0, lineStart = 0;
+        double jitter = 0, lineStart = 0, lagNm = o.FlybackDistortion * s.FieldOfViewNm;
         for (int i = 0; i < n; i++)
         {
             int row = grid[i] / s.PixelsX, col = grid[i] % s.PixelsX;
@@ -73,6 +73,8 @@ internal sealed class ScanPlan
             {
                 double jump = Math.Sqrt(((row - lastRow) * (row - lastRow)) + ((col - lastCol) * (col - lastCol)));
                 t += 1 + (o.FlybackUs * Math.Min(1, jump / Math.Max(s.PixelsX, s.PixelsY)));
+                // The coils settle after a jump as after a flyback, by a lag that grows with the jump.
+                lagNm = o.FlybackDistortion * jump * s.PixelNm;
                 jitter = o.LineJitterNm * new Rng(Hash.Of(seed, (ulong)i)).Normal();
                 lineStart = t;
                 lastRow = row;
@@ -85,7 +87,7 @@ internal sealed class ScanPlan
             lastCol = col;
             var (px, py) = s.Point(row, col, sin, fx);
             double sinceLine = t - lineStart;
-            double lag = o.FlybackDistortion == 0 ? jitter : jitter - (o.FlybackDistortion * s.FieldOfViewNm * Math.Exp(-sinceLine / o.FlybackTauUs));
+            double lag = lagNm == 0 ? jitter : jitter - (lagNm * Math.Exp(-sinceLine / o.FlybackTauUs));
             double now = twin.Clock + (t * 1e-6);
             x[i] = ax + px + (fx * lag) + (vx * now);
             y[i] = ay + py + (fy * lag) + (vy * now);

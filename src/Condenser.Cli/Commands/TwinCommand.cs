@@ -208,9 +208,9 @@ internal static class TwinCommand
             var clock = Stopwatch.StartNew();
             var (cx, cy) = f.CenterOf(r);
             int n = r.GetValue(f.Pixels);
-            if (n < 1 || n > 8192)
+            if (n < 1 || n > 4096)
             {
-                throw new ArgumentException($"--pixels {n}: give 1 to 8192");
+                throw new ArgumentException($"--pixels {n}: give 1 to 4096 (the truth holds a dozen maps of that size in memory)");
             }
 
             var options = f.Twin(r);
