@@ -30,6 +30,7 @@ public sealed class DigitalTwin : IMicroscope
     private ExperimentBudget _budget = ExperimentBudget.Unlimited;
     private double _clock, _electrons;
     private int _acquisitions, _moves;
+    private readonly Dictionary<ulong, int> _repeats = [];
 
     /// <summary>A twin of <paramref name="options"/>' scene and seed.</summary>
     public DigitalTwin(TwinOptions? options = null)
@@ -200,7 +201,11 @@ public sealed class DigitalTwin : IMicroscope
         }
 
         var scan = r.Scan;
-        ulong seed = Hash.Of(Options.Seed, 0xAC0, (ulong)_acquisitions);
+        // The noise of an acquisition is drawn from what it is (request, optics, stage) and how often that same
+        // acquisition was made before, not from the session's history: a run resumed on a fresh twin draws the same.
+        ulong key = RequestKey(r);
+        int repeat = _repeats.GetValueOrDefault(key);
+        ulong seed = Hash.Of(Options.Seed, 0xAC0, key, (ulong)repeat);
         var plan = ScanPlan.Build(r, this, Hash.Of(seed, 0x5CA9));
         if (r.Detector == DetectorKind.FourDStem && live is not null && live.Layout.FrameBytes != (long)r.CameraPixels * r.CameraPixels * 2)
         {
@@ -234,6 +239,7 @@ public sealed class DigitalTwin : IMicroscope
         _clock += plan.TimeS;
         _electrons += plan.Electrons;
         _acquisitions++;
+        _repeats[key] = repeat + 1;
         double pixelA2 = scan.PixelNm * scan.PixelNm * 100;
         var perPosition = new double[plan.Count];
         for (int i = 0; i < plan.Count; i++)
@@ -254,6 +260,52 @@ public sealed class DigitalTwin : IMicroscope
         }
 
         return new AcquisitionResult(datasets, cost, started, simulation.Streamed);
+    }
+
+    private ulong RequestKey(AcquisitionRequest r)
+    {
+        ulong h = Hash.Mix((ulong)r.Detector + 1);
+        void Add(double v) => h = Hash.Of(h, (ulong)BitConverter.DoubleToInt64Bits(v));
+        var s = r.Scan;
+        foreach (double v in new[] { s.CenterXNm, s.CenterYNm, s.FieldOfViewNm, s.PixelsX, s.PixelsY, s.DwellUs, s.RotationDeg, r.CameraPixels })
+        {
+            Add(v);
+        }
+
+        foreach (double v in new[] { _optics.HighTensionKv, _optics.ConvergenceMrad, _optics.ProbeCurrentPa, _optics.DefocusNm, _optics.CameraLengthMm, (double)_optics.Mode })
+        {
+            Add(v);
+        }
+
+        foreach (double v in new[] { _stage.XUm, _stage.YUm, _stage.ZUm, _stage.AlphaDeg, _stage.BetaDeg })
+        {
+            Add(v);
+        }
+
+        if (r.Angles is { } a)
+        {
+            Add(a.InnerMrad);
+            Add(a.OuterMrad);
+        }
+
+        if (r.Spectrometer is { } sp)
+        {
+            Add(sp.Channels);
+            Add(sp.DispersionEv);
+            Add(sp.OffsetEv);
+        }
+
+        foreach (int p in r.Positions ?? [])
+        {
+            Add(p);
+        }
+
+        foreach (double d in r.DwellsUs ?? [])
+        {
+            Add(d);
+        }
+
+        return h;
     }
 
     private void Describe(Metadata m, MetadataTree original, AcquisitionRequest r, AcquisitionCost cost, double started)

@@ -136,9 +136,14 @@ public static class GroundTruth
     /// <c>composition ELEMENT</c> per element, and the noise-free HAADF of an ideal twin at the default optics and
     /// <paramref name="dwellUs"/>.
     /// </summary>
-    public static async Task<List<EmDataset>> MapsAsync(TwinOptions options, double centerX, double centerY, double fovNm, int pixels, double dwellUs, CancellationToken cancel = default)
+    public static async Task<List<EmDataset>> MapsAsync(TwinOptions options, double centerX, double centerY, double fovNm, int pixels, double dwellUs, CancellationToken cancel = default, OpticsChange? optics = null)
     {
         await using var twin = new DigitalTwin(options.Ideal());
+        if (optics is not null)
+        {
+            await twin.SetOpticsAsync(optics, cancel).ConfigureAwait(false);
+        }
+
         var scan = new ScanSettings(centerX, centerY, fovNm, pixels, pixels, dwellUs);
         var haadf = await twin.AcquireAsync(new AcquisitionRequest { Detector = DetectorKind.Haadf, Scan = scan }, null, cancel).ConfigureAwait(false);
         var scene = twin.Scene;
