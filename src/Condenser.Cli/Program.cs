@@ -27,6 +27,7 @@ public static class Program
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(UsersCommand.Create());
         root.Subcommands.Add(TwinCommand.Create());
+        root.Subcommands.Add(AutopilotCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -129,3 +129,70 @@ public sealed class TwinCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "x.emd")));
     }
 }
+
+/// <summary>The autopilot's command line: a run folder with its map, positions, log and figures; resume; refusals.</summary>
+public sealed class AutopilotCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("condenser-autopilot-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void A_run_writes_its_folder_and_reports_its_cost_and_error()
+    {
+        var run = Path.Combine(_dir, "run");
+        var (code, stdout, stderr) = CliRunner.Run("autopilot", "run", "--scene", "nanoparticles", "--seed", "2", "--policy", "sobol", "--fraction", "0.25", "--grid", "24", "--fov", "100", "--convergence-mrad", "2", "-o", run, "--json");
+        Assert.True(code == 0, stderr);
+        var doc = JsonNode.Parse(stdout)!;
+        Assert.Equal(144, doc["probes"]!.GetValue<int>());
+        Assert.True(doc["dose_e_per_a2"]!.GetValue<double>() > 0);
+        Assert.True(doc["instrument_time_s"]!.GetValue<double>() > 0);
+        Assert.True(doc["decisions"]!.GetValue<int>() >= 1);
+        Assert.True(doc["mean_decision_ms"]!.GetValue<double>() >= 0);
+        Assert.InRange(doc["nrmse"]!.GetValue<double>(), 0, 10);
+        foreach (var f in new[] { "map.emd", "positions.csv", "log.jsonl", "report.png", "run.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(run, f)), f);
+        }
+
+        using (var map = FormatRegistry.Open(Path.Combine(run, "map.emd")))
+        {
+            Assert.Equal("map", map.Datasets[0].Metadata.Title ?? map.Datasets[0].Name);
+            Assert.Equal([24, 24], map.Datasets[0].Shape.Signal);
+            Assert.Empty(map.Datasets[0].Shape.Navigation);
+            Assert.Equal("nm", map.Datasets[0].Axes[0].Units);
+        }
+
+        Assert.Equal(145, File.ReadAllLines(Path.Combine(run, "positions.csv")).Length);
+
+        // Resuming a finished run acquires nothing more and gives the same map.
+        var before = File.ReadAllBytes(Path.Combine(run, "log.jsonl"));
+        (code, stdout, stderr) = CliRunner.Run("autopilot", "resume", run, "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(144, JsonNode.Parse(stdout)!["probes"]!.GetValue<int>());
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(run, "log.jsonl")));
+    }
+
+    [Theory]
+    [InlineData("--policy", "magic", "--policy 'magic'")]
+    [InlineData("--policy", "campaign", "not built yet")]
+    [InlineData("--target", "strain", "not built yet")]
+    [InlineData("--fraction", "2", "--fraction 2")]
+    public void Bad_options_are_refused_with_a_message(string option, string value, string message)
+    {
+        var args = new List<string> { "autopilot", "run", "--policy", "raster", "--grid", "8", "-o", Path.Combine(_dir, "bad") };
+        int at = args.IndexOf(option);
+        if (at >= 0)
+        {
+            args[at + 1] = value;
+        }
+        else
+        {
+            args.AddRange([option, value]);
+        }
+
+        var (code, _, stderr) = CliRunner.Run([.. args]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+    }
+}

@@ -22,6 +22,18 @@ internal sealed class ConsoleProgress : IProgress<double>
     public static IProgress<double>? For(string label, long bytes)
         => bytes >= Threshold && !Console.IsErrorRedirected ? new ConsoleProgress(label) : null;
 
+    /// <summary>A bar for a count of <paramref name="total"/> things (probes, frames), or null when stderr is not a terminal.</summary>
+    public static IProgress<int>? Counter(string label, int total)
+    {
+        if (Console.IsErrorRedirected || total <= 0)
+        {
+            return null;
+        }
+
+        var bar = new ConsoleProgress(label);
+        return new Progress<int>(n => bar.Report((double)n / total));
+    }
+
     public void Report(double value)
     {
         long now = _clock.ElapsedMilliseconds;

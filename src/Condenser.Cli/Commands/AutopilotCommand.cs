@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Condenser.Acquisition.Autopilot;
+using Condenser.Acquisition.DigitalTwin;
+using Condenser.Acquisition.Instrument;
+using Condenser.Acquisition.Remote;
+using Condenser.Data;
+using Condenser.Data.Storage;
+using Condenser.Formats.Emd;
+
+namespace Condenser.Cli.Commands;
+
+/// <summary>
+/// <c>condenser autopilot run|resume</c>: an autonomous acquisition on the twin (or a served microscope) — a policy
+/// decides where to probe next within the probes of a fraction of the raster and the instrument's budgets; the run
+/// folder holds the reconstructed map, the positions, the decision log and figures.
+/// </summary>
+internal static class AutopilotCommand
+{
+    private const string TwinFile = "twin.json";
+
+    public static Command Create() => new("autopilot", "autonomous acquisitions: a policy chooses where to probe next within dose and time budgets") { Run(), Resume() };
+
+    private static PolicyKind ParsePolicy(string text) => text.ToLowerInvariant() switch
+    {
+        "raster" => PolicyKind.Raster,
+        "random" => PolicyKind.Random,
+        "sobol" => PolicyKind.Sobol,
+        "gp-variance" => PolicyKind.GpVariance,
+        "gp-ucb" => PolicyKind.GpUcb,
+        "gp-ei" => PolicyKind.GpEi,
+        "campaign" => throw new ArgumentException("--policy campaign: the multi-fidelity campaign is not built yet (raster, random, sobol, gp-variance, gp-ucb, gp-ei)"),
+        _ => throw new ArgumentException($"--policy '{text}': give raster, random, sobol, gp-variance, gp-ucb or gp-ei"),
+    };
+
+    private static Command Run()
+    {
+        var scene = new Option<string>("--scene") { Description = "scene of the twin", DefaultValueFactory = _ => "nanoparticles" };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the twin and of the policy", DefaultValueFactory = _ => 1 };
+        var policy = new Option<string>("--policy") { Description = "raster, random, sobol, gp-variance, gp-ucb, gp-ei", Required = true };
+        var target = new Option<string>("--target") { Description = "what is mapped (haadf)", DefaultValueFactory = _ => "haadf" };
+        var fraction = new Option<double>("--fraction") { Description = "probes as a fraction of the full raster's (its dose against the raster's)", DefaultValueFactory = _ => 0.2 };
+        var doseBudget = new Option<double?>("--dose-budget") { Description = "dose-per-area budget handed to the instrument (e⁻/Å²)" };
+        var grid = new Option<int>("--grid") { Description = "positions per side", DefaultValueFactory = _ => 64 };
+        var fov = new Option<double>("--fov") { Description = "field of view (nm)", DefaultValueFactory = _ => 200 };
+        var center = new Option<string>("--center") { Description = "centre X,Y (nm from the scene's centre)", DefaultValueFactory = _ => "0,0" };
+        var dwell = new Option<double>("--dwell-us") { Description = "dwell per probe (µs)", DefaultValueFactory = _ => 10 };
+        var alpha = new Option<double?>("--convergence-mrad") { Description = "convergence semi-angle for the run (mrad; default: the instrument's)" };
+        var microscope = new Option<string?>("--microscope") { Description = "a served microscope (condenser twin serve) instead of a twin in this process" };
+        var output = new Option<string>("-o", "--output") { Description = "run folder (RUNDIR)", Required = true };
+        var json = new Option<bool>("--json") { Description = "print JSON" };
+        var c = new Command("run", "start an autonomous acquisition; RUNDIR gets map.emd, positions.csv, log.jsonl and report.png")
+        {
+            scene, seed, policy, target, fraction, doseBudget, grid, fov, center, dwell, alpha, microscope, output, json,
+        };
+        c.SetAction(r => CommandRunner.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var parts = r.GetValue(center)!.Split(',');
+            if (parts.Length != 2 || !double.TryParse(parts[0], CultureInfo.InvariantCulture, out double cx) || !double.TryParse(parts[1], CultureInfo.InvariantCulture, out double cy))
+            {
+                throw new ArgumentException($"--center '{r.GetValue(center)}': give X,Y in nm");
+            }
+
+            var o = new AutopilotOptions
+            {
+                Policy = ParsePolicy(r.GetValue(policy)!),
+                Target = r.GetValue(target)!,
+                Fraction = r.GetValue(fraction),
+                DoseBudgetEPerA2 = r.GetValue(doseBudget),
+                Grid = r.GetValue(grid),
+                FovNm = r.GetValue(fov),
+                CenterXNm = cx,
+                CenterYNm = cy,
+                DwellUs = r.GetValue(dwell),
+                Seed = r.GetValue(seed),
+            };
+            o.Check();
+            var dir = r.GetValue(output)!;
+            var twin = new TwinOptions { Scene = r.GetValue(scene)!, Seed = r.GetValue(seed) };
+            var optics = new OpticsChange { ConvergenceMrad = r.GetValue(alpha) };
+            string? url = r.GetValue(microscope);
+            Directory.CreateDirectory(dir);
+            if (url is null)
+            {
+                File.WriteAllText(Path.Combine(dir, TwinFile), new JsonObject { ["scene"] = twin.Scene, ["seed"] = twin.Seed, ["convergence_mrad"] = optics.ConvergenceMrad }.ToJsonString());
+            }
+
+            return Execute(r.GetValue(json), clock, dir, url, twin, optics, m => AutopilotRun.RunAsync(m, o, dir, ConsoleProgress.Counter("probes", o.Probes), ConsoleProgress.Cancel));
+        }));
+        return c;
+    }
+
+    private static Command Resume()
+    {
+        var dir = new Argument<string>("rundir") { Description = "the run folder of a run that was stopped or killed" };
+        var microscope = new Option<string?>("--microscope") { Description = "the served microscope the run used" };
+        var json = new Option<bool>("--json") { Description = "print JSON" };
+        var c = new Command("resume", "carry on a run from its log (what it acquired is not acquired again)") { dir, microscope, json };
+        c.SetAction(r => CommandRunner.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var folder = r.GetValue(dir)!;
+            string? url = r.GetValue(microscope);
+            var twin = new TwinOptions();
+            var optics = new OpticsChange();
+            var twinFile = Path.Combine(folder, TwinFile);
+            if (url is null)
+            {
+                if (!File.Exists(twinFile))
+                {
+                    throw new FileNotFoundException($"{folder} holds no twin settings ({TwinFile}): a run on a served microscope resumes with --microscope URL");
+                }
+
+                var t = JsonNode.Parse(File.ReadAllText(twinFile))!;
+                twin = new TwinOptions { Scene = (string)t["scene"]!, Seed = (ulong)t["seed"]! };
+                optics = new OpticsChange { ConvergenceMrad = (double?)t["convergence_mrad"] };
+            }
+
+            return Execute(r.GetValue(json), clock, folder, url, twin, optics, m => AutopilotRun.ResumeAsync(m, folder, null, ConsoleProgress.Cancel));
+        }));
+        return c;
+    }
+
+    private static int Execute(bool json, Stopwatch clock, string dir, string? url, TwinOptions twin, OpticsChange optics, Func<IMicroscope, Task<AutopilotResult>> run)
+    {
+        IMicroscope m = url is null ? new DigitalTwin(twin) : new RemoteMicroscope(new Uri(url.TrimEnd('/') + "/"));
+        try
+        {
+            m.SetOpticsAsync(optics).GetAwaiter().GetResult();
+            var result = run(m).GetAwaiter().GetResult();
+            var o = JsonSerializer.Deserialize<AutopilotOptions>(File.ReadAllText(Path.Combine(dir, "run.json")), Wire.Json)!;
+            var scan = o.Scan;
+            double pixel = scan.PixelNm;
+            var axes = new[] { new Axis("y", o.Grid, pixel, o.CenterYNm - ((o.Grid - 1) / 2.0 * pixel), "nm"), new Axis("x", o.Grid, pixel, o.CenterXNm - ((o.Grid - 1) / 2.0 * pixel), "nm") };
+            var values = result.Map.Select(v => (float)v).ToArray();
+            var map = new EmDataset("map", new DatasetShape([], [o.Grid, o.Grid]), axes, DType.Float32, new MemoryStorage(MemoryMarshal.AsBytes(values.AsSpan()).ToArray()),
+                new Metadata { Title = "map", SignalType = SignalTypes.Image });
+            map.OriginalMetadata.Child("autopilot")["policy"] = o.Policy.ToString();
+            map.OriginalMetadata.Child("autopilot")["probes"] = result.Visits.Count;
+            new EmdWriter().Write(Path.Combine(dir, "map.emd"), [map]);
+            File.WriteAllText(Path.Combine(dir, "positions.csv"), AutopilotRun.PositionsCsv(o, result));
+            var picture = new Condenser.Processing.Imaging.PreviewImage(o.Grid, o.Grid, result.Map, null, axes[1], $"{o.Target} · {o.Policy} · {result.Visits.Count} probes");
+            Condenser.Rendering.PngRenderer.Write(picture, Path.Combine(dir, "report.png"), log: false, minSize: 512, colorBar: true);
+            var order = Enumerable.Repeat(double.NaN, o.Grid * o.Grid).ToArray();
+            for (int i = 0; i < result.Visits.Count; i++)
+            {
+                order[result.Visits[i].Position] = i;
+            }
+
+            Condenser.Rendering.PngRenderer.Write(picture with { Values = order, Caption = "probe order" }, Path.Combine(dir, "positions.png"), log: false, minSize: 512, colorBar: true);
+            var summary = new JsonObject
+            {
+                ["output"] = dir,
+                ["policy"] = o.Policy.ToString(),
+                ["probes"] = result.Visits.Count,
+                ["dose_e_per_a2"] = result.DosePerArea(o),
+                ["instrument_time_s"] = result.InstrumentTimeS,
+                ["decisions"] = result.Decisions,
+                ["mean_decision_ms"] = result.MeanDecisionMs,
+                ["stopped"] = result.Stopped,
+            };
+            if (m is DigitalTwin)
+            {
+                // Against the twin's noise-free truth on the same grid, at the run's optics.
+                var truth = GroundTruth.MapsAsync(twin, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, default, optics).GetAwaiter().GetResult();
+                var haadf = MemoryMarshal.Cast<byte, float>(truth.First(t => t.Name == GroundTruth.Haadf).ReadAll()).ToArray().Select(v => (double)v).ToArray();
+                summary["nrmse"] = AutopilotRun.Nrmse(result.Map, haadf);
+            }
+
+            Results.Report(json, summary, clock);
+            return 0;
+        }
+        finally
+        {
+            m.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+}
