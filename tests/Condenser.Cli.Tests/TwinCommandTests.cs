@@ -173,6 +173,18 @@ public sealed class AutopilotCommandTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(run, "log.jsonl")));
     }
 
+    [Fact]
+    public void The_bench_scores_every_policy_and_the_raster_against_the_truth()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("autopilot", "bench", "--scene", "nanoparticles", "--seeds", "1..1", "--grid", "12", "--fov", "40", "--json");
+        Assert.True(code == 0, stderr);
+        var rows = JsonNode.Parse(stdout)!["rows"]!.AsArray();
+        Assert.Equal(["raster", "raster (GP-smoothed)", "Random", "Sobol", "GpVariance", "GpUcb", "GpEi"], rows.Select(r => r!["policy"]!.GetValue<string>()));
+        Assert.All(rows, r => Assert.InRange(r!["nrmse_mean"]!.GetValue<double>(), 0, 5));
+        Assert.Equal(144, rows[0]!["probes"]!.GetValue<int>());
+        Assert.Equal(29, rows[2]!["probes"]!.GetValue<int>());
+    }
+
     [Theory]
     [InlineData("--policy", "magic", "--policy 'magic'")]
     [InlineData("--policy", "campaign", "not built yet")]

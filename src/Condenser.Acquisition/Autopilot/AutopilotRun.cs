@@ -186,14 +186,17 @@ public static class AutopilotRun
         }
 
         await using var log = new StreamWriter(Path.Combine(runDir, Log), append: true, new UTF8Encoding(false));
-        int replayed = 0;
+        int replayed = 0, refitAt = 0;
         while (ctx.VisitedCount < budget)
         {
             cancel.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            if (Policies.UsesModel(o.Policy) && ctx.Model is null && ctx.VisitedCount > 0)
+            if (Policies.UsesModel(o.Policy) && ctx.VisitedCount > 0 && (ctx.Model is null || ctx.VisitedCount >= refitAt))
             {
+                // Fitted on the seed, refitted each time the observations double: the length scales and the noise
+                // that the seed suggested are revised as the map fills in. Deterministic, so a replay refits alike.
                 ctx.Model = FitModel(o, ctx);
+                refitAt = 2 * ctx.VisitedCount;
             }
 
             int[] positions;
@@ -313,6 +316,20 @@ public static class AutopilotRun
         }
 
         return model;
+    }
+
+    /// <summary>The Gaussian-process posterior mean from a run's observations, whatever its policy (a raster's map with its shot noise averaged away).</summary>
+    public static double[] Smooth(AutopilotOptions o, AutopilotResult r)
+    {
+        var ctx = new PolicyContext(o.Grid, o.Seed);
+        foreach (var (p, v) in r.Visits)
+        {
+            ctx.Visited[p] = true;
+            ctx.Values[p] = v;
+            ctx.VisitedCount++;
+        }
+
+        return FitModel(o, ctx).Means.ToArray();
     }
 
     private static double[] Reconstruct(AutopilotOptions o, PolicyContext ctx)

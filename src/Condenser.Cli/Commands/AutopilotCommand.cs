@@ -23,7 +23,57 @@ internal static class AutopilotCommand
 {
     private const string TwinFile = "twin.json";
 
-    public static Command Create() => new("autopilot", "autonomous acquisitions: a policy chooses where to probe next within dose and time budgets") { Run(), Resume() };
+    public static Command Create() => new("autopilot", "autonomous acquisitions: a policy chooses where to probe next within dose and time budgets") { Run(), Resume(), Bench() };
+
+    private static Command Bench()
+    {
+        var scene = new Option<string>("--scene") { Description = "scene of the twin", DefaultValueFactory = _ => "nanoparticles" };
+        var seeds = new Option<string>("--seeds") { Description = "seeds A..B", DefaultValueFactory = _ => "1..3" };
+        var grid = new Option<int>("--grid") { Description = "positions per side", DefaultValueFactory = _ => 48 };
+        var fov = new Option<double>("--fov") { Description = "field of view (nm)", DefaultValueFactory = _ => 200 };
+        var fraction = new Option<double>("--fraction") { Description = "probes of the sparse policies as a fraction of the raster's", DefaultValueFactory = _ => 0.2 };
+        var alpha = new Option<double>("--convergence-mrad") { Description = "convergence semi-angle (mrad)", DefaultValueFactory = _ => 2 };
+        var dwell = new Option<double>("--dwell-us") { Description = "dwell per probe (µs)", DefaultValueFactory = _ => 10 };
+        var center = new Option<string?>("--center") { Description = "centre X,Y (nm; default: each seed's largest particle or precipitate near the scene's centre)" };
+        var json = new Option<bool>("--json") { Description = "print JSON" };
+        var c = new Command("bench", "every policy over several seeds against the twin's truth, with the raster beside them (JSON table)") { scene, seeds, grid, fov, fraction, alpha, dwell, center, json };
+        c.SetAction(r => CommandRunner.Run(() =>
+        {
+            var range = r.GetValue(seeds)!.Split("..");
+            if (range.Length != 2 || !int.TryParse(range[0], out int a) || !int.TryParse(range[1], out int b) || b < a || a < 0)
+            {
+                throw new ArgumentException($"--seeds '{r.GetValue(seeds)}': give A..B with 0 ≤ A ≤ B");
+            }
+
+            (double, double)? at = null;
+            if (r.GetValue(center) is { } text)
+            {
+                var parts = text.Split(',');
+                if (parts.Length != 2 || !double.TryParse(parts[0], CultureInfo.InvariantCulture, out double cx) || !double.TryParse(parts[1], CultureInfo.InvariantCulture, out double cy))
+                {
+                    throw new ArgumentException($"--center '{text}': give X,Y in nm");
+                }
+
+                at = (cx, cy);
+            }
+
+            var table = Condenser.Bench.AutopilotBench.RunAsync(r.GetValue(scene)!, a, b, r.GetValue(grid), r.GetValue(fov), r.GetValue(fraction), r.GetValue(alpha), r.GetValue(dwell), at).GetAwaiter().GetResult();
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(table.ToJsonString(Json.Options));
+            }
+            else
+            {
+                foreach (var row in table["rows"]!.AsArray())
+                {
+                    Console.Error.WriteLine($"{row!["policy"],-22} nrmse {row["nrmse_mean"]} ± {row["nrmse_std"]}  probes {row["probes"]}  dose {row["dose_e_per_a2"]} e/Å²  {row["mean_decision_ms"]} ms/decision");
+                }
+            }
+
+            return 0;
+        }));
+        return c;
+    }
 
     private static PolicyKind ParsePolicy(string text) => text.ToLowerInvariant() switch
     {

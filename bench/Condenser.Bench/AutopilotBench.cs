@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Condenser.Acquisition.Autopilot;
+using Condenser.Acquisition.DigitalTwin;
+using Condenser.Acquisition.Instrument;
+
+namespace Condenser.Bench;
+
+/// <summary>
+/// The measurements behind <c>condenser autopilot bench</c>: every policy over several seeds of a scene, each map
+/// scored against the twin's noise-free HAADF (NRMSE over the truth's range), with the full raster beside them and the
+/// raster's own shot noise averaged away as a second reference (the raster at the same dose, then smoothed by the same
+/// Gaussian process as the sparse policies: what "the raster's error" means at a survey's dose).
+/// </summary>
+public static class AutopilotBench
+{
+    /// <summary>Runs the table (JSON).</summary>
+    /// <remarks>With no centre given, each seed's field is centred on its largest particle or precipitate near the scene's centre, so that no seed maps an empty field.</remarks>
+    public static async Task<JsonObject> RunAsync(string scene, int firstSeed, int lastSeed, int grid, double fovNm, double fraction, double convergenceMrad, double dwellUs, (double X, double Y)? center)
+    {
+        var policies = new[] { PolicyKind.Random, PolicyKind.Sobol, PolicyKind.GpVariance, PolicyKind.GpUcb, PolicyKind.GpEi };
+        var scores = new Dictionary<string, List<(double Nrmse, double Dose, double Ms, int Probes)>>();
+        var optics = new OpticsChange { ConvergenceMrad = convergenceMrad };
+        for (int seed = firstSeed; seed <= lastSeed; seed++)
+        {
+            var twinOptions = new TwinOptions { Scene = scene, Seed = (ulong)seed };
+            var (centerX, centerY) = center ?? Scenes.Create(scene, (ulong)seed).Features
+                .Where(f => f.Kind is "particle" or "precipitate" or "grain" && Math.Abs(f.XNm) < 500 && Math.Abs(f.YNm) < 500)
+                .OrderByDescending(f => f.SizeNm).Select(f => (f.XNm, f.YNm)).DefaultIfEmpty((0.0, 0.0)).First();
+            var truthMaps = await GroundTruth.MapsAsync(twinOptions, centerX, centerY, fovNm, grid, dwellUs, default, optics);
+            var truth = MemoryMarshal.Cast<byte, float>(truthMaps.First(m => m.Name == GroundTruth.Haadf).ReadAll()).ToArray().Select(v => (double)v).ToArray();
+            foreach (var (name, kind, f) in new[] { ("raster", PolicyKind.Raster, 1.0), ("raster (GP-smoothed)", PolicyKind.Raster, 1.0) }.Concat(policies.Select(p => (p.ToString(), p, fraction))))
+            {
+                await using var twin = new DigitalTwin(twinOptions);
+                await twin.SetOpticsAsync(optics);
+                var dir = Directory.CreateTempSubdirectory("condenser-autopilot-bench-").FullName;
+                try
+                {
+                    var o = new AutopilotOptions { Policy = kind, Fraction = f, Grid = grid, FovNm = fovNm, CenterXNm = centerX, CenterYNm = centerY, DwellUs = dwellUs, Seed = (ulong)seed };
+                    var sw = Stopwatch.StartNew();
+                    var r = await AutopilotRun.RunAsync(twin, o, dir);
+                    var map = name == "raster (GP-smoothed)" ? AutopilotRun.Smooth(o, r) : r.Map;
+                    if (!scores.TryGetValue(name, out var list))
+                    {
+                        scores[name] = list = [];
+                    }
+
+                    list.Add((AutopilotRun.Nrmse(map, truth), r.DosePerArea(o), r.MeanDecisionMs, r.Visits.Count));
+                }
+                finally
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+            }
+        }
+
+        var rows = new JsonArray();
+        foreach (var (name, list) in scores)
+        {
+            double mean = list.Average(s => s.Nrmse);
+            double std = list.Count > 1 ? Math.Sqrt(list.Sum(s => (s.Nrmse - mean) * (s.Nrmse - mean)) / (list.Count - 1)) : 0;
+            rows.Add(new JsonObject
+            {
+                ["policy"] = name,
+                ["nrmse_mean"] = Math.Round(mean, 4),
+                ["nrmse_std"] = Math.Round(std, 4),
+                ["nrmse_min"] = Math.Round(list.Min(s => s.Nrmse), 4),
+                ["nrmse_max"] = Math.Round(list.Max(s => s.Nrmse), 4),
+                ["probes"] = list[0].Probes,
+                ["dose_e_per_a2"] = Math.Round(list.Average(s => s.Dose), 4),
+                ["mean_decision_ms"] = Math.Round(list.Average(s => s.Ms), 3),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["scene"] = scene,
+            ["seeds"] = $"{firstSeed}..{lastSeed}",
+            ["grid"] = grid,
+            ["fov_nm"] = fovNm,
+            ["fraction"] = fraction,
+            ["convergence_mrad"] = convergenceMrad,
+            ["dwell_us"] = dwellUs,
+            ["rows"] = rows,
+        };
+    }
+}
