@@ -240,3 +240,29 @@ public sealed class TiltTests
         Assert.True(Math.Abs(Math.Log(p1 / m1)) > 0.2, $"(200) {p1} against (-200) {m1} after the tilt");
     }
 }
+
+/// <summary>The camera's rotation against the scan, as the centre-of-mass analysis calibrates it.</summary>
+public sealed class CameraRotationTests
+{
+    [Fact]
+    public async Task The_centre_of_mass_analysis_finds_the_camera_s_rotation()
+    {
+        async Task<double> Rotation(double degrees)
+        {
+            await using var twin = new DigitalTwin.DigitalTwin(new TwinOptions { Scene = "nanoparticles", Seed = 1, CameraRotationDeg = degrees }.Ideal());
+            var particle = twin.Scene.Features.Where(f => f.Kind == "particle" && f.PhaseId == 1).OrderByDescending(f => f.SizeNm).First();
+            await twin.SetOpticsAsync(new OpticsChange { ConvergenceMrad = 2 });
+            var r = await twin.AcquireAsync(Twins.Request(DetectorKind.FourDStem, particle.XNm, particle.YNm, 3 * particle.SizeNm, 24, 1000, 64));
+            var com = Condenser.Processing.Analyses.CenterOfMassAnalysis.Run(new Condenser.Processing.Analyses.AnalysisRun(r.Datasets[0]), new Condenser.Processing.Analyses.CenterOfMassParameters());
+            Assert.False(com.Summary["rotation_flip"]!.GetValue<bool>());
+            return com.Summary["rotation_deg"]!.GetValue<double>();
+        }
+
+        double none = await Rotation(0), turned = await Rotation(25);
+        Assert.InRange(Math.Abs(none), 0, 1);
+        // The orientation modulo 180°: the analysis settles the remaining half turn by the sign of the divergence,
+        // which a crystal's own diffraction contrast blurs (this scan: 152.5°, i.e. −27.5° + 180°).
+        double d = (((turned - none) % 180) + 180) % 180;
+        Assert.InRange(Math.Min(Math.Abs(d - 25), Math.Abs(d - 155)), 0, 3);
+    }
+}

@@ -231,7 +231,7 @@ public sealed class DigitalTwin : IMicroscope
         }
         // The sample's height moves it through the probe's focus: the defocus it sees is the lens's plus the stage's z.
         var focus = _optics with { DefocusNm = _optics.DefocusNm + (_stage.ZUm * 1e3) };
-        var physics = new Physics(Scene, _optics, _stage, ProbeFor(focus), Options.Damage ? _dose : null);
+        var physics = new Physics(Scene, _optics, _stage, ProbeFor(focus), Options.Damage ? _dose : null, Options.CameraRotationDeg * Math.PI / 180);
         double started = _clock;
         var simulation = new Simulation(this, physics, r, plan, seed, live, cancel);
         var datasets = simulation.Run();

@@ -51,9 +51,11 @@ internal sealed class Physics
     private readonly Scene _scene;
     private readonly DoseMap? _dose;
     private readonly double _sigmaPerWeight;
+    private readonly double _cameraSin, _cameraCos;
 
-    public Physics(Scene scene, OpticsState optics, StagePosition stage, ProbeProfile probe, DoseMap? dose)
+    public Physics(Scene scene, OpticsState optics, StagePosition stage, ProbeProfile probe, DoseMap? dose, double cameraRotationRad = 0)
     {
+        (_cameraSin, _cameraCos) = Math.SinCos(cameraRotationRad);
         _scene = scene;
         _dose = dose;
         Optics = optics;
@@ -337,6 +339,19 @@ internal sealed class Physics
 
         double direct = Math.Max(0, coherent - (diffracted * scale));
         into.Disks.Insert(first, new PatternDisk(row0, col0, radius, direct * electrons));
+        if (pixels > 0 && _cameraSin != 0)
+        {
+            // The camera is mounted turned against the scan: every point of the pattern turns about the optical axis.
+            (double R, double C) Turn(double r, double c) => (centre + (_cameraSin * (c - centre)) + (_cameraCos * (r - centre)), centre + (_cameraCos * (c - centre)) - (_cameraSin * (r - centre)));
+            for (int k = first; k < into.Disks.Count; k++)
+            {
+                var d = into.Disks[k];
+                var (r, c) = Turn(d.Row, d.Column);
+                into.Disks[k] = d with { Row = r, Column = c };
+            }
+
+            (into.DiffuseRow, into.DiffuseColumn) = Turn(into.DiffuseRow, into.DiffuseColumn);
+        }
     }
 
     /// <summary>

@@ -50,6 +50,9 @@ public sealed record TwinOptions
     /// <summary>Stage settle time after a move (s); tilts add 0.3 s per degree.</summary>
     public double StageSettleS { get; init; } = 0.5;
 
+    /// <summary>Rotation of the pixelated camera against the scan (degrees, counter-clockwise on the camera image), as a camera is mounted.</summary>
+    public double CameraRotationDeg { get; init; }
+
     /// <summary>Width of the pixelated camera's sensor (mm).</summary>
     public double CameraWidthMm { get; init; } = 14.08;
 
