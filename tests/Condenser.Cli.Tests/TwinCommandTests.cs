@@ -11,6 +11,23 @@ public sealed class TwinCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>The arguments with <paramref name="option"/> set to <paramref name="value"/> (replaced, or added).</summary>
+    internal static string[] WithOption(List<string> args, string option, string value)
+    {
+        var list = args.ToList();
+        int at = list.IndexOf(option);
+        if (at >= 0)
+        {
+            list[at + 1] = value;
+        }
+        else
+        {
+            list.AddRange([option, value]);
+        }
+
+        return [.. list];
+    }
+
     [Fact]
     public void Scenes_are_listed_with_their_phases_lattices_and_zone_axes()
     {
@@ -113,17 +130,7 @@ public sealed class TwinCommandTests : IDisposable
     public void Bad_input_is_refused_with_a_message_naming_it(string option, string value, string message)
     {
         var args = new List<string> { "twin", "acquire", "--mode", "haadf", "--fov", "10", "--pixels", "8", "-o", Path.Combine(_dir, "x.emd") };
-        int at = args.IndexOf(option);
-        if (at >= 0)
-        {
-            args[at + 1] = value;
-        }
-        else
-        {
-            args.AddRange([option, value]);
-        }
-
-        var (code, _, stderr) = CliRunner.Run([.. args]);
+        var (code, _, stderr) = CliRunner.Run(TwinCommandTests.WithOption(args, option, value));
         Assert.Equal(2, code);
         Assert.Contains(message, stderr);
         Assert.False(File.Exists(Path.Combine(_dir, "x.emd")));
@@ -193,17 +200,7 @@ public sealed class AutopilotCommandTests : IDisposable
     public void Bad_options_are_refused_with_a_message(string option, string value, string message)
     {
         var args = new List<string> { "autopilot", "run", "--policy", "raster", "--grid", "8", "-o", Path.Combine(_dir, "bad") };
-        int at = args.IndexOf(option);
-        if (at >= 0)
-        {
-            args[at + 1] = value;
-        }
-        else
-        {
-            args.AddRange([option, value]);
-        }
-
-        var (code, _, stderr) = CliRunner.Run([.. args]);
+        var (code, _, stderr) = CliRunner.Run(TwinCommandTests.WithOption(args, option, value));
         Assert.Equal(2, code);
         Assert.Contains(message, stderr);
     }

@@ -19,7 +19,7 @@ public sealed class DigitalTwin : IMicroscope
     public const double ElectronCharge = 1.602176634e-19;
 
     private static readonly DateTime SessionEpoch = new(2026, 1, 1, 9, 0, 0, DateTimeKind.Utc);
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CommandGate _gate = new();
     private readonly Dictionary<(double, double, double), ProbeProfile> _probes = [];
     private readonly DoseMap _dose;
     private readonly (double X, double Y) _driftNmPerS;
@@ -65,19 +65,7 @@ public sealed class DigitalTwin : IMicroscope
     /// <inheritdoc/>
     public Task<InstrumentState> GetStateAsync(CancellationToken cancel = default) => ExclusiveAsync(State, cancel);
 
-    /// <summary>Runs one command with the instrument to itself.</summary>
-    private async Task<T> ExclusiveAsync<T>(Func<T> command, CancellationToken cancel)
-    {
-        await _gate.WaitAsync(cancel).ConfigureAwait(false);
-        try
-        {
-            return command();
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    private Task<T> ExclusiveAsync<T>(Func<T> command, CancellationToken cancel) => _gate.RunAsync(command, cancel);
 
     /// <inheritdoc/>
     public Task<InstrumentState> SetOpticsAsync(OpticsChange change, CancellationToken cancel = default)
@@ -159,19 +147,9 @@ public sealed class DigitalTwin : IMicroscope
         return ValueTask.CompletedTask;
     }
 
-    private InstrumentState State() => new(_optics, _stage, _clock, new BudgetState(
-        _budget, _clock, _electrons, _dose.Peak,
-        _budget.MaxTimeS is { } t ? Math.Max(0, t - _clock) : null,
-        _budget.MaxTotalElectrons is { } e ? Math.Max(0, e - _electrons) : null,
-        _budget.MaxDosePerAreaEPerA2 is { } d ? Math.Max(0, d - _dose.Peak) : null), _acquisitions);
+    private InstrumentState State() => new(_optics, _stage, _clock, _budget.StateOf(_clock, _electrons, _dose.Peak), _acquisitions);
 
-    private void CheckTime(double seconds)
-    {
-        if (_budget.MaxTimeS is { } max && _clock + seconds > max)
-        {
-            throw new BudgetExceededException("budget.max_time_s", string.Create(CultureInfo.InvariantCulture, $"this needs {seconds:G4} s of instrument time; {Math.Max(0, max - _clock):G4} s of the {max:G4} s budget are left"));
-        }
-    }
+    private void CheckTime(double seconds) => _budget.Check(_clock, seconds);
 
     internal ProbeProfile ProbeFor(OpticsState o)
     {
@@ -212,23 +190,13 @@ public sealed class DigitalTwin : IMicroscope
             throw new ArgumentException($"the live source expects frames of {live.Layout.FrameBytes} bytes; the camera gives {r.CameraPixels}×{r.CameraPixels} uint16");
         }
         // Budgets, before any electron reaches the sample.
-        CheckTime(plan.TimeS);
-        if (_budget.MaxTotalElectrons is { } maxE && _electrons + plan.Electrons > maxE)
-        {
-            throw new BudgetExceededException("budget.max_total_electrons", string.Create(CultureInfo.InvariantCulture, $"this acquisition delivers {plan.Electrons:G4} electrons; {Math.Max(0, maxE - _electrons):G4} of the {maxE:G4} budget are left"));
-        }
-
         var increments = _dose.Box(plan.X.Min(), plan.Y.Min(), plan.X.Max(), plan.Y.Max(), scan.PixelNm);
         for (int i = 0; i < plan.Count; i++)
         {
             _dose.Spread(plan.X[i], plan.Y[i], scan.PixelNm, plan.ElectronsAt(i), increments);
         }
 
-        double peak = _dose.PeakAfter(increments);
-        if (_budget.MaxDosePerAreaEPerA2 is { } maxD && peak > maxD)
-        {
-            throw new BudgetExceededException("budget.max_dose_per_area_e_per_a2", string.Create(CultureInfo.InvariantCulture, $"this acquisition would bring the dose at a point of the sample to {peak:G4} e⁻/Å², over the budget of {maxD:G4} e⁻/Å²"));
-        }
+        _budget.Check(_clock, plan.TimeS, _electrons, plan.Electrons, _dose.PeakAfter(increments));
         // The sample's height moves it through the probe's focus: the defocus it sees is the lens's plus the stage's z.
         var focus = _optics with { DefocusNm = _optics.DefocusNm + (_stage.ZUm * 1e3) };
         var physics = new Physics(Scene, _optics, _stage, ProbeFor(focus), Options.Damage ? _dose : null, Options.CameraRotationDeg * Math.PI / 180);

@@ -146,7 +146,7 @@ internal sealed class OxideInterfaceScene : Scene
         }
 
         // Substrate fraction across the interface: ½(1 + erf(y / w)).
-        double sub = 0.5 * (1 + Erf(y / IntermixNm));
+        double sub = 0.5 * (1 + MathNet.Numerics.SpecialFunctions.Erf(y / IntermixNm));
         int n = 0;
         if (sub > 1e-4)
         {
@@ -161,13 +161,6 @@ internal sealed class OxideInterfaceScene : Scene
         return n;
     }
 
-    /// <summary>The error function (Abramowitz and Stegun 7.1.26, |error| &lt; 1.5e-7).</summary>
-    internal static double Erf(double x)
-    {
-        double s = Math.Sign(x), a = Math.Abs(x), t = 1 / (1 + (0.3275911 * a));
-        double y = 1 - ((((((((1.061405429 * t) - 1.453152027) * t) + 1.421413741) * t) - 0.284496736) * t) + 0.254829592) * t * Math.Exp(-a * a);
-        return s * y;
-    }
 }
 
 /// <summary>

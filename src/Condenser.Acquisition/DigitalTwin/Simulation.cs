@@ -135,6 +135,8 @@ internal sealed class Simulation(DigitalTwin twin, Physics physics, AcquisitionR
         double alpha = physics.Optics.ConvergenceMrad;
         // Beyond 50 mrad thermal diffuse scattering outweighs Bragg scattering: a HAADF detector sees the diffuse part alone.
         bool diffuseOnly = angles.InnerMrad >= DiffuseOnlyFromMrad;
+        double t0 = physics.ThetaZeroRad * 1e3, o2 = angles.OuterMrad * angles.OuterMrad, i2 = angles.InnerMrad * angles.InnerMrad;
+        double share = (o2 / (o2 + (t0 * t0))) - (i2 / (i2 + (t0 * t0)));
         ForBlocks((from, to) =>
         {
             var pattern = new Pattern();
@@ -143,10 +145,7 @@ internal sealed class Simulation(DigitalTwin twin, Physics physics, AcquisitionR
                 double electrons = plan.ElectronsAt(i), expected;
                 if (diffuseOnly)
                 {
-                    double fd = 1 - Math.Exp(-physics.DiffuseExponent(plan.X[i], plan.Y[i]));
-                    double t0 = physics.ThetaZeroRad * 1e3;
-                    double share = (angles.OuterMrad * angles.OuterMrad / ((angles.OuterMrad * angles.OuterMrad) + (t0 * t0))) - (angles.InnerMrad * angles.InnerMrad / ((angles.InnerMrad * angles.InnerMrad) + (t0 * t0)));
-                    expected = electrons * fd * share;
+                    expected = electrons * (1 - Math.Exp(-physics.DiffuseExponent(plan.X[i], plan.Y[i]))) * share;
                 }
                 else
                 {

@@ -8,6 +8,55 @@ public sealed record ExperimentBudget(double? MaxDosePerAreaEPerA2 = null, doubl
 {
     /// <summary>No budget.</summary>
     public static ExperimentBudget Unlimited { get; } = new();
+
+    /// <summary>Refuses what would overrun a budget: <paramref name="seconds"/> more instrument time after <paramref name="usedS"/>, <paramref name="electrons"/> more after <paramref name="usedElectrons"/>, a point brought to <paramref name="peakDose"/> e⁻/Å².</summary>
+    public void Check(double usedS, double seconds, double usedElectrons = 0, double electrons = 0, double peakDose = 0)
+    {
+        if (MaxTimeS is { } t && usedS + seconds > t)
+        {
+            throw new BudgetExceededException("budget.max_time_s", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"this needs {seconds:G4} s of instrument time; {Math.Max(0, t - usedS):G4} s of the {t:G4} s budget are left"));
+        }
+
+        if (MaxTotalElectrons is { } e && usedElectrons + electrons > e)
+        {
+            throw new BudgetExceededException("budget.max_total_electrons", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"this acquisition delivers {electrons:G4} electrons; {Math.Max(0, e - usedElectrons):G4} of the {e:G4} budget are left"));
+        }
+
+        if (MaxDosePerAreaEPerA2 is { } d && peakDose > d)
+        {
+            throw new BudgetExceededException("budget.max_dose_per_area_e_per_a2", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"this acquisition would bring the dose at a point of the sample to {peakDose:G4} e⁻/Å², over the budget of {d:G4} e⁻/Å²"));
+        }
+    }
+
+    /// <summary>Spending against these budgets.</summary>
+    public BudgetState StateOf(double usedS, double usedElectrons, double peakDose) => new(
+        this, usedS, usedElectrons, peakDose,
+        MaxTimeS is { } t ? Math.Max(0, t - usedS) : null,
+        MaxTotalElectrons is { } e ? Math.Max(0, e - usedElectrons) : null,
+        MaxDosePerAreaEPerA2 is { } d ? Math.Max(0, d - peakDose) : null);
+}
+
+/// <summary>One command at a time, as on an instrument.</summary>
+internal sealed class CommandGate : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Runs <paramref name="command"/> with the instrument to itself.</summary>
+    public async Task<T> RunAsync<T>(Func<T> command, CancellationToken cancel)
+    {
+        await _gate.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            return command();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _gate.Dispose();
 }
 
 /// <summary>What has been spent and what is left (null where the budget is unlimited).</summary>

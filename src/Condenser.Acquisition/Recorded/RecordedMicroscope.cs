@@ -21,7 +21,7 @@ namespace Condenser.Acquisition.Recorded;
 /// </remarks>
 public sealed class RecordedMicroscope(EmDataset scan, double recordedCurrentPa, double recordedDwellUs, ulong seed = 1) : IMicroscope
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CommandGate _gate = new();
     private readonly EmDataset _scan = Check(scan);
     private readonly double[] _dose = new double[scan.FrameCount];
     private OpticsState _optics = new(scan.Metadata.BeamEnergyKeV ?? 200, OpticalMode.Stem, scan.Metadata.ConvergenceAngleMrad ?? 0, recordedCurrentPa, 0, scan.Metadata.CameraLengthMm ?? 0, false);
@@ -115,26 +115,11 @@ public sealed class RecordedMicroscope(EmDataset scan, double recordedCurrentPa,
         return ValueTask.CompletedTask;
     }
 
-    private async Task<T> Exclusive<T>(Func<T> command, CancellationToken cancel)
-    {
-        await _gate.WaitAsync(cancel).ConfigureAwait(false);
-        try
-        {
-            return command();
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    private Task<T> Exclusive<T>(Func<T> command, CancellationToken cancel) => _gate.RunAsync(command, cancel);
 
     private double PixelA2 => StepAxis.Units == "nm" ? StepAxis.Scale * StepAxis.Scale * 100 : double.NaN;
 
-    private InstrumentState State() => new(_optics, StagePosition.Origin, _clock, new BudgetState(
-        _budget, _clock, _electrons, _dose.Max(),
-        _budget.MaxTimeS is { } t ? Math.Max(0, t - _clock) : null,
-        _budget.MaxTotalElectrons is { } e ? Math.Max(0, e - _electrons) : null,
-        _budget.MaxDosePerAreaEPerA2 is { } d ? Math.Max(0, d - _dose.Max()) : null), _acquisitions);
+    private InstrumentState State() => new(_optics, StagePosition.Origin, _clock, _budget.StateOf(_clock, _electrons, _dose.Max()), _acquisitions);
 
     private AcquisitionResult Acquire(AcquisitionRequest r, PushedFrames? live, CancellationToken cancel)
     {
@@ -160,21 +145,8 @@ public sealed class RecordedMicroscope(EmDataset scan, double recordedCurrentPa,
         }
 
         double time = dwell.Sum() * 1e-6, electrons = dwell.Sum() * perUs;
-        if (_budget.MaxTimeS is { } maxT && _clock + time > maxT)
-        {
-            throw new BudgetExceededException("budget.max_time_s", $"this needs {time:G4} s; {Math.Max(0, maxT - _clock):G4} s are left");
-        }
-
-        if (_budget.MaxTotalElectrons is { } maxE && _electrons + electrons > maxE)
-        {
-            throw new BudgetExceededException("budget.max_total_electrons", $"this delivers {electrons:G4} electrons; {Math.Max(0, maxE - _electrons):G4} are left");
-        }
-
         var perPosition = dwell.Select(d => d * perUs / PixelA2).ToArray();
-        if (_budget.MaxDosePerAreaEPerA2 is { } maxD && grid.Select((p, i) => _dose[p] + perPosition[i]).DefaultIfEmpty(0).Max() > maxD)
-        {
-            throw new BudgetExceededException("budget.max_dose_per_area_e_per_a2", $"this would bring a position over the budget of {maxD:G4} e⁻/Å²");
-        }
+        _budget.Check(_clock, time, _electrons, electrons, grid.Select((p, i) => _dose[p] + perPosition[i]).DefaultIfEmpty(0).Max());
 
         var datasets = r.Detector switch
         {

@@ -45,17 +45,7 @@ internal static class AutopilotCommand
                 throw new ArgumentException($"--seeds '{r.GetValue(seeds)}': give A..B with 0 ≤ A ≤ B");
             }
 
-            (double, double)? at = null;
-            if (r.GetValue(center) is { } text)
-            {
-                var parts = text.Split(',');
-                if (parts.Length != 2 || !double.TryParse(parts[0], CultureInfo.InvariantCulture, out double cx) || !double.TryParse(parts[1], CultureInfo.InvariantCulture, out double cy))
-                {
-                    throw new ArgumentException($"--center '{text}': give X,Y in nm");
-                }
-
-                at = (cx, cy);
-            }
+            (double, double)? at = r.GetValue(center) is { } text ? TwinCommand.ParseCenter(text) : null;
 
             var table = Condenser.Bench.AutopilotBench.RunAsync(r.GetValue(scene)!, a, b, r.GetValue(grid), r.GetValue(fov), r.GetValue(fraction), r.GetValue(alpha), r.GetValue(dwell), at).GetAwaiter().GetResult();
             if (r.GetValue(json))
@@ -110,11 +100,7 @@ internal static class AutopilotCommand
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
-            var parts = r.GetValue(center)!.Split(',');
-            if (parts.Length != 2 || !double.TryParse(parts[0], CultureInfo.InvariantCulture, out double cx) || !double.TryParse(parts[1], CultureInfo.InvariantCulture, out double cy))
-            {
-                throw new ArgumentException($"--center '{r.GetValue(center)}': give X,Y in nm");
-            }
+            var (cx, cy) = TwinCommand.ParseCenter(r.GetValue(center)!);
 
             var o = new AutopilotOptions
             {

@@ -102,7 +102,8 @@ internal static class TwinCommand
         return c;
     }
 
-    private static (double X, double Y) ParseCenter(string text)
+    /// <summary>A point X,Y in nm, as <c>--center</c> takes it.</summary>
+    internal static (double X, double Y) ParseCenter(string text)
     {
         var parts = text.Split(',');
         if (parts.Length != 2 || !double.TryParse(parts[0], CultureInfo.InvariantCulture, out double x) || !double.TryParse(parts[1], CultureInfo.InvariantCulture, out double y))

@@ -217,36 +217,26 @@ public sealed class CandidateGaussianProcess
     private static double[] Factor(Kernel kernel, double[][] z, out double jitter)
     {
         int m = z.Length;
+        var k = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(m, m, (i, j) => kernel.Evaluate(z[i], z[j]));
         for (jitter = 1e-8 * kernel.SignalVariance; jitter < 1e-1 * kernel.SignalVariance; jitter *= 10)
         {
-            var l = new double[m * m];
-            bool ok = true;
-            for (int i = 0; i < m && ok; i++)
+            try
             {
-                for (int j = 0; j <= i; j++)
+                var lower = (k + MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseIdentity(m) * jitter).Cholesky().Factor;
+                var l = new double[m * m];
+                for (int i = 0; i < m; i++)
                 {
-                    double sum = kernel.Evaluate(z[i], z[j]) + (i == j ? jitter : 0);
-                    sum -= TensorPrimitives.Dot<double>(l.AsSpan(i * m, j), l.AsSpan(j * m, j));
-                    if (i == j)
+                    for (int c = 0; c <= i; c++)
                     {
-                        if (!(sum > 0))
-                        {
-                            ok = false;
-                            break;
-                        }
-
-                        l[(i * m) + i] = Math.Sqrt(sum);
-                    }
-                    else
-                    {
-                        l[(i * m) + j] = sum / l[(j * m) + j];
+                        l[(i * m) + c] = lower[i, c];
                     }
                 }
-            }
 
-            if (ok)
-            {
                 return l;
+            }
+            catch (ArgumentException)
+            {
+                // Not positive definite at this jitter: more.
             }
         }
 
