@@ -121,6 +121,17 @@ public sealed class TwinCommandTests : IDisposable
         Assert.Equal(a.Datasets[0].Axes, haadf.Axes);
     }
 
+    [Fact]
+    public void Acquire_writes_the_format_its_output_s_extension_names()
+    {
+        var output = Path.Combine(_dir, "scan.raw");
+        var (code, _, stderr) = CliRunner.Run("twin", "acquire", "--mode", "4dstem", "--fov", "10", "--pixels", "6", "--camera-pixels", "32", "-o", output);
+        Assert.True(code == 0, stderr);
+        using var file = FormatRegistry.Open(output);
+        Assert.Equal("(6, 6 | 32, 32)", file.Datasets[0].Shape.ToString());
+        Assert.Equal("mrad", file.Datasets[0].Axes[3].Units);
+    }
+
     [Theory]
     [InlineData("--mode", "xray", "--mode 'xray'")]
     [InlineData("--center", "ten", "--center 'ten'")]

@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using Condenser.Acquisition.DigitalTwin;
 using Condenser.Acquisition.Instrument;
 using Condenser.Acquisition.Remote;
-using Condenser.Formats.Emd;
 using Condenser.Server.Features.Instrument;
 
 namespace Condenser.Cli.Commands;
@@ -33,7 +32,7 @@ internal static class TwinCommand
 
         public Option<int> Pixels { get; } = new("--pixels") { Description = "scan positions per side", Required = true };
 
-        public Option<string> Output { get; } = new("-o", "--output") { Description = "output EMD file", Required = true };
+        public Option<string> Output { get; } = new("-o", "--output") { Description = "output file: .emd (HDF5 EMD), or .nxs, .tif, .raw (raw + JSON sidecar: fastest for large 4D-STEM scans) by its extension", Required = true };
 
         public Option<bool> Json { get; } = new("--json") { Description = "print JSON" };
 
@@ -168,7 +167,7 @@ internal static class TwinCommand
                 var request = new AcquisitionRequest { Detector = detector, Scan = new ScanSettings(cx, cy, r.GetValue(f.Fov), n, n, dwellUs), CameraPixels = r.GetValue(camera) };
                 var result = microscope.AcquireAsync(request).GetAwaiter().GetResult();
                 var outPath = r.GetValue(f.Output)!;
-                new EmdWriter().Write(outPath, result.Datasets);
+                Condenser.Formats.FormatRegistry.WriterFor(outPath).Write(outPath, result.Datasets);
                 var summary = new JsonObject
                 {
                     ["output"] = outPath,
@@ -217,7 +216,7 @@ internal static class TwinCommand
             var options = f.Twin(r);
             var maps = GroundTruth.MapsAsync(options, cx, cy, r.GetValue(f.Fov), n, r.GetValue(dwell)).GetAwaiter().GetResult();
             var outPath = r.GetValue(f.Output)!;
-            new EmdWriter().Write(outPath, maps);
+            Condenser.Formats.FormatRegistry.WriterFor(outPath).Write(outPath, maps);
             var scn = Condenser.Acquisition.DigitalTwin.Scenes.Create(options.Scene, options.Seed);
             double half = r.GetValue(f.Fov) / 2;
             var features = scn.Features.Where(f => Math.Abs(f.XNm - cx) <= half + f.SizeNm && Math.Abs(f.YNm - cy) <= half + f.SizeNm)
