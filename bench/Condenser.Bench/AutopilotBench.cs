@@ -11,7 +11,8 @@ namespace Condenser.Bench;
 /// The measurements behind <c>condenser autopilot bench</c>: every policy over several seeds of a scene, each map
 /// scored against the twin's noise-free HAADF (NRMSE over the truth's range), with the full raster beside them and the
 /// raster's own shot noise averaged away as a second reference (the raster at the same dose, then smoothed by the same
-/// Gaussian process as the sparse policies: what "the raster's error" means at a survey's dose).
+/// Gaussian process as the sparse policies: what "the raster's error" means at a survey's dose). Each run's features
+/// (<see cref="AutopilotResult.Features"/>) are scored against the scene's particles and precipitates in the field.
 /// </summary>
 public static class AutopilotBench
 {
@@ -19,13 +20,14 @@ public static class AutopilotBench
     /// <remarks>With no centre given, each seed's field is centred on its largest particle or precipitate near the scene's centre, so that no seed maps an empty field.</remarks>
     public static async Task<JsonObject> RunAsync(string scene, int firstSeed, int lastSeed, int grid, double fovNm, double fraction, double convergenceMrad, double dwellUs, (double X, double Y)? center)
     {
-        var policies = new[] { PolicyKind.Random, PolicyKind.Sobol, PolicyKind.GpVariance, PolicyKind.GpUcb, PolicyKind.GpEi };
-        var scores = new Dictionary<string, List<(double Nrmse, double Dose, double Ms, int Probes)>>();
+        var policies = new[] { PolicyKind.Random, PolicyKind.Sobol, PolicyKind.GpVariance, PolicyKind.GpUcb, PolicyKind.GpEi, PolicyKind.Campaign };
+        var scores = new Dictionary<string, List<(double Nrmse, double Dose, double Ms, int Probes, FeatureScore Features)>>();
         var optics = new OpticsChange { ConvergenceMrad = convergenceMrad };
         for (int seed = firstSeed; seed <= lastSeed; seed++)
         {
             var twinOptions = new TwinOptions { Scene = scene, Seed = (ulong)seed };
-            var (centerX, centerY) = center ?? Scenes.Create(scene, (ulong)seed).Features
+            var features = Scenes.Create(scene, (ulong)seed).Features;
+            var (centerX, centerY) = center ?? features
                 .Where(f => f.Kind is "particle" or "precipitate" or "grain" && Math.Abs(f.XNm) < 500 && Math.Abs(f.YNm) < 500)
                 .OrderByDescending(f => f.SizeNm).Select(f => (f.XNm, f.YNm)).DefaultIfEmpty((0.0, 0.0)).First();
             var truthMaps = await GroundTruth.MapsAsync(twinOptions, centerX, centerY, fovNm, grid, dwellUs, default, optics);
@@ -46,7 +48,7 @@ public static class AutopilotBench
                         scores[name] = list = [];
                     }
 
-                    list.Add((AutopilotRun.Nrmse(map, truth), r.DosePerArea(o), r.MeanDecisionMs, r.Visits.Count));
+                    list.Add((AutopilotRun.Nrmse(map, truth), r.DosePerArea(o), r.MeanDecisionMs, r.Visits.Count, FeatureDetection.Score(r.Features(o), features, o)));
                 }
                 finally
                 {
@@ -68,6 +70,10 @@ public static class AutopilotBench
                 ["nrmse_min"] = Math.Round(list.Min(s => s.Nrmse), 4),
                 ["nrmse_max"] = Math.Round(list.Max(s => s.Nrmse), 4),
                 ["probes"] = list[0].Probes,
+                ["truth_features"] = list.Sum(s => s.Features.Truth),
+                ["recall_mean"] = Math.Round(list.Average(s => s.Features.Recall), 4),
+                ["recall_pooled"] = Math.Round(list.Sum(s => s.Features.Found) / (double)Math.Max(1, list.Sum(s => s.Features.Truth)), 4),
+                ["false_positives"] = list.Sum(s => s.Features.FalsePositives),
                 ["dose_e_per_a2"] = Math.Round(list.Average(s => s.Dose), 4),
                 ["mean_decision_ms"] = Math.Round(list.Average(s => s.Ms), 3),
             });

@@ -28,6 +28,7 @@ public sealed class AutopilotTests : IDisposable
     [InlineData(PolicyKind.GpVariance)]
     [InlineData(PolicyKind.GpUcb)]
     [InlineData(PolicyKind.GpEi)]
+    [InlineData(PolicyKind.Campaign)]
     public async Task A_run_spends_its_probes_once_each_and_logs_every_decision(PolicyKind policy)
     {
         await using var twin = await Twin();
@@ -51,7 +52,12 @@ public sealed class AutopilotTests : IDisposable
             Assert.Equal(Enumerable.Range(0, o.Probes), r.Visits.Select(v => v.Position));
         }
 
-        if (Policies.UsesModel(policy))
+        if (policy == PolicyKind.Campaign)
+        {
+            Assert.StartsWith("survey", lines[0]["reason"]!["rule"]!.GetValue<string>());
+            Assert.Equal(Policies.Survey(32, Policies.SurveyStride(o.Fraction)), lines[0]["positions"]!.AsArray().Select(n => (int)n!));
+        }
+        else if (Policies.UsesModel(policy))
         {
             Assert.Contains("Halton", lines[0]["reason"]!["rule"]!.GetValue<string>());
             Assert.NotNull(lines[^1]["reason"]!["acquisition_value"]);

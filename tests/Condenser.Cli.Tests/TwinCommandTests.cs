@@ -192,20 +192,41 @@ public sealed class AutopilotCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_campaign_for_features_writes_them_and_scores_them_against_the_scene()
+    {
+        var run = Path.Combine(_dir, "features");
+        var (code, stdout, stderr) = CliRunner.Run("autopilot", "run", "--scene", "nanoparticles", "--seed", "3", "--policy", "campaign", "--target", "features", "--fraction", "0.2", "--grid", "64", "--fov", "200", "--convergence-mrad", "2", "-o", run, "--json");
+        Assert.True(code == 0, stderr);
+        var doc = JsonNode.Parse(stdout)!;
+        Assert.Equal(819, doc["probes"]!.GetValue<int>());
+        int truth = doc["truth_features"]!.GetValue<int>();
+        Assert.True(truth > 0);
+        Assert.InRange(doc["recall"]!.GetValue<double>(), 0, 1);
+        var lines = File.ReadAllLines(Path.Combine(run, "features.csv"));
+        Assert.Equal("x_nm,y_nm,radius_nm,positions,peak", lines[0]);
+        Assert.Equal(doc["features"]!.GetValue<int>(), lines.Length - 1);
+        var log = File.ReadAllLines(Path.Combine(run, "log.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.StartsWith("survey", (string)log[0]["reason"]!["rule"]!);
+        Assert.Contains(log, l => ((string?)l["reason"]?["rule"])?.StartsWith("target", StringComparison.Ordinal) == true);
+        using var map = FormatRegistry.Open(Path.Combine(run, "map.emd"));
+        Assert.Equal(["map", "uncertainty"], map.Datasets.Select(d => d.Metadata.Title ?? d.Name));
+    }
+
+    [Fact]
     public void The_bench_scores_every_policy_and_the_raster_against_the_truth()
     {
         var (code, stdout, stderr) = CliRunner.Run("autopilot", "bench", "--scene", "nanoparticles", "--seeds", "1..1", "--grid", "12", "--fov", "40", "--json");
         Assert.True(code == 0, stderr);
         var rows = JsonNode.Parse(stdout)!["rows"]!.AsArray();
-        Assert.Equal(["raster", "raster (GP-smoothed)", "Random", "Sobol", "GpVariance", "GpUcb", "GpEi"], rows.Select(r => r!["policy"]!.GetValue<string>()));
+        Assert.Equal(["raster", "raster (GP-smoothed)", "Random", "Sobol", "GpVariance", "GpUcb", "GpEi", "Campaign"], rows.Select(r => r!["policy"]!.GetValue<string>()));
         Assert.All(rows, r => Assert.InRange(r!["nrmse_mean"]!.GetValue<double>(), 0, 5));
+        Assert.All(rows, r => Assert.InRange(r!["recall_mean"]!.GetValue<double>(), 0, 1));
         Assert.Equal(144, rows[0]!["probes"]!.GetValue<int>());
         Assert.Equal(29, rows[2]!["probes"]!.GetValue<int>());
     }
 
     [Theory]
     [InlineData("--policy", "magic", "--policy 'magic'")]
-    [InlineData("--policy", "campaign", "not built yet")]
     [InlineData("--target", "strain", "not built yet")]
     [InlineData("--fraction", "2", "--fraction 2")]
     public void Bad_options_are_refused_with_a_message(string option, string value, string message)

@@ -14,7 +14,7 @@ public sealed record AutopilotOptions
     /// <summary>The policy.</summary>
     public PolicyKind Policy { get; init; } = PolicyKind.GpVariance;
 
-    /// <summary>What is mapped: <c>haadf</c> (the others of the command line are not built yet).</summary>
+    /// <summary>What is mapped: <c>haadf</c> (the HAADF map), or <c>features</c> (the HAADF map and the bright regions in it: particles, precipitates).</summary>
     public string Target { get; init; } = "haadf";
 
     /// <summary>Probes as a fraction of the full raster's (0 &lt; f ≤ 1): the dose of the run against the raster's.</summary>
@@ -41,12 +41,23 @@ public sealed record AutopilotOptions
     /// <summary>The seed of the policy's draws.</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>How long one acquisition may take before it counts as failed (s).</summary>
+    public double AcquireTimeoutS { get; init; } = 120;
+
+    /// <summary>Tries after a failed or timed-out acquisition before the run stops (with the reason logged).</summary>
+    public int AcquireRetries { get; init; } = 2;
+
     /// <summary>Refuses options out of range.</summary>
     public void Check()
     {
-        if (Target != "haadf")
+        if (Target is not ("haadf" or "features"))
         {
-            throw new ArgumentException($"--target '{Target}': this build maps haadf; strain, phase and features are not built yet");
+            throw new ArgumentException($"--target '{Target}': this build maps haadf and features; strain and phase are not built yet");
+        }
+
+        if (!(AcquireTimeoutS > 0) || !double.IsFinite(AcquireTimeoutS) || AcquireRetries is < 0 or > 10)
+        {
+            throw new ArgumentException("the acquisition timeout must be a positive number of seconds and the retries lie in 0..10");
         }
 
         if (!(Fraction > 0 && Fraction <= 1))
@@ -85,8 +96,30 @@ public sealed record AutopilotOptions
 /// <param name="Electrons">Electrons delivered.</param>
 /// <param name="InstrumentTimeS">Instrument time (s).</param>
 /// <param name="Stopped">Why the run ended before its probes were spent, if it did.</param>
-public sealed record AutopilotResult(double[] Map, IReadOnlyList<(int Position, double Value)> Visits, int Decisions, double MeanDecisionMs, double Electrons, double InstrumentTimeS, string? Stopped)
+/// <param name="Threshold">The feature threshold (<see cref="FeatureDetection.Threshold"/>) of the run's unsteered observations: the seed or survey of a model policy, every observation of a fixed sequence.</param>
+/// <param name="Fallbacks">Decisions that the safe policy made because the model could not (each logged with its reason).</param>
+/// <param name="Error">The standard error of each map value: the spread of one observation for a raw raster, the posterior standard deviation of a reconstruction.</param>
+public sealed record AutopilotResult(double[] Map, IReadOnlyList<(int Position, double Value)> Visits, int Decisions, double MeanDecisionMs, double Electrons, double InstrumentTimeS, string? Stopped, double Threshold, int Fallbacks, double[] Error)
 {
+    /// <summary>
+    /// The bright regions above <see cref="Threshold"/>, on the observations where the run probed and on the
+    /// reconstruction where it did not: a reconstruction smooths a particle seen by a few probes away, the probes
+    /// themselves do not.
+    /// </summary>
+    public List<DetectedFeature> Features(AutopilotOptions o)
+    {
+        var map = Map.ToArray();
+        foreach (var (p, v) in Visits)
+        {
+            if (double.IsFinite(v))
+            {
+                map[p] = v;
+            }
+        }
+
+        return FeatureDetection.Detect(map, o, Threshold);
+    }
+
     /// <summary>Electrons over the field's area (e⁻/Å²).</summary>
     public double DosePerArea(AutopilotOptions o) => Electrons / (o.FovNm * o.FovNm * 100);
 }
@@ -128,6 +161,7 @@ public static class AutopilotRun
         var options = JsonSerializer.Deserialize<AutopilotOptions>(File.ReadAllText(path), Remote.Wire.Json) ?? throw new IOException($"{path} is empty");
         options.Check();
         var steps = new List<JsonObject>();
+        var whole = new List<string>();
         var log = Path.Combine(runDir, Log);
         if (File.Exists(log))
         {
@@ -136,9 +170,13 @@ public static class AutopilotRun
                 // A line cut by a kill is not a decision that was made.
                 try
                 {
-                    if (JsonNode.Parse(line) is JsonObject o && o["positions"] is JsonArray && o["values"] is JsonArray)
+                    if (JsonNode.Parse(line) is JsonObject o)
                     {
-                        steps.Add(o);
+                        whole.Add(line);
+                        if (o["positions"] is JsonArray && o["values"] is JsonArray)
+                        {
+                            steps.Add(o);
+                        }
                     }
                 }
                 catch (JsonException)
@@ -147,8 +185,8 @@ public static class AutopilotRun
                 }
             }
 
-            // Rewrite the log without a torn tail, so that it stays one JSON object per line.
-            File.WriteAllLines(log, steps.Select(s => s.ToJsonString()));
+            // Rewrite the log without a torn tail, so that it stays one JSON object per line (retries and stops kept).
+            File.WriteAllLines(log, whole);
         }
 
         return LoopAsync(microscope, options, runDir, steps, progress, cancel);
@@ -157,11 +195,12 @@ public static class AutopilotRun
     private static async Task<AutopilotResult> LoopAsync(IMicroscope microscope, AutopilotOptions o, string runDir, List<JsonObject> replay, IProgress<int>? progress, CancellationToken cancel)
     {
         var ctx = new PolicyContext(o.Grid, o.Seed);
-        var policy = Policies.Create(o.Policy);
+        var policy = o.Policy == PolicyKind.Campaign ? Policies.Campaign(o.Fraction) : Policies.Create(o.Policy);
+        bool model = Policies.UsesModel(o.Policy);
         var visits = new List<(int, double)>();
         double electrons = 0, time = 0, decisionMs = 0;
-        int decisions = 0, budget = o.Probes;
-        string? stopped = null;
+        int decisions = 0, budget = o.Probes, firstStep = 0, fallbacks = 0;
+        string? stopped = null, modelFailure = null;
         var scan = o.Scan;
         if (o.DoseBudgetEPerA2 is { } dose)
         {
@@ -170,6 +209,11 @@ public static class AutopilotRun
 
         void Record(int[] positions, double[] values)
         {
+            if (decisions == 0)
+            {
+                firstStep = positions.Length;
+            }
+
             for (int i = 0; i < positions.Length; i++)
             {
                 if (!ctx.Visited[positions[i]])
@@ -178,25 +222,50 @@ public static class AutopilotRun
                     ctx.VisitedCount++;
                 }
 
-                ctx.Values[positions[i]] = values[i];
-                ctx.Best = Math.Max(ctx.Best, values[i]);
                 visits.Add((positions[i], values[i]));
-                ctx.Model?.AddAtCandidate(positions[i], values[i]);
+                // A value that is not a number is visited (its dose was spent) but teaches the model nothing.
+                if (double.IsFinite(values[i]))
+                {
+                    ctx.Values[positions[i]] = values[i];
+                    ctx.Best = Math.Max(ctx.Best, values[i]);
+                    ctx.Model?.AddAtCandidate(positions[i], values[i]);
+                }
             }
         }
 
         await using var log = new StreamWriter(Path.Combine(runDir, Log), append: true, new UTF8Encoding(false));
+        async Task Note(JsonObject line)
+        {
+            await log.WriteLineAsync(line.ToJsonString()).ConfigureAwait(false);
+            await log.FlushAsync(cancel).ConfigureAwait(false);
+        }
+
         int replayed = 0, refitAt = 0;
         while (ctx.VisitedCount < budget)
         {
             cancel.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            if (Policies.UsesModel(o.Policy) && ctx.VisitedCount > 0 && (ctx.Model is null || ctx.VisitedCount >= refitAt))
+            if (model && ctx.VisitedCount > 0 && ((ctx.Model is null && modelFailure is null) || ctx.VisitedCount >= refitAt))
             {
                 // Fitted on the seed, refitted each time the observations double: the length scales and the noise
                 // that the seed suggested are revised as the map fills in. Deterministic, so a replay refits alike.
-                ctx.Model = FitModel(o, ctx);
                 refitAt = 2 * ctx.VisitedCount;
+                try
+                {
+                    ctx.Model = FitModel(o, ctx);
+                    modelFailure = null;
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException)
+                {
+                    // A kernel that cannot be factored steers nothing: the safe policy decides until the next refit.
+                    ctx.Model = null;
+                    modelFailure = $"the model could not be fitted: {e.Message}";
+                }
+
+                if (o.Policy == PolicyKind.Campaign && double.IsNaN(ctx.Threshold))
+                {
+                    ctx.Threshold = FeatureDetection.Threshold(visits.Select(v => v.Item2).ToList());
+                }
             }
 
             int[] positions;
@@ -206,7 +275,8 @@ public static class AutopilotRun
                 // Replaying a logged decision: its positions and values, no acquisition.
                 var step = replay[replayed++];
                 positions = step["positions"]!.AsArray().Select(n => (int)n!).ToArray();
-                var values = step["values"]!.AsArray().Select(n => (double)n!).ToArray();
+                var values = step["values"]!.AsArray().Select(n => n is null ? double.NaN : (double)n).ToArray();
+                fallbacks += ((string?)step["reason"]?["rule"])?.StartsWith("fallback", StringComparison.Ordinal) == true ? 1 : 0;
                 Record(positions, values);
                 electrons += (double?)step["electrons"] ?? 0;
                 time += (double?)step["instrument_time_s"] ?? 0;
@@ -216,17 +286,30 @@ public static class AutopilotRun
             }
 
             int left = budget - ctx.VisitedCount;
-            if (Policies.UsesModel(o.Policy) && ctx.Model is null)
+            if (o.Policy == PolicyKind.Campaign && (ctx.VisitedCount == 0 || ctx.Model is not null))
+            {
+                // Survey, then targets in batches, then the straddle one probe at a time.
+                (positions, reason) = policy.Next(ctx, left);
+            }
+            else if (model && ctx.VisitedCount == 0)
             {
                 // The seed of a model policy: a low-discrepancy tenth of the budget (16 to 256 probes).
                 (positions, reason) = Policies.Create(PolicyKind.Sobol).Next(ctx, Math.Min(left, Math.Clamp(budget / 10, 16, 256)));
                 reason["rule"] = "seed of the model (Halton)";
             }
+            else if (model && ctx.Model is null)
+            {
+                (positions, reason) = Policies.Create(PolicyKind.Sobol).Next(ctx, 1);
+                reason["policy"] = o.Policy.ToString();
+                reason["rule"] = "fallback: Halton";
+                reason["why"] = modelFailure;
+            }
             else
             {
-                (positions, reason) = policy.Next(ctx, Policies.UsesModel(o.Policy) ? 1 : Math.Min(left, 256));
+                (positions, reason) = policy.Next(ctx, model ? 1 : Math.Min(left, 256));
             }
 
+            fallbacks += ((string?)reason["rule"])?.StartsWith("fallback", StringComparison.Ordinal) == true ? 1 : 0;
             double ms = clock.Elapsed.TotalMilliseconds;
             if (positions.Length == 0)
             {
@@ -234,44 +317,104 @@ public static class AutopilotRun
                 break;
             }
 
-            AcquisitionResult result;
-            try
+            var request = new AcquisitionRequest { Detector = DetectorKind.Haadf, Scan = scan, Positions = positions };
+            var (result, observed, failure, limit) = await AcquireAsync(microscope, request, o, decisions, Note, cancel).ConfigureAwait(false);
+            if (result is null)
             {
-                result = await microscope.AcquireAsync(new AcquisitionRequest { Detector = DetectorKind.Haadf, Scan = scan, Positions = positions }, null, cancel).ConfigureAwait(false);
-            }
-            catch (BudgetExceededException e)
-            {
-                stopped = $"the instrument refused the next acquisition: {e.Message}";
-                await log.WriteLineAsync(new JsonObject { ["step"] = decisions, ["stopped"] = stopped, ["limit"] = e.Limit }.ToJsonString()).ConfigureAwait(false);
+                stopped = failure;
+                await Note(new JsonObject { ["step"] = decisions, ["stopped"] = stopped, ["limit"] = limit }).ConfigureAwait(false);
                 break;
             }
 
-            var image = result.Datasets[0];
-            var all = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(image.ReadAll()).ToArray();
-            var observed = positions.Select(p => (double)all[p]).ToArray();
             Record(positions, observed);
             electrons += result.Cost.TotalElectrons;
             time += result.Cost.InstrumentTimeS;
             decisions++;
             decisionMs += ms;
-            var line = new JsonObject
+            await Note(new JsonObject
             {
                 ["step"] = decisions - 1,
                 ["positions"] = new JsonArray(positions.Select(p => (JsonNode)p).ToArray()),
-                ["values"] = new JsonArray(observed.Select(v => (JsonNode)v).ToArray()),
+                ["values"] = new JsonArray(observed.Select(v => double.IsFinite(v) ? (JsonNode)v : null).ToArray()),
                 ["reason"] = reason,
                 ["decision_ms"] = Math.Round(ms, 3),
                 ["electrons"] = result.Cost.TotalElectrons,
                 ["instrument_time_s"] = result.Cost.InstrumentTimeS,
                 ["dose_e_per_a2"] = result.Cost.DoseEPerA2,
-            };
-            await log.WriteLineAsync(line.ToJsonString()).ConfigureAwait(false);
-            await log.FlushAsync(cancel).ConfigureAwait(false);
+            }).ConfigureAwait(false);
             progress?.Report(ctx.VisitedCount);
         }
 
-        var map = o.Policy == PolicyKind.Raster && ctx.VisitedCount == o.Grid * o.Grid ? ctx.Values.ToArray() : Reconstruct(o, ctx);
-        return new AutopilotResult(map, visits, decisions, decisions == 0 ? 0 : decisionMs / decisions, electrons, time, stopped);
+        var unsteered = (model ? visits.Take(firstStep) : visits).Select(v => v.Item2).ToList();
+        var (level, sigma) = FeatureDetection.Support(unsteered);
+        bool complete = o.Policy == PolicyKind.Raster && ctx.VisitedCount == o.Grid * o.Grid && ctx.Values.All(double.IsFinite);
+        var (map, error) = complete ? (ctx.Values.ToArray(), Enumerable.Repeat(sigma, ctx.Values.Length).ToArray()) : Reconstruct(o, ctx, sigma);
+        return new AutopilotResult(map, visits, decisions, decisions == 0 ? 0 : decisionMs / decisions, electrons, time, stopped, level + (FeatureDetection.Sigmas * sigma), fallbacks, error);
+    }
+
+    /// <summary>
+    /// One acquisition, within the run's timeout, tried again after a failure (each try logged with its reason, after
+    /// a pause that doubles from 0.5 s); an interlock or budget refusal is not tried again. Null with the reason when it
+    /// could not be made. The dose of an acquisition that timed out is not known to the run: the instrument's budget
+    /// still counts it.
+    /// </summary>
+    private static async Task<(AcquisitionResult? Result, double[] Observed, string? Failure, string? Limit)> AcquireAsync(IMicroscope microscope, AcquisitionRequest request, AutopilotOptions o, int step, Func<JsonObject, Task> note, CancellationToken cancel)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            string failure;
+            using (var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+            {
+                limit.CancelAfter(TimeSpan.FromSeconds(o.AcquireTimeoutS));
+                try
+                {
+                    var result = await microscope.AcquireAsync(request, null, limit.Token).ConfigureAwait(false);
+                    if (result.Datasets.Count == 0)
+                    {
+                        throw new InvalidDataException("the microscope answered with no data");
+                    }
+
+                    return (result, Observed(result, request.Positions!.ToArray(), o.Grid), null, null);
+                }
+                catch (InterlockException e)
+                {
+                    return (null, [], $"the instrument refused the next acquisition: {e.Message}", e.Limit);
+                }
+                catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+                {
+                    failure = $"the microscope did not answer within {o.AcquireTimeoutS:0.###} s";
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    failure = $"the acquisition failed: {e.Message}";
+                }
+            }
+
+            if (attempt > o.AcquireRetries)
+            {
+                return (null, [], $"{failure} ({attempt} tries)", null);
+            }
+
+            await note(new JsonObject { ["step"] = step, ["retry"] = attempt, ["why"] = failure }).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(0.5 * (1 << (attempt - 1))), cancel).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The values at <paramref name="positions"/> of an acquisition's image, which holds either the full grid (the twin) or the positions in order.</summary>
+    private static double[] Observed(AcquisitionResult result, int[] positions, int grid)
+    {
+        var all = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(result.Datasets[0].ReadAll()).ToArray();
+        if (all.Length == grid * grid)
+        {
+            return positions.Select(p => (double)all[p]).ToArray();
+        }
+
+        if (all.Length == positions.Length)
+        {
+            return all.Select(v => (double)v).ToArray();
+        }
+
+        throw new InvalidDataException($"the microscope answered {all.Length} values for {positions.Length} positions on a {grid} × {grid} grid");
     }
 
     /// <summary>The grid in nm from the field's centre, one point per candidate.</summary>
@@ -285,7 +428,12 @@ public static class AutopilotRun
     private static CandidateGaussianProcess FitModel(AutopilotOptions o, PolicyContext ctx)
     {
         var candidates = Candidates(o);
-        var seen = Enumerable.Range(0, ctx.Values.Length).Where(i => ctx.Visited[i]).ToList();
+        var seen = Enumerable.Range(0, ctx.Values.Length).Where(i => ctx.Visited[i] && double.IsFinite(ctx.Values[i])).ToList();
+        if (seen.Count == 0)
+        {
+            throw new InvalidOperationException("no observation so far is a finite number");
+        }
+
         // Hyperparameters from a spread subset (every k-th observation, at most 150: the fit is O(n³) per evaluation).
         int stride = Math.Max(1, seen.Count / 150);
         var sample = seen.Where((_, k) => k % stride == 0).Take(150).ToList();
@@ -326,17 +474,49 @@ public static class AutopilotRun
         {
             ctx.Visited[p] = true;
             ctx.Values[p] = v;
-            ctx.VisitedCount++;
         }
+
+        ctx.VisitedCount = ctx.Visited.Count(v => v);
 
         return FitModel(o, ctx).Means.ToArray();
     }
 
-    private static double[] Reconstruct(AutopilotOptions o, PolicyContext ctx)
+    /// <summary>The posterior mean of the run's model over the grid; where no model can be built, each position takes its nearest observation's value.</summary>
+    private static (double[] Map, double[] Error) Reconstruct(AutopilotOptions o, PolicyContext ctx, double sigma)
     {
-        var model = ctx.Model ?? FitModel(o, ctx);
-        var map = model.Means.ToArray();
-        return map;
+        try
+        {
+            var model = ctx.Model ?? FitModel(o, ctx);
+            var map = model.Means.ToArray();
+            var error = model.Variances.ToArray().Select(v => Math.Sqrt(Math.Max(v, 0))).ToArray();
+            if (map.All(double.IsFinite) && error.All(double.IsFinite))
+            {
+                return (map, error);
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException)
+        {
+        }
+
+        var seen = Enumerable.Range(0, ctx.Values.Length).Where(i => ctx.Visited[i] && double.IsFinite(ctx.Values[i])).ToArray();
+        var nearest = new double[ctx.Values.Length];
+        for (int p = 0; p < nearest.Length; p++)
+        {
+            int best = -1;
+            long bestD = long.MaxValue;
+            foreach (int q in seen)
+            {
+                long dr = (p / o.Grid) - (q / o.Grid), dc = (p % o.Grid) - (q % o.Grid), d = (dr * dr) + (dc * dc);
+                if (d < bestD)
+                {
+                    (bestD, best) = (d, q);
+                }
+            }
+
+            nearest[p] = best < 0 ? double.NaN : ctx.Values[best];
+        }
+
+        return (nearest, Enumerable.Repeat(sigma, nearest.Length).ToArray());
     }
 
     /// <summary>Normalised root-mean-square error of <paramref name="map"/> against <paramref name="truth"/>: RMSE over the truth's range (max − min).</summary>

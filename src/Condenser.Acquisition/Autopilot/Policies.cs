@@ -23,6 +23,14 @@ public enum PolicyKind
 
     /// <summary>Toward high values: the largest expected improvement over the best observation.</summary>
     GpEi,
+
+    /// <summary>
+    /// A survey, then targets: a coarse raster of the field (every s-th row and column, about half the probes); each
+    /// survey probe 3 robust standard deviations above the support flags its neighbourhood (s positions around it),
+    /// which is then probed in full, brightest first; the rest of the probes go where the model is least sure which
+    /// side of the feature threshold t a position lies (the straddle 1.96σ − |μ − t|).
+    /// </summary>
+    Campaign,
 }
 
 /// <summary>What a policy sees: the grid, what has been visited, and (for the Gaussian-process policies) the model.</summary>
@@ -48,6 +56,9 @@ public sealed class PolicyContext(int side, ulong seed)
 
     /// <summary>Largest value observed.</summary>
     public double Best { get; set; } = double.NegativeInfinity;
+
+    /// <summary>The feature threshold of the campaign, set from its survey (NaN before).</summary>
+    public double Threshold { get; set; } = double.NaN;
 }
 
 /// <summary>Chooses the next positions to visit.</summary>
@@ -61,7 +72,7 @@ public interface IPolicy
 public static class Policies
 {
     /// <summary>True for the policies that steer by a Gaussian process.</summary>
-    public static bool UsesModel(PolicyKind kind) => kind is PolicyKind.GpVariance or PolicyKind.GpUcb or PolicyKind.GpEi;
+    public static bool UsesModel(PolicyKind kind) => kind is PolicyKind.GpVariance or PolicyKind.GpUcb or PolicyKind.GpEi or PolicyKind.Campaign;
 
     /// <summary>The policy of <paramref name="kind"/>.</summary>
     public static IPolicy Create(PolicyKind kind) => kind switch
@@ -71,6 +82,30 @@ public static class Policies
         PolicyKind.Sobol => new Sequence(kind, Halton),
         _ => new ModelPolicy(kind),
     };
+
+    /// <summary>The campaign of a run of <paramref name="fraction"/>.</summary>
+    public static IPolicy Campaign(double fraction) => new CampaignPolicy(SurveyStride(fraction));
+
+    /// <summary>Robust standard deviations above the support by which a survey probe flags its neighbourhood.</summary>
+    public const double FlagSigmas = 3;
+
+    /// <summary>The stride of the campaign's survey for a run of <paramref name="fraction"/>: about half the probes go to the survey.</summary>
+    public static int SurveyStride(double fraction) => Math.Max(2, (int)Math.Round(Math.Sqrt(2 / fraction)));
+
+    /// <summary>The campaign's survey: every <paramref name="stride"/>-th row and column, centred in the cells, row by row.</summary>
+    public static int[] Survey(int side, int stride)
+    {
+        var picked = new List<int>();
+        for (int row = stride / 2; row < side; row += stride)
+        {
+            for (int col = stride / 2; col < side; col += stride)
+            {
+                picked.Add((row * side) + col);
+            }
+        }
+
+        return [.. picked];
+    }
 
     /// <summary>The <paramref name="i"/>-th position of a seeded random permutation of the grid.</summary>
     private static int Permutation(PolicyContext ctx, int i)
@@ -138,9 +173,68 @@ public static class Policies
         }
     }
 
+    /// <summary>Survey, targets around the flagged survey probes, then the straddle of the threshold (see <see cref="PolicyKind.Campaign"/>).</summary>
+    private sealed class CampaignPolicy(int stride) : IPolicy
+    {
+        private readonly ModelPolicy _straddle = new(PolicyKind.Campaign);
+        private (int Position, double Z)[]? _flagged;
+
+        public (int[] Positions, JsonObject Reason) Next(PolicyContext ctx, int max)
+        {
+            int side = ctx.Side;
+            var survey = Survey(side, stride);
+            if (ctx.VisitedCount == 0)
+            {
+                return (survey.Take(max).ToArray(), new JsonObject { ["policy"] = nameof(PolicyKind.Campaign), ["rule"] = $"survey: every {stride}th row and column" });
+            }
+
+            if (_flagged is null)
+            {
+                // Deterministic in the survey's values, so a resumed run flags alike.
+                var values = survey.Where(p => ctx.Visited[p] && double.IsFinite(ctx.Values[p])).Select(p => ctx.Values[p]).ToList();
+                var (level, sigma) = FeatureDetection.Support(values);
+                _flagged = survey.Where(p => ctx.Visited[p] && ctx.Values[p] > level + (FlagSigmas * sigma))
+                    .Select(p => (p, (ctx.Values[p] - level) / sigma)).OrderByDescending(f => f.Item2).ThenBy(f => f.p).ToArray();
+            }
+
+            foreach (var (flag, z) in _flagged)
+            {
+                int row = flag / side, col = flag % side;
+                var around = new List<int>();
+                for (int r = Math.Max(0, row - stride); r <= Math.Min(side - 1, row + stride) && around.Count < max; r++)
+                {
+                    for (int c = Math.Max(0, col - stride); c <= Math.Min(side - 1, col + stride) && around.Count < max; c++)
+                    {
+                        if (!ctx.Visited[(r * side) + c])
+                        {
+                            around.Add((r * side) + c);
+                        }
+                    }
+                }
+
+                if (around.Count > 0)
+                {
+                    return ([.. around], new JsonObject
+                    {
+                        ["policy"] = nameof(PolicyKind.Campaign),
+                        ["rule"] = "target: around a flagged survey probe",
+                        ["survey_position"] = flag,
+                        ["value"] = ctx.Values[flag],
+                        ["z"] = z,
+                        ["flagged"] = _flagged.Length,
+                    });
+                }
+            }
+
+            return _straddle.Next(ctx, 1);
+        }
+    }
+
     /// <summary>The argmax of an acquisition value over the model's unvisited candidates.</summary>
     private sealed class ModelPolicy(PolicyKind kind) : IPolicy
     {
+        private readonly Sequence _fallback = new(PolicyKind.Sobol, Halton);
+
         public (int[] Positions, JsonObject Reason) Next(PolicyContext ctx, int max)
         {
             var model = ctx.Model ?? throw new InvalidOperationException("the Gaussian-process policies need a fitted model");
@@ -149,22 +243,40 @@ public static class Policies
             {
                 PolicyKind.GpVariance => (_, v) => v,
                 PolicyKind.GpUcb => (m, v) => m + (2 * Math.Sqrt(v)),
+                PolicyKind.Campaign => (m, v) => (1.96 * Math.Sqrt(v)) - Math.Abs(m - ctx.Threshold),
                 _ => (m, v) => ExpectedImprovement(m, Math.Sqrt(v), best),
             };
             int p = model.ArgMax(value, c => ctx.Visited[c]);
-            if (p < 0)
+            if (p < 0 || !double.IsFinite(value(model.Means[p], model.Variances[p])))
             {
-                return ([], new JsonObject { ["policy"] = kind.ToString(), ["rule"] = "no candidate left" });
+                if (ctx.VisitedCount >= ctx.Side * ctx.Side)
+                {
+                    return ([], new JsonObject { ["policy"] = kind.ToString(), ["rule"] = "no candidate left" });
+                }
+
+                // A model whose predictions are not numbers steers nothing: the safe policy decides, and says why.
+                var (positions, reason) = _fallback.Next(ctx, 1);
+                reason["policy"] = kind.ToString();
+                reason["rule"] = "fallback: Halton";
+                reason["why"] = "the model's acquisition values are not finite numbers";
+                return (positions, reason);
             }
 
-            return ([p], new JsonObject
+            var why = new JsonObject
             {
                 ["policy"] = kind.ToString(),
                 ["acquisition_value"] = value(model.Means[p], model.Variances[p]),
                 ["mean"] = model.Means[p],
                 ["std"] = Math.Sqrt(model.Variances[p]),
                 ["observations"] = model.Count,
-            });
+            };
+            if (kind == PolicyKind.Campaign)
+            {
+                why["rule"] = "target: straddle of the survey's threshold";
+                why["threshold"] = ctx.Threshold;
+            }
+
+            return ([p], why);
         }
 
         private static double ExpectedImprovement(double m, double s, double best)

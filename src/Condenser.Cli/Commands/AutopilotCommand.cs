@@ -56,7 +56,7 @@ internal static class AutopilotCommand
             {
                 foreach (var row in table["rows"]!.AsArray())
                 {
-                    Console.Error.WriteLine($"{row!["policy"],-22} nrmse {row["nrmse_mean"]} ± {row["nrmse_std"]}  probes {row["probes"]}  dose {row["dose_e_per_a2"]} e/Å²  {row["mean_decision_ms"]} ms/decision");
+                    Console.Error.WriteLine($"{row!["policy"],-22} nrmse {row["nrmse_mean"]} ± {row["nrmse_std"]}  probes {row["probes"]}  dose {row["dose_e_per_a2"]} e/Å²  {row["mean_decision_ms"]} ms/decision  recall {row["recall_pooled"]} of {row["truth_features"]} features");
                 }
             }
 
@@ -73,16 +73,16 @@ internal static class AutopilotCommand
         "gp-variance" => PolicyKind.GpVariance,
         "gp-ucb" => PolicyKind.GpUcb,
         "gp-ei" => PolicyKind.GpEi,
-        "campaign" => throw new ArgumentException("--policy campaign: the multi-fidelity campaign is not built yet (raster, random, sobol, gp-variance, gp-ucb, gp-ei)"),
-        _ => throw new ArgumentException($"--policy '{text}': give raster, random, sobol, gp-variance, gp-ucb or gp-ei"),
+        "campaign" => PolicyKind.Campaign,
+        _ => throw new ArgumentException($"--policy '{text}': give raster, random, sobol, gp-variance, gp-ucb, gp-ei or campaign"),
     };
 
     private static Command Run()
     {
         var scene = new Option<string>("--scene") { Description = "scene of the twin", DefaultValueFactory = _ => "nanoparticles" };
         var seed = new Option<ulong>("--seed") { Description = "seed of the twin and of the policy", DefaultValueFactory = _ => 1 };
-        var policy = new Option<string>("--policy") { Description = "raster, random, sobol, gp-variance, gp-ucb, gp-ei", Required = true };
-        var target = new Option<string>("--target") { Description = "what is mapped (haadf)", DefaultValueFactory = _ => "haadf" };
+        var policy = new Option<string>("--policy") { Description = "raster, random, sobol, gp-variance, gp-ucb, gp-ei, campaign (a coarse survey, then the edges of what it flagged)", Required = true };
+        var target = new Option<string>("--target") { Description = "what is mapped: haadf, or features (the HAADF map and its bright regions, written to features.csv)", DefaultValueFactory = _ => "haadf" };
         var fraction = new Option<double>("--fraction") { Description = "probes as a fraction of the full raster's (its dose against the raster's)", DefaultValueFactory = _ => 0.2 };
         var doseBudget = new Option<double?>("--dose-budget") { Description = "dose-per-area budget handed to the instrument (e⁻/Å²)" };
         var grid = new Option<int>("--grid") { Description = "positions per side", DefaultValueFactory = _ => 64 };
@@ -178,7 +178,10 @@ internal static class AutopilotCommand
                 new Metadata { Title = "map", SignalType = SignalTypes.Image });
             map.OriginalMetadata.Child("autopilot")["policy"] = o.Policy.ToString();
             map.OriginalMetadata.Child("autopilot")["probes"] = result.Visits.Count;
-            new EmdWriter().Write(Path.Combine(dir, "map.emd"), [map]);
+            var errors = result.Error.Select(v => (float)v).ToArray();
+            var uncertainty = new EmDataset("uncertainty", new DatasetShape([], [o.Grid, o.Grid]), axes, DType.Float32, new MemoryStorage(MemoryMarshal.AsBytes(errors.AsSpan()).ToArray()),
+                new Metadata { Title = "uncertainty", SignalType = SignalTypes.Image });
+            new EmdWriter().Write(Path.Combine(dir, "map.emd"), [map, uncertainty]);
             File.WriteAllText(Path.Combine(dir, "positions.csv"), AutopilotRun.PositionsCsv(o, result));
             var picture = new Condenser.Processing.Imaging.PreviewImage(o.Grid, o.Grid, result.Map, null, axes[1], $"{o.Target} · {o.Policy} · {result.Visits.Count} probes");
             Condenser.Rendering.PngRenderer.Write(picture, Path.Combine(dir, "report.png"), log: false, minSize: 512, colorBar: true);
@@ -189,6 +192,7 @@ internal static class AutopilotCommand
             }
 
             Condenser.Rendering.PngRenderer.Write(picture with { Values = order, Caption = "probe order" }, Path.Combine(dir, "positions.png"), log: false, minSize: 512, colorBar: true);
+            Condenser.Rendering.PngRenderer.Write(picture with { Values = result.Error, Caption = "standard error of the map" }, Path.Combine(dir, "uncertainty.png"), log: false, minSize: 512, colorBar: true);
             var summary = new JsonObject
             {
                 ["output"] = dir,
@@ -199,13 +203,30 @@ internal static class AutopilotCommand
                 ["decisions"] = result.Decisions,
                 ["mean_decision_ms"] = result.MeanDecisionMs,
                 ["stopped"] = result.Stopped,
+                ["fallbacks"] = result.Fallbacks,
             };
+            var features = o.Target == "features" ? result.Features(o) : null;
+            if (features is not null)
+            {
+                File.WriteAllText(Path.Combine(dir, "features.csv"), FeatureDetection.Csv(features));
+                summary["features"] = features.Count;
+                summary["feature_threshold"] = result.Threshold;
+            }
+
             if (m is DigitalTwin)
             {
                 // Against the twin's noise-free truth on the same grid, at the run's optics.
                 var truth = GroundTruth.MapsAsync(twin, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, default, optics).GetAwaiter().GetResult();
                 var haadf = MemoryMarshal.Cast<byte, float>(truth.First(t => t.Name == GroundTruth.Haadf).ReadAll()).ToArray().Select(v => (double)v).ToArray();
                 summary["nrmse"] = AutopilotRun.Nrmse(result.Map, haadf);
+                if (features is not null)
+                {
+                    var score = FeatureDetection.Score(features, Scenes.Create(twin.Scene, twin.Seed).Features, o);
+                    summary["truth_features"] = score.Truth;
+                    summary["recall"] = score.Recall;
+                    summary["precision"] = score.Precision;
+                    summary["false_positives"] = score.FalsePositives;
+                }
             }
 
             Results.Report(json, summary, clock);
