@@ -213,6 +213,38 @@ public sealed class AutopilotCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_recorded_scan_is_the_microscope_and_its_own_ground_truth()
+    {
+        var file = Path.Combine(_dir, "recorded.emd");
+        var (code, stdout, stderr) = CliRunner.Run("twin", "acquire", "--mode", "4dstem", "--scene", "nanoparticles", "--seed", "3", "--pixels", "16", "--camera-pixels", "32", "--fov", "60", "--convergence-mrad", "2", "--dwell-us", "1000", "-o", file);
+        Assert.True(code == 0, stderr);
+
+        // At the recording's own dwell a raster reads the frames as recorded: no error against them at all.
+        var whole = Path.Combine(_dir, "whole");
+        (code, stdout, stderr) = CliRunner.Run("autopilot", "run", "--recorded", file, "--recorded-current-pa", "20", "--recorded-dwell-us", "1000", "--dwell-us", "1000", "--detector-angles", "10,60", "--policy", "raster", "--fraction", "1", "-o", whole, "--json");
+        Assert.True(code == 0, stderr);
+        var doc = JsonNode.Parse(stdout)!;
+        Assert.Equal(256, doc["probes"]!.GetValue<int>());
+        Assert.Equal(0, doc["nrmse"]!.GetValue<double>());
+
+        // A fifth of the dose: frames thinned, the map near the recording's but not equal to it; resumable from its folder.
+        var sparse = Path.Combine(_dir, "sparse");
+        (code, stdout, stderr) = CliRunner.Run("autopilot", "run", "--recorded", file, "--recorded-dwell-us", "1000", "--dwell-us", "200", "--detector-angles", "10,60", "--policy", "gp-variance", "--fraction", "0.25", "--grid", "99", "-o", sparse, "--json");
+        Assert.True(code == 0, stderr);
+        doc = JsonNode.Parse(stdout)!;
+        Assert.Equal(64, doc["probes"]!.GetValue<int>());
+        Assert.InRange(doc["nrmse"]!.GetValue<double>(), 1e-6, 0.5);
+        (code, stdout, stderr) = CliRunner.Run("autopilot", "resume", sparse, "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(doc["nrmse"]!.GetValue<double>(), JsonNode.Parse(stdout)!["nrmse"]!.GetValue<double>());
+
+        // More dose than was recorded cannot be made up: the run stops with the reason.
+        (code, stdout, stderr) = CliRunner.Run("autopilot", "run", "--recorded", file, "--recorded-dwell-us", "1000", "--dwell-us", "5000", "--policy", "raster", "-o", Path.Combine(_dir, "over"), "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("more dose than was recorded", JsonNode.Parse(stdout)!["stopped"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void The_bench_scores_every_policy_and_the_raster_against_the_truth()
     {
         var (code, stdout, stderr) = CliRunner.Run("autopilot", "bench", "--scene", "nanoparticles", "--seeds", "1..1", "--grid", "12", "--fov", "40", "--json");
@@ -229,6 +261,8 @@ public sealed class AutopilotCommandTests : IDisposable
     [InlineData("--policy", "magic", "--policy 'magic'")]
     [InlineData("--target", "strain", "not built yet")]
     [InlineData("--fraction", "2", "--fraction 2")]
+    [InlineData("--detector-angles", "70", "--detector-angles '70'")]
+    [InlineData("--detector-angles", "90,20", "0 ≤ inner < outer")]
     public void Bad_options_are_refused_with_a_message(string option, string value, string message)
     {
         var args = new List<string> { "autopilot", "run", "--policy", "raster", "--grid", "8", "-o", Path.Combine(_dir, "bad") };

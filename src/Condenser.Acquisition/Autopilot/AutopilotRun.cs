@@ -41,6 +41,9 @@ public sealed record AutopilotOptions
     /// <summary>The seed of the policy's draws.</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>Inner and outer angles of the scan detector (mrad); null: the instrument's HAADF detector.</summary>
+    public DetectorAngles? Angles { get; init; }
+
     /// <summary>How long one acquisition may take before it counts as failed (s).</summary>
     public double AcquireTimeoutS { get; init; } = 120;
 
@@ -73,6 +76,11 @@ public sealed record AutopilotOptions
         if (!(FovNm > 0) || !double.IsFinite(FovNm) || !(DwellUs > 0) || !double.IsFinite(DwellUs))
         {
             throw new ArgumentException("the field of view and the dwell must be positive numbers");
+        }
+
+        if (Angles is { } a && !(a.InnerMrad >= 0 && a.OuterMrad > a.InnerMrad && double.IsFinite(a.OuterMrad)))
+        {
+            throw new ArgumentException($"--detector-angles {a.InnerMrad},{a.OuterMrad}: give inner,outer in mrad with 0 ≤ inner < outer");
         }
 
         if (DoseBudgetEPerA2 is { } d && !(d > 0))
@@ -317,7 +325,7 @@ public static class AutopilotRun
                 break;
             }
 
-            var request = new AcquisitionRequest { Detector = DetectorKind.Haadf, Scan = scan, Positions = positions };
+            var request = new AcquisitionRequest { Detector = DetectorKind.Haadf, Scan = scan, Positions = positions, Angles = o.Angles };
             var (result, observed, failure, limit) = await AcquireAsync(microscope, request, o, decisions, Note, cancel).ConfigureAwait(false);
             if (result is null)
             {

@@ -26,6 +26,7 @@ public sealed class RecordedMicroscope(EmDataset scan, double recordedCurrentPa,
     private readonly double[] _dose = new double[scan.FrameCount];
     private OpticsState _optics = new(scan.Metadata.BeamEnergyKeV ?? 200, OpticalMode.Stem, scan.Metadata.ConvergenceAngleMrad ?? 0, recordedCurrentPa, 0, scan.Metadata.CameraLengthMm ?? 0, false);
     private ExperimentBudget _budget = ExperimentBudget.Unlimited;
+    private (double Y, double X)? _diskCenter;
     private double _clock, _electrons;
     private int _acquisitions;
 
@@ -227,7 +228,8 @@ public sealed class RecordedMicroscope(EmDataset scan, double recordedCurrentPa,
     {
         double mradPerPixel = DetectorCalibration.MradPerPixel(_scan) ?? throw new InterlockException("detector.angles", $"{_scan.Name}: the recording's detector is not calibrated in angle, so a scan detector's angles cannot be placed on it");
         var angles = r.Angles ?? DetectorAngles.Default(r.Detector);
-        var (cy, cx) = FourDStemInputs.DiskCenter(_scan);
+        // Found once from the recording's mean pattern (up to 1,024 frames read): a sparse run acquires a probe at a time.
+        var (cy, cx) = _diskCenter ??= FourDStemInputs.DiskCenter(_scan);
         int h = _scan.Shape.Signal[0], w = _scan.Shape.Signal[1];
         var spans = Condenser.Processing.Kernels.PixelSpans.Annulus(h, w, cy, cx, angles.InnerMrad / mradPerPixel, angles.OuterMrad / mradPerPixel);
         var image = Enumerable.Repeat(r.Positions is null ? 0f : float.NaN, PixelsX * PixelsY).ToArray();

@@ -7,9 +7,11 @@ using System.Text.Json.Nodes;
 using Condenser.Acquisition.Autopilot;
 using Condenser.Acquisition.DigitalTwin;
 using Condenser.Acquisition.Instrument;
+using Condenser.Acquisition.Recorded;
 using Condenser.Acquisition.Remote;
 using Condenser.Data;
 using Condenser.Data.Storage;
+using Condenser.Formats;
 using Condenser.Formats.Emd;
 
 namespace Condenser.Cli.Commands;
@@ -21,7 +23,7 @@ namespace Condenser.Cli.Commands;
 /// </summary>
 internal static class AutopilotCommand
 {
-    private const string TwinFile = "twin.json";
+    private const string TwinFile = "twin.json", RecordedFile = "recorded.json";
 
     public static Command Create() => new("autopilot", "autonomous acquisitions: a policy chooses where to probe next within dose and time budgets") { Run(), Resume(), Bench() };
 
@@ -91,11 +93,15 @@ internal static class AutopilotCommand
         var dwell = new Option<double>("--dwell-us") { Description = "dwell per probe (µs)", DefaultValueFactory = _ => 10 };
         var alpha = new Option<double?>("--convergence-mrad") { Description = "convergence semi-angle for the run (mrad; default: the instrument's)" };
         var microscope = new Option<string?>("--microscope") { Description = "a served microscope (condenser twin serve) instead of a twin in this process" };
+        var recorded = new Option<string?>("--recorded") { Description = "a recorded 4D-STEM scan (counted frames, detector calibrated in mrad) as the microscope and its ground truth: a probe reads its frame thinned to the run's dwell; grid and field of view are the recording's" };
+        var recordedCurrent = new Option<double>("--recorded-current-pa") { Description = "probe current of the recording (pA)", DefaultValueFactory = _ => 20 };
+        var recordedDwell = new Option<double>("--recorded-dwell-us") { Description = "dwell of the recording (µs); --dwell-us must not exceed it", DefaultValueFactory = _ => 1000 };
+        var angles = new Option<string?>("--detector-angles") { Description = "scan detector INNER,OUTER (mrad; default the instrument's HAADF detector)" };
         var output = new Option<string>("-o", "--output") { Description = "run folder (RUNDIR)", Required = true };
         var json = new Option<bool>("--json") { Description = "print JSON" };
         var c = new Command("run", "start an autonomous acquisition; RUNDIR gets map.emd, positions.csv, log.jsonl and report.png")
         {
-            scene, seed, policy, target, fraction, doseBudget, grid, fov, center, dwell, alpha, microscope, output, json,
+            scene, seed, policy, target, fraction, doseBudget, grid, fov, center, dwell, alpha, microscope, recorded, recordedCurrent, recordedDwell, angles, output, json,
         };
         c.SetAction(r => CommandRunner.Run(() =>
         {
@@ -114,19 +120,45 @@ internal static class AutopilotCommand
                 CenterYNm = cy,
                 DwellUs = r.GetValue(dwell),
                 Seed = r.GetValue(seed),
+                Angles = ParseAngles(r.GetValue(angles)),
             };
-            o.Check();
             var dir = r.GetValue(output)!;
             var twin = new TwinOptions { Scene = r.GetValue(scene)!, Seed = r.GetValue(seed) };
             var optics = new OpticsChange { ConvergenceMrad = r.GetValue(alpha) };
             string? url = r.GetValue(microscope);
+            Recording? recording = null;
+            if (r.GetValue(recorded) is { } file)
+            {
+                if (url is not null)
+                {
+                    throw new ArgumentException("--recorded and --microscope name two microscopes: give one");
+                }
+
+                recording = new Recording(Path.GetFullPath(file), r.GetValue(recordedCurrent), r.GetValue(recordedDwell));
+                var m = recording.Open();
+                m.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                if (m.PixelsX != m.PixelsY)
+                {
+                    throw new ArgumentException($"--recorded {file}: the autopilot maps square grids; this scan is {m.PixelsY} × {m.PixelsX}");
+                }
+
+                // The recording's grid and field, whatever --grid and --fov said.
+                o = o with { Grid = m.PixelsX, FovNm = m.FieldOfView, CenterXNm = 0, CenterYNm = 0 };
+                optics = new OpticsChange();
+            }
+
+            o.Check();
             Directory.CreateDirectory(dir);
-            if (url is null)
+            if (recording is not null)
+            {
+                File.WriteAllText(Path.Combine(dir, RecordedFile), JsonSerializer.Serialize(recording, Json.Options));
+            }
+            else if (url is null)
             {
                 File.WriteAllText(Path.Combine(dir, TwinFile), new JsonObject { ["scene"] = twin.Scene, ["seed"] = twin.Seed, ["convergence_mrad"] = optics.ConvergenceMrad }.ToJsonString());
             }
 
-            return Execute(r.GetValue(json), clock, dir, url, twin, optics, m => AutopilotRun.RunAsync(m, o, dir, ConsoleProgress.Counter("probes", o.Probes), ConsoleProgress.Cancel));
+            return Execute(r.GetValue(json), clock, dir, url, recording, twin, optics, m => AutopilotRun.RunAsync(m, o, dir, ConsoleProgress.Counter("probes", o.Probes), ConsoleProgress.Cancel));
         }));
         return c;
     }
@@ -145,7 +177,8 @@ internal static class AutopilotCommand
             var twin = new TwinOptions();
             var optics = new OpticsChange();
             var twinFile = Path.Combine(folder, TwinFile);
-            if (url is null)
+            Recording? recording = File.Exists(Path.Combine(folder, RecordedFile)) ? JsonSerializer.Deserialize<Recording>(File.ReadAllText(Path.Combine(folder, RecordedFile)), Json.Options) : null;
+            if (url is null && recording is null)
             {
                 if (!File.Exists(twinFile))
                 {
@@ -157,17 +190,57 @@ internal static class AutopilotCommand
                 optics = new OpticsChange { ConvergenceMrad = (double?)t["convergence_mrad"] };
             }
 
-            return Execute(r.GetValue(json), clock, folder, url, twin, optics, m => AutopilotRun.ResumeAsync(m, folder, null, ConsoleProgress.Cancel));
+            return Execute(r.GetValue(json), clock, folder, url, recording, twin, optics, m => AutopilotRun.ResumeAsync(m, folder, null, ConsoleProgress.Cancel));
         }));
         return c;
     }
 
-    private static int Execute(bool json, Stopwatch clock, string dir, string? url, TwinOptions twin, OpticsChange optics, Func<IMicroscope, Task<AutopilotResult>> run)
+    /// <summary>A recorded scan as the run's microscope: its file, and the probe current and dwell it was recorded at.</summary>
+    private sealed record Recording(string File, double CurrentPa, double DwellUs)
     {
-        IMicroscope m = url is null ? new DigitalTwin(twin) : new RemoteMicroscope(new Uri(url.TrimEnd('/') + "/"));
+        public RecordedMicroscope Open()
+        {
+            var file = FormatRegistry.Open(File);
+            var scan = file.Datasets.FirstOrDefault(d => d.Shape.Navigation.Count == 2 && d.Shape.Signal.Count == 2)
+                ?? throw new ArgumentException($"--recorded {File}: the file holds no 4D-STEM scan (a 2-d scan of 2-d frames)");
+            return new RecordedMicroscope(scan, CurrentPa, DwellUs);
+        }
+
+        /// <summary>The recording's own scan-detector image at its full dose over the run's angles: the ground truth of the map.</summary>
+        public double[] Truth(AutopilotOptions o)
+        {
+            var m = Open();
+            var image = m.AcquireAsync(new AcquisitionRequest { Detector = DetectorKind.Haadf, Scan = o.Scan with { DwellUs = DwellUs }, Angles = o.Angles }).GetAwaiter().GetResult();
+            m.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return MemoryMarshal.Cast<byte, float>(image.Datasets[0].ReadAll()).ToArray().Select(v => (double)v * o.DwellUs / DwellUs).ToArray();
+        }
+    }
+
+    private static DetectorAngles? ParseAngles(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var parts = text.Split(',');
+        if (parts.Length != 2 || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double inner) || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double outer))
+        {
+            throw new ArgumentException($"--detector-angles '{text}': give INNER,OUTER in mrad, e.g. 40,120");
+        }
+
+        return new DetectorAngles(inner, outer);
+    }
+
+    private static int Execute(bool json, Stopwatch clock, string dir, string? url, Recording? recording, TwinOptions twin, OpticsChange optics, Func<IMicroscope, Task<AutopilotResult>> run)
+    {
+        IMicroscope m = recording is not null ? recording.Open() : url is null ? new DigitalTwin(twin) : new RemoteMicroscope(new Uri(url.TrimEnd('/') + "/"));
         try
         {
-            m.SetOpticsAsync(optics).GetAwaiter().GetResult();
+            if (recording is null)
+            {
+                m.SetOpticsAsync(optics).GetAwaiter().GetResult();
+            }
             var result = run(m).GetAwaiter().GetResult();
             var o = JsonSerializer.Deserialize<AutopilotOptions>(File.ReadAllText(Path.Combine(dir, "run.json")), Wire.Json)!;
             var scan = o.Scan;
@@ -213,7 +286,11 @@ internal static class AutopilotCommand
                 summary["feature_threshold"] = result.Threshold;
             }
 
-            if (m is DigitalTwin)
+            if (recording is not null)
+            {
+                summary["nrmse"] = AutopilotRun.Nrmse(result.Map, recording.Truth(o));
+            }
+            else if (m is DigitalTwin)
             {
                 // Against the twin's noise-free truth on the same grid, at the run's optics.
                 var truth = GroundTruth.MapsAsync(twin, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, default, optics).GetAwaiter().GetResult();
@@ -226,6 +303,15 @@ internal static class AutopilotCommand
                     summary["recall"] = score.Recall;
                     summary["precision"] = score.Precision;
                     summary["false_positives"] = score.FalsePositives;
+                }
+            }
+
+            // A run that acquired nothing has no threshold and no error: null, not a number JSON cannot hold.
+            foreach (var key in summary.Select(p => p.Key).ToList())
+            {
+                if (summary[key] is JsonValue v && v.TryGetValue(out double d) && !double.IsFinite(d))
+                {
+                    summary[key] = null;
                 }
             }
 
