@@ -245,6 +245,36 @@ public sealed class AutopilotCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_run_recorded_in_the_library_warm_starts_the_next_one_and_says_which_records_it_rests_on()
+    {
+        var library = Path.Combine(_dir, "library");
+        string[] common = ["--scene", "nanoparticles", "--policy", "gp-variance", "--fraction", "0.2", "--grid", "24", "--fov", "100", "--convergence-mrad", "2", "--json"];
+        var (code, stdout, stderr) = CliRunner.Run(["autopilot", "run", "--seed", "2", "--library", library, "-o", Path.Combine(_dir, "past"), .. common]);
+        Assert.True(code == 0, stderr);
+        var recorded = JsonNode.Parse(stdout)!["library"]!;
+        Assert.Equal("ingested", recorded["status"]!.GetValue<string>());
+        string mapId = recorded["ids"]![0]!.GetValue<string>();
+
+        var warm = Path.Combine(_dir, "warm");
+        (code, stdout, stderr) = CliRunner.Run(["autopilot", "run", "--seed", "3", "--warm-start", library, "-o", warm, .. common]);
+        Assert.True(code == 0, stderr);
+        var doc = JsonNode.Parse(stdout)!;
+        var evidence = doc["warm_start"]!["records"]!.AsArray();
+        Assert.Equal(mapId, evidence.Single()!["id"]!.GetValue<string>());
+        Assert.Equal("nanoparticles", evidence[0]!["sample"]!.GetValue<string>());
+        Assert.Equal(115, doc["probes"]!.GetValue<int>());
+        var first = JsonNode.Parse(File.ReadAllLines(Path.Combine(warm, "log.jsonl"))[0])!;
+        Assert.Equal(mapId, first["reason"]!["warm_start"]![0]!.GetValue<string>());
+        Assert.Single(first["positions"]!.AsArray()); // no seed: the past model decides from the first probe
+        Assert.NotNull(JsonNode.Parse(File.ReadAllText(Path.Combine(warm, "run.json")))!["prior"]);
+
+        // Another sample finds nothing alike: a cold start, said so.
+        (code, stdout, stderr) = CliRunner.Run(["autopilot", "run", "--seed", "3", "--warm-start", library, "--sample", "steel", "-o", Path.Combine(_dir, "cold"), .. common]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("cold start", JsonNode.Parse(stdout)!["warm_start"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void The_bench_scores_every_policy_and_the_raster_against_the_truth()
     {
         var (code, stdout, stderr) = CliRunner.Run("autopilot", "bench", "--scene", "nanoparticles", "--seeds", "1..1", "--grid", "12", "--fov", "40", "--json");

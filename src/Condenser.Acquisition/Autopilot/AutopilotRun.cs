@@ -44,6 +44,9 @@ public sealed record AutopilotOptions
     /// <summary>Inner and outer angles of the scan detector (mrad); null: the instrument's HAADF detector.</summary>
     public DetectorAngles? Angles { get; init; }
 
+    /// <summary>A warm start: hyperparameters proposed from past runs (<see cref="ModelPriors.Propose"/>); the model policies then decide from the first probe, with no seed, and fit their own once the observations reach twice a cold start's seed.</summary>
+    public ModelPrior? Prior { get; init; }
+
     /// <summary>How long one acquisition may take before it counts as failed (s).</summary>
     public double AcquireTimeoutS { get; init; } = 120;
 
@@ -107,7 +110,8 @@ public sealed record AutopilotOptions
 /// <param name="Threshold">The feature threshold (<see cref="FeatureDetection.Threshold"/>) of the run's unsteered observations: the seed or survey of a model policy, every observation of a fixed sequence.</param>
 /// <param name="Fallbacks">Decisions that the safe policy made because the model could not (each logged with its reason).</param>
 /// <param name="Error">The standard error of each map value: the spread of one observation for a raw raster, the posterior standard deviation of a reconstruction.</param>
-public sealed record AutopilotResult(double[] Map, IReadOnlyList<(int Position, double Value)> Visits, int Decisions, double MeanDecisionMs, double Electrons, double InstrumentTimeS, string? Stopped, double Threshold, int Fallbacks, double[] Error)
+/// <param name="Model">The Gaussian process of the map (null for a raw raster or when none could be built): what later runs may start from.</param>
+public sealed record AutopilotResult(double[] Map, IReadOnlyList<(int Position, double Value)> Visits, int Decisions, double MeanDecisionMs, double Electrons, double InstrumentTimeS, string? Stopped, double Threshold, int Fallbacks, double[] Error, RunModel? Model)
 {
     /// <summary>
     /// The bright regions above <see cref="Threshold"/>, on the observations where the run probed and on the
@@ -142,6 +146,9 @@ public sealed record AutopilotResult(double[] Map, IReadOnlyList<(int Position, 
 public static class AutopilotRun
 {
     private const string Options = "run.json", Log = "log.jsonl";
+
+    /// <summary>The technique of an autopilot's map in its metadata and in the library.</summary>
+    public const string Technique = "STEM HAADF (autopilot map)";
 
     /// <summary>Starts a run in <paramref name="runDir"/> (created; it must not hold a run already).</summary>
     public static Task<AutopilotResult> RunAsync(IMicroscope microscope, AutopilotOptions options, string runDir, IProgress<int>? progress = null, CancellationToken cancel = default)
@@ -248,7 +255,14 @@ public static class AutopilotRun
             await log.FlushAsync(cancel).ConfigureAwait(false);
         }
 
-        int replayed = 0, refitAt = 0;
+        int replayed = 0, refitAt = 0, coldSeed = Math.Clamp(budget / 10, 16, 256);
+        if (model && o.Prior is { } prior)
+        {
+            // Warm: the past runs' model decides from the first probe; the run fits its own at twice a cold seed.
+            ctx.Model = BuildModel(o, ctx, new Kernel(prior.Model.Kernel, prior.Model.LengthScalesNm, prior.Model.SignalVariance), prior.Model.NoiseVariance, prior.Model.Mean);
+            refitAt = 2 * coldSeed;
+        }
+
         while (ctx.VisitedCount < budget)
         {
             cancel.ThrowIfCancellationRequested();
@@ -299,10 +313,10 @@ public static class AutopilotRun
                 // Survey, then targets in batches, then the straddle one probe at a time.
                 (positions, reason) = policy.Next(ctx, left);
             }
-            else if (model && ctx.VisitedCount == 0)
+            else if (model && ctx.VisitedCount == 0 && o.Prior is null)
             {
                 // The seed of a model policy: a low-discrepancy tenth of the budget (16 to 256 probes).
-                (positions, reason) = Policies.Create(PolicyKind.Sobol).Next(ctx, Math.Min(left, Math.Clamp(budget / 10, 16, 256)));
+                (positions, reason) = Policies.Create(PolicyKind.Sobol).Next(ctx, Math.Min(left, coldSeed));
                 reason["rule"] = "seed of the model (Halton)";
             }
             else if (model && ctx.Model is null)
@@ -318,6 +332,11 @@ public static class AutopilotRun
             }
 
             fallbacks += ((string?)reason["rule"])?.StartsWith("fallback", StringComparison.Ordinal) == true ? 1 : 0;
+            if (decisions == 0 && o.Prior is not null)
+            {
+                reason["warm_start"] = new JsonArray(o.Prior.Evidence.Select(e => (JsonNode)e.RecordId).ToArray());
+            }
+
             double ms = clock.Elapsed.TotalMilliseconds;
             if (positions.Length == 0)
             {
@@ -356,8 +375,20 @@ public static class AutopilotRun
         var unsteered = (model ? visits.Take(firstStep) : visits).Select(v => v.Item2).ToList();
         var (level, sigma) = FeatureDetection.Support(unsteered);
         bool complete = o.Policy == PolicyKind.Raster && ctx.VisitedCount == o.Grid * o.Grid && ctx.Values.All(double.IsFinite);
-        var (map, error) = complete ? (ctx.Values.ToArray(), Enumerable.Repeat(sigma, ctx.Values.Length).ToArray()) : Reconstruct(o, ctx, sigma);
-        return new AutopilotResult(map, visits, decisions, decisions == 0 ? 0 : decisionMs / decisions, electrons, time, stopped, level + (FeatureDetection.Sigmas * sigma), fallbacks, error);
+        var (map, error, used) = complete ? (ctx.Values.ToArray(), Enumerable.Repeat(sigma, ctx.Values.Length).ToArray(), null) : Reconstruct(o, ctx, sigma);
+        if (complete)
+        {
+            try
+            {
+                used = FitModel(o, ctx);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException)
+            {
+            }
+        }
+
+        var runModel = used is null ? null : new RunModel(used.Kernel.Kind, [.. used.Kernel.LengthScales], used.Kernel.SignalVariance, used.NoiseVariance, used.Mean, o.DwellUs);
+        return new AutopilotResult(map, visits, decisions, decisions == 0 ? 0 : decisionMs / decisions, electrons, time, stopped, level + (FeatureDetection.Sigmas * sigma), fallbacks, error, runModel);
     }
 
     /// <summary>
@@ -432,7 +463,7 @@ public static class AutopilotRun
         return Enumerable.Range(0, o.Grid * o.Grid).Select(i => new[] { ((i % o.Grid) - c) * pixel, ((i / o.Grid) - c) * pixel }).ToList();
     }
 
-    /// <summary>Fits a Matérn 5/2 process to the observations so far (at most 400 of them) and builds the grid's model holding them all.</summary>
+    /// <summary>Fits a Matérn 5/2 process to the observations so far (a spread subset of at most 150 of them) and builds the grid's model holding them all.</summary>
     private static CandidateGaussianProcess FitModel(AutopilotOptions o, PolicyContext ctx)
     {
         var candidates = Candidates(o);
@@ -460,15 +491,24 @@ public static class AutopilotRun
             fit = new GaussianProcess(new Kernel(KernelKind.Matern52, [o.FovNm / 10, o.FovNm / 10], variance), variance * 0.01, mean);
         }
 
-        // Inducing points a length scale apart or closer, between 8 and 24 a side.
-        double length = fit.Kernel.LengthScales.Min();
+        return BuildModel(o, ctx, fit.Kernel, fit.NoiseVariance, fit.Mean);
+    }
+
+    /// <summary>The grid's sparse process with <paramref name="kernel"/>, holding every finite observation so far; inducing points a length scale apart or closer, between 8 and 24 a side.</summary>
+    private static CandidateGaussianProcess BuildModel(AutopilotOptions o, PolicyContext ctx, Kernel kernel, double noiseVariance, double mean)
+    {
+        var candidates = Candidates(o);
+        double length = kernel.LengthScales.Min();
         int side = Math.Clamp((int)Math.Ceiling(o.FovNm / (length / 1.5)), 8, Math.Min(24, o.Grid));
         double step = o.FovNm / side, c0 = (side - 1) / 2.0;
         var inducing = Enumerable.Range(0, side * side).Select(i => new[] { ((i % side) - c0) * step, ((i / side) - c0) * step }).ToList();
-        var model = new CandidateGaussianProcess(fit.Kernel, Math.Max(fit.NoiseVariance, 1e-9 * fit.Kernel.SignalVariance), fit.Mean, inducing, candidates);
-        foreach (int i in seen)
+        var model = new CandidateGaussianProcess(kernel, Math.Max(noiseVariance, 1e-9 * kernel.SignalVariance), mean, inducing, candidates);
+        for (int i = 0; i < ctx.Values.Length; i++)
         {
-            model.AddAtCandidate(i, ctx.Values[i]);
+            if (ctx.Visited[i] && double.IsFinite(ctx.Values[i]))
+            {
+                model.AddAtCandidate(i, ctx.Values[i]);
+            }
         }
 
         return model;
@@ -490,7 +530,7 @@ public static class AutopilotRun
     }
 
     /// <summary>The posterior mean of the run's model over the grid; where no model can be built, each position takes its nearest observation's value.</summary>
-    private static (double[] Map, double[] Error) Reconstruct(AutopilotOptions o, PolicyContext ctx, double sigma)
+    private static (double[] Map, double[] Error, CandidateGaussianProcess? Model) Reconstruct(AutopilotOptions o, PolicyContext ctx, double sigma)
     {
         try
         {
@@ -499,7 +539,7 @@ public static class AutopilotRun
             var error = model.Variances.ToArray().Select(v => Math.Sqrt(Math.Max(v, 0))).ToArray();
             if (map.All(double.IsFinite) && error.All(double.IsFinite))
             {
-                return (map, error);
+                return (map, error, model);
             }
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException)
@@ -524,7 +564,7 @@ public static class AutopilotRun
             nearest[p] = best < 0 ? double.NaN : ctx.Values[best];
         }
 
-        return (nearest, Enumerable.Repeat(sigma, nearest.Length).ToArray());
+        return (nearest, Enumerable.Repeat(sigma, nearest.Length).ToArray(), null);
     }
 
     /// <summary>Normalised root-mean-square error of <paramref name="map"/> against <paramref name="truth"/>: RMSE over the truth's range (max − min).</summary>

@@ -8,6 +8,7 @@ using Condenser.Acquisition.Autopilot;
 using Condenser.Acquisition.DigitalTwin;
 using Condenser.Acquisition.Instrument;
 using Condenser.Acquisition.Recorded;
+using Condenser.Catalog.Priors;
 using Condenser.Acquisition.Remote;
 using Condenser.Data;
 using Condenser.Data.Storage;
@@ -97,11 +98,15 @@ internal static class AutopilotCommand
         var recordedCurrent = new Option<double>("--recorded-current-pa") { Description = "probe current of the recording (pA)", DefaultValueFactory = _ => 20 };
         var recordedDwell = new Option<double>("--recorded-dwell-us") { Description = "dwell of the recording (µs); --dwell-us must not exceed it", DefaultValueFactory = _ => 1000 };
         var angles = new Option<string?>("--detector-angles") { Description = "scan detector INNER,OUTER (mrad; default the instrument's HAADF detector)" };
+        var warm = new Option<string?>("--warm-start") { Description = "a library (DATA_DIR) whose past runs of a like sample and instrument propose the model's hyperparameters (the records used are printed and logged)" };
+        var library = new Option<string?>("--library") { Description = "record the run's map, with its settings and model, in this library (DATA_DIR) for later warm starts" };
+        var sample = new Option<string?>("--sample") { Description = "the sample, for the library and the warm start (default: the twin's scene)" };
+        var elements = new Option<string?>("--elements") { Description = "elements of the sample, comma-separated (for the library and the warm start)" };
         var output = new Option<string>("-o", "--output") { Description = "run folder (RUNDIR)", Required = true };
         var json = new Option<bool>("--json") { Description = "print JSON" };
         var c = new Command("run", "start an autonomous acquisition; RUNDIR gets map.emd, positions.csv, log.jsonl and report.png")
         {
-            scene, seed, policy, target, fraction, doseBudget, grid, fov, center, dwell, alpha, microscope, recorded, recordedCurrent, recordedDwell, angles, output, json,
+            scene, seed, policy, target, fraction, doseBudget, grid, fov, center, dwell, alpha, microscope, recorded, recordedCurrent, recordedDwell, angles, warm, library, sample, elements, output, json,
         };
         c.SetAction(r => CommandRunner.Run(() =>
         {
@@ -158,7 +163,9 @@ internal static class AutopilotCommand
                 File.WriteAllText(Path.Combine(dir, TwinFile), new JsonObject { ["scene"] = twin.Scene, ["seed"] = twin.Seed, ["convergence_mrad"] = optics.ConvergenceMrad }.ToJsonString());
             }
 
-            return Execute(r.GetValue(json), clock, dir, url, recording, twin, optics, m => AutopilotRun.RunAsync(m, o, dir, ConsoleProgress.Counter("probes", o.Probes), ConsoleProgress.Cancel));
+            var catalogue = new CatalogueUse(r.GetValue(warm), r.GetValue(library), r.GetValue(sample) ?? (recording is null && url is null ? twin.Scene : null),
+                r.GetValue(elements)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [], o.DwellUs);
+            return Execute(r.GetValue(json), clock, dir, url, recording, twin, optics, catalogue, (m, prior) => AutopilotRun.RunAsync(m, o with { Prior = prior }, dir, ConsoleProgress.Counter("probes", o.Probes), ConsoleProgress.Cancel));
         }));
         return c;
     }
@@ -168,7 +175,9 @@ internal static class AutopilotCommand
         var dir = new Argument<string>("rundir") { Description = "the run folder of a run that was stopped or killed" };
         var microscope = new Option<string?>("--microscope") { Description = "the served microscope the run used" };
         var json = new Option<bool>("--json") { Description = "print JSON" };
-        var c = new Command("resume", "carry on a run from its log (what it acquired is not acquired again)") { dir, microscope, json };
+        var library = new Option<string?>("--library") { Description = "record the run's map in this library (DATA_DIR)" };
+        var sample = new Option<string?>("--sample") { Description = "the sample, for the library (default: the twin's scene)" };
+        var c = new Command("resume", "carry on a run from its log (what it acquired is not acquired again)") { dir, microscope, library, sample, json };
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -190,7 +199,8 @@ internal static class AutopilotCommand
                 optics = new OpticsChange { ConvergenceMrad = (double?)t["convergence_mrad"] };
             }
 
-            return Execute(r.GetValue(json), clock, folder, url, recording, twin, optics, m => AutopilotRun.ResumeAsync(m, folder, null, ConsoleProgress.Cancel));
+            var catalogue = new CatalogueUse(null, r.GetValue(library), r.GetValue(sample) ?? (recording is null && url is null ? twin.Scene : null), []);
+            return Execute(r.GetValue(json), clock, folder, url, recording, twin, optics, catalogue, (m, _) => AutopilotRun.ResumeAsync(m, folder, null, ConsoleProgress.Cancel));
         }));
         return c;
     }
@@ -232,7 +242,10 @@ internal static class AutopilotCommand
         return new DetectorAngles(inner, outer);
     }
 
-    private static int Execute(bool json, Stopwatch clock, string dir, string? url, Recording? recording, TwinOptions twin, OpticsChange optics, Func<IMicroscope, Task<AutopilotResult>> run)
+    /// <summary>What a run takes from and gives to the library.</summary>
+    private sealed record CatalogueUse(string? WarmStart, string? Library, string? Sample, IReadOnlyList<string> Elements, double DwellUs = 10);
+
+    private static int Execute(bool json, Stopwatch clock, string dir, string? url, Recording? recording, TwinOptions twin, OpticsChange optics, CatalogueUse catalogue, Func<IMicroscope, ModelPrior?, Task<AutopilotResult>> run)
     {
         IMicroscope m = recording is not null ? recording.Open() : url is null ? new DigitalTwin(twin) : new RemoteMicroscope(new Uri(url.TrimEnd('/') + "/"));
         try
@@ -241,20 +254,33 @@ internal static class AutopilotCommand
             {
                 m.SetOpticsAsync(optics).GetAwaiter().GetResult();
             }
-            var result = run(m).GetAwaiter().GetResult();
+            string instrument = m.DescribeAsync().GetAwaiter().GetResult().Name;
+            ModelPrior? prior = null;
+            bool warmAsked = catalogue.WarmStart is not null;
+            if (catalogue.WarmStart is { } warmDir)
+            {
+                using var lib = Condenser.Catalog.Library.Open(warmDir);
+                prior = ModelPriors.Propose(new LibraryPriors(lib, Condenser.Catalog.Access.Principal.Local), new PriorQuery(catalogue.Sample, instrument, catalogue.Elements, catalogue.DwellUs));
+            }
+
+            var result = run(m, prior).GetAwaiter().GetResult();
             var o = JsonSerializer.Deserialize<AutopilotOptions>(File.ReadAllText(Path.Combine(dir, "run.json")), Wire.Json)!;
-            var scan = o.Scan;
-            double pixel = scan.PixelNm;
-            var axes = new[] { new Axis("y", o.Grid, pixel, o.CenterYNm - ((o.Grid - 1) / 2.0 * pixel), "nm"), new Axis("x", o.Grid, pixel, o.CenterXNm - ((o.Grid - 1) / 2.0 * pixel), "nm") };
-            var values = result.Map.Select(v => (float)v).ToArray();
-            var map = new EmDataset("map", new DatasetShape([], [o.Grid, o.Grid]), axes, DType.Float32, new MemoryStorage(MemoryMarshal.AsBytes(values.AsSpan()).ToArray()),
-                new Metadata { Title = "map", SignalType = SignalTypes.Image });
-            map.OriginalMetadata.Child("autopilot")["policy"] = o.Policy.ToString();
-            map.OriginalMetadata.Child("autopilot")["probes"] = result.Visits.Count;
-            var errors = result.Error.Select(v => (float)v).ToArray();
-            var uncertainty = new EmDataset("uncertainty", new DatasetShape([], [o.Grid, o.Grid]), axes, DType.Float32, new MemoryStorage(MemoryMarshal.AsBytes(errors.AsSpan()).ToArray()),
-                new Metadata { Title = "uncertainty", SignalType = SignalTypes.Image });
-            new EmdWriter().Write(Path.Combine(dir, "map.emd"), [map, uncertainty]);
+            double? truthError = null;
+            if (recording is not null)
+            {
+                truthError = AutopilotRun.Nrmse(result.Map, recording.Truth(o));
+            }
+            else if (m is DigitalTwin)
+            {
+                // Against the twin's noise-free truth on the same grid, at the run's optics.
+                var truth = GroundTruth.MapsAsync(twin, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, default, optics).GetAwaiter().GetResult();
+                var haadf = MemoryMarshal.Cast<byte, float>(truth.First(t => t.Name == GroundTruth.Haadf).ReadAll()).ToArray().Select(v => (double)v).ToArray();
+                truthError = AutopilotRun.Nrmse(result.Map, haadf);
+            }
+
+            var state = m.GetStateAsync().GetAwaiter().GetResult();
+            var datasets = RunMap.Write(Path.Combine(dir, "map.emd"), o, result, instrument, state.Optics, truthError);
+            var axes = datasets[0].Axes;
             File.WriteAllText(Path.Combine(dir, "positions.csv"), AutopilotRun.PositionsCsv(o, result));
             var picture = new Condenser.Processing.Imaging.PreviewImage(o.Grid, o.Grid, result.Map, null, axes[1], $"{o.Target} · {o.Policy} · {result.Visits.Count} probes");
             Condenser.Rendering.PngRenderer.Write(picture, Path.Combine(dir, "report.png"), log: false, minSize: 512, colorBar: true);
@@ -286,24 +312,37 @@ internal static class AutopilotCommand
                 summary["feature_threshold"] = result.Threshold;
             }
 
-            if (recording is not null)
+            if (warmAsked)
             {
-                summary["nrmse"] = AutopilotRun.Nrmse(result.Map, recording.Truth(o));
-            }
-            else if (m is DigitalTwin)
-            {
-                // Against the twin's noise-free truth on the same grid, at the run's optics.
-                var truth = GroundTruth.MapsAsync(twin, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, default, optics).GetAwaiter().GetResult();
-                var haadf = MemoryMarshal.Cast<byte, float>(truth.First(t => t.Name == GroundTruth.Haadf).ReadAll()).ToArray().Select(v => (double)v).ToArray();
-                summary["nrmse"] = AutopilotRun.Nrmse(result.Map, haadf);
-                if (features is not null)
+                summary["warm_start"] = prior is null ? "no past run of a like sample or instrument: a cold start" : new JsonObject
                 {
-                    var score = FeatureDetection.Score(features, Scenes.Create(twin.Scene, twin.Seed).Features, o);
-                    summary["truth_features"] = score.Truth;
-                    summary["recall"] = score.Recall;
-                    summary["precision"] = score.Precision;
-                    summary["false_positives"] = score.FalsePositives;
-                }
+                    ["records"] = new JsonArray(prior.Evidence.Select(e => (JsonNode)new JsonObject { ["id"] = e.RecordId, ["sample"] = e.Sample, ["instrument"] = e.Instrument, ["score"] = e.Score }).ToArray()),
+                    ["length_scales_nm"] = new JsonArray(prior.Model.LengthScalesNm.Select(v => (JsonNode)v).ToArray()),
+                    ["signal_variance"] = prior.Model.SignalVariance,
+                    ["noise_variance"] = prior.Model.NoiseVariance,
+                    ["mean"] = prior.Model.Mean,
+                };
+            }
+
+            if (truthError is { } error)
+            {
+                summary["nrmse"] = error;
+            }
+
+            if (features is not null && m is DigitalTwin)
+            {
+                var score = FeatureDetection.Score(features, Scenes.Create(twin.Scene, twin.Seed).Features, o);
+                summary["truth_features"] = score.Truth;
+                summary["recall"] = score.Recall;
+                summary["precision"] = score.Precision;
+                summary["false_positives"] = score.FalsePositives;
+            }
+
+            if (catalogue.Library is { } libraryDir)
+            {
+                using var lib = Condenser.Catalog.Library.Open(libraryDir);
+                var outcome = RunRecords.Record(lib, Condenser.Catalog.Access.Principal.Local, Path.Combine(dir, "map.emd"), catalogue.Sample, catalogue.Elements, $"autopilot {o.Policy} run, {result.Visits.Count} probes, {o.Target}");
+                summary["library"] = outcome.ToJson();
             }
 
             // A run that acquired nothing has no threshold and no error: null, not a number JSON cannot hold.

@@ -28,6 +28,9 @@ public sealed class CandidateGaussianProcess
     private readonly double[] _variances;
     private readonly int _m;
 
+    /// <summary>The kernel.</summary>
+    public Kernel Kernel => _kernel;
+
     /// <summary>A process over <paramref name="candidates"/> with <paramref name="inducing"/> points.</summary>
     public CandidateGaussianProcess(Kernel kernel, double noiseVariance, double mean, IReadOnlyList<double[]> inducing, IReadOnlyList<double[]> candidates)
     {
