@@ -9,13 +9,25 @@ namespace Condenser.Bench;
 
 /// <summary>
 /// The measurements behind <c>condenser autopilot bench</c>: every policy over several seeds of a scene, each map
-/// scored against the twin's noise-free HAADF (NRMSE over the truth's range), with the full raster beside them and the
+/// scored against the twin's noise-free HAADF (NRMSE: RMSE over the truth's mean), with the full raster beside them and the
 /// raster's own shot noise averaged away as a second reference (the raster at the same dose, then smoothed by the same
 /// Gaussian process as the sparse policies: what "the raster's error" means at a survey's dose). Each run's features
 /// (<see cref="AutopilotResult.Features"/>) are scored against the scene's particles and precipitates in the field.
 /// </summary>
 public static class AutopilotBench
 {
+    /// <summary>The centre of a seed's field: its largest particle, precipitate or grain near the scene's centre, so that no seed maps an empty field.</summary>
+    internal static (double X, double Y) FieldCenter(string scene, int seed) => Scenes.Create(scene, (ulong)seed).Features
+        .Where(f => f.Kind is "particle" or "precipitate" or "grain" && Math.Abs(f.XNm) < 500 && Math.Abs(f.YNm) < 500)
+        .OrderByDescending(f => f.SizeNm).Select(f => (f.XNm, f.YNm)).DefaultIfEmpty((0.0, 0.0)).First();
+
+    /// <summary>The twin's noise-free HAADF on the run's grid at its optics.</summary>
+    internal static async Task<double[]> TruthHaadf(TwinOptions twin, double centerX, double centerY, double fovNm, int grid, double dwellUs, OpticsChange optics)
+    {
+        var maps = await GroundTruth.MapsAsync(twin, centerX, centerY, fovNm, grid, dwellUs, default, optics);
+        return MemoryMarshal.Cast<byte, float>(maps.First(m => m.Name == GroundTruth.Haadf).ReadAll()).ToArray().Select(v => (double)v).ToArray();
+    }
+
     /// <summary>Runs the table (JSON).</summary>
     /// <remarks>With no centre given, each seed's field is centred on its largest particle or precipitate near the scene's centre, so that no seed maps an empty field.</remarks>
     public static async Task<JsonObject> RunAsync(string scene, int firstSeed, int lastSeed, int grid, double fovNm, double fraction, double convergenceMrad, double dwellUs, (double X, double Y)? center)
@@ -27,11 +39,8 @@ public static class AutopilotBench
         {
             var twinOptions = new TwinOptions { Scene = scene, Seed = (ulong)seed };
             var features = Scenes.Create(scene, (ulong)seed).Features;
-            var (centerX, centerY) = center ?? features
-                .Where(f => f.Kind is "particle" or "precipitate" or "grain" && Math.Abs(f.XNm) < 500 && Math.Abs(f.YNm) < 500)
-                .OrderByDescending(f => f.SizeNm).Select(f => (f.XNm, f.YNm)).DefaultIfEmpty((0.0, 0.0)).First();
-            var truthMaps = await GroundTruth.MapsAsync(twinOptions, centerX, centerY, fovNm, grid, dwellUs, default, optics);
-            var truth = MemoryMarshal.Cast<byte, float>(truthMaps.First(m => m.Name == GroundTruth.Haadf).ReadAll()).ToArray().Select(v => (double)v).ToArray();
+            var (centerX, centerY) = center ?? FieldCenter(scene, seed);
+            var truth = await TruthHaadf(twinOptions, centerX, centerY, fovNm, grid, dwellUs, optics);
             foreach (var (name, kind, f) in new[] { ("raster", PolicyKind.Raster, 1.0), ("raster (GP-smoothed)", PolicyKind.Raster, 1.0) }.Concat(policies.Select(p => (p.ToString(), p, fraction))))
             {
                 await using var twin = new DigitalTwin(twinOptions);
@@ -58,6 +67,8 @@ public static class AutopilotBench
         }
 
         var rows = new JsonArray();
+        var raster = scores["raster"];
+        var smoothed = scores["raster (GP-smoothed)"];
         foreach (var (name, list) in scores)
         {
             double mean = list.Average(s => s.Nrmse);
@@ -70,6 +81,8 @@ public static class AutopilotBench
                 ["nrmse_min"] = Math.Round(list.Min(s => s.Nrmse), 4),
                 ["nrmse_max"] = Math.Round(list.Max(s => s.Nrmse), 4),
                 ["probes"] = list[0].Probes,
+                ["seeds_at_or_below_raster"] = list.Where((x, i) => x.Nrmse <= raster[i].Nrmse).Count(),
+                ["seeds_at_or_below_smoothed_raster"] = list.Where((x, i) => x.Nrmse <= smoothed[i].Nrmse).Count(),
                 ["truth_features"] = list.Sum(s => s.Features.Truth),
                 ["recall_mean"] = Math.Round(list.Average(s => s.Features.Recall), 4),
                 ["recall_pooled"] = Math.Round(list.Sum(s => s.Features.Found) / (double)Math.Max(1, list.Sum(s => s.Features.Truth)), 4),

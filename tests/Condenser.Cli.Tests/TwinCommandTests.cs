@@ -168,7 +168,7 @@ public sealed class AutopilotCommandTests : IDisposable
         Assert.True(doc["decisions"]!.GetValue<int>() >= 1);
         Assert.True(doc["mean_decision_ms"]!.GetValue<double>() >= 0);
         Assert.InRange(doc["nrmse"]!.GetValue<double>(), 0, 10);
-        foreach (var f in new[] { "map.emd", "positions.csv", "log.jsonl", "report.png", "run.json" })
+        foreach (var f in new[] { "map.emd", "positions.csv", "log.jsonl", "report.png", "run.json", "uncertainty.png", "decisions.png", "positions.png" })
         {
             Assert.True(File.Exists(Path.Combine(run, f)), f);
         }
@@ -285,6 +285,21 @@ public sealed class AutopilotCommandTests : IDisposable
         Assert.All(rows, r => Assert.InRange(r!["recall_mean"]!.GetValue<double>(), 0, 1));
         Assert.Equal(144, rows[0]!["probes"]!.GetValue<int>());
         Assert.Equal(29, rows[2]!["probes"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void The_warm_start_bench_sets_cold_and_warm_runs_side_by_side()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("autopilot", "bench", "--warm-start", "--scene", "nanoparticles", "--seeds", "1..1", "--grid", "16", "--fov", "40", "--json");
+        Assert.True(code == 0, stderr);
+        var doc = JsonNode.Parse(stdout)!;
+        Assert.Equal(3, doc["past_runs"]!.AsArray().Count);
+        Assert.All(doc["past_runs"]!.AsArray(), p => Assert.NotNull(p!["record"]));
+        var row = doc["rows"]![0]!;
+        int n = doc["fractions"]!.AsArray().Count;
+        Assert.Equal(n, row["cold_nrmse"]!.AsArray().Count);
+        Assert.Equal(n, row["warm_nrmse"]!.AsArray().Count);
+        Assert.All(row["warm_nrmse"]!.AsArray(), e => Assert.InRange(e!.GetValue<double>(), 0, 5));
     }
 
     [Theory]

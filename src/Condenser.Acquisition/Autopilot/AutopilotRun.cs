@@ -44,7 +44,7 @@ public sealed record AutopilotOptions
     /// <summary>Inner and outer angles of the scan detector (mrad); null: the instrument's HAADF detector.</summary>
     public DetectorAngles? Angles { get; init; }
 
-    /// <summary>A warm start: hyperparameters proposed from past runs (<see cref="ModelPriors.Propose"/>); the model policies then decide from the first probe, with no seed, and fit their own once the observations reach twice a cold start's seed.</summary>
+    /// <summary>A warm start: hyperparameters proposed from past runs (<see cref="ModelPriors.Propose"/>); the model policies then decide from the first probe, with no seed, and fit their own once they hold 150 observations (as many as a fit uses).</summary>
     public ModelPrior? Prior { get; init; }
 
     /// <summary>How long one acquisition may take before it counts as failed (s).</summary>
@@ -146,6 +146,9 @@ public sealed record AutopilotResult(double[] Map, IReadOnlyList<(int Position, 
 public static class AutopilotRun
 {
     private const string Options = "run.json", Log = "log.jsonl";
+
+    /// <summary>Observations a hyperparameter fit uses at most (a spread subset of them all).</summary>
+    private const int FitSubset = 150;
 
     /// <summary>The technique of an autopilot's map in its metadata and in the library.</summary>
     public const string Technique = "STEM HAADF (autopilot map)";
@@ -258,9 +261,10 @@ public static class AutopilotRun
         int replayed = 0, refitAt = 0, coldSeed = Math.Clamp(budget / 10, 16, 256);
         if (model && o.Prior is { } prior)
         {
-            // Warm: the past runs' model decides from the first probe; the run fits its own at twice a cold seed.
+            // Warm: the past runs' model decides from the first probe; the run fits its own once it holds as many
+            // observations as a fit uses (150), where its own estimate can match the past runs'.
             ctx.Model = BuildModel(o, ctx, new Kernel(prior.Model.Kernel, prior.Model.LengthScalesNm, prior.Model.SignalVariance), prior.Model.NoiseVariance, prior.Model.Mean);
-            refitAt = 2 * coldSeed;
+            refitAt = FitSubset;
         }
 
         while (ctx.VisitedCount < budget)
@@ -474,8 +478,8 @@ public static class AutopilotRun
         }
 
         // Hyperparameters from a spread subset (every k-th observation, at most 150: the fit is O(n³) per evaluation).
-        int stride = Math.Max(1, seen.Count / 150);
-        var sample = seen.Where((_, k) => k % stride == 0).Take(150).ToList();
+        int stride = Math.Max(1, seen.Count / FitSubset);
+        var sample = seen.Where((_, k) => k % stride == 0).Take(FitSubset).ToList();
         GaussianProcess fit;
         try
         {
@@ -567,18 +571,21 @@ public static class AutopilotRun
         return (nearest, Enumerable.Repeat(sigma, nearest.Length).ToArray(), null);
     }
 
-    /// <summary>Normalised root-mean-square error of <paramref name="map"/> against <paramref name="truth"/>: RMSE over the truth's range (max − min).</summary>
+    /// <summary>
+    /// Normalised root-mean-square error of <paramref name="map"/> against <paramref name="truth"/>: the RMSE over the
+    /// truth's mean magnitude (a relative error). Not over the truth's range, which a nearly uniform field (a matrix with
+    /// a thin plate in it) makes small enough to turn any noise into an error of several hundred per cent.
+    /// </summary>
     public static double Nrmse(ReadOnlySpan<double> map, ReadOnlySpan<double> truth)
     {
-        double lo = double.PositiveInfinity, hi = double.NegativeInfinity, se = 0;
+        double scale = 0, se = 0;
         for (int i = 0; i < truth.Length; i++)
         {
-            lo = Math.Min(lo, truth[i]);
-            hi = Math.Max(hi, truth[i]);
+            scale += Math.Abs(truth[i]);
             se += (map[i] - truth[i]) * (map[i] - truth[i]);
         }
 
-        return Math.Sqrt(se / truth.Length) / Math.Max(hi - lo, 1e-300);
+        return Math.Sqrt(se / truth.Length) / Math.Max(scale / truth.Length, 1e-300);
     }
 
     /// <summary>The visited positions as CSV: index, row, column, x and y (nm from the field's centre), value.</summary>

@@ -39,7 +39,8 @@ internal static class AutopilotCommand
         var dwell = new Option<double>("--dwell-us") { Description = "dwell per probe (µs)", DefaultValueFactory = _ => 10 };
         var center = new Option<string?>("--center") { Description = "centre X,Y (nm; default: each seed's largest particle or precipitate near the scene's centre)" };
         var json = new Option<bool>("--json") { Description = "print JSON" };
-        var c = new Command("bench", "every policy over several seeds against the twin's truth, with the raster beside them (JSON table)") { scene, seeds, grid, fov, fraction, alpha, dwell, center, json };
+        var warm = new Option<bool>("--warm-start") { Description = "instead: cold against warm-started gp-variance runs at growing fractions, the warm start drawn from a library of past runs on other seeds" };
+        var c = new Command("bench", "every policy over several seeds against the twin's truth, with the raster beside them (JSON table)") { scene, seeds, grid, fov, fraction, alpha, dwell, center, warm, json };
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var range = r.GetValue(seeds)!.Split("..");
@@ -49,6 +50,23 @@ internal static class AutopilotCommand
             }
 
             (double, double)? at = r.GetValue(center) is { } text ? TwinCommand.ParseCenter(text) : null;
+            if (r.GetValue(warm))
+            {
+                var comparison = Condenser.Bench.WarmStartBench.RunAsync(r.GetValue(scene)!, a, b, r.GetValue(grid), r.GetValue(fov), r.GetValue(alpha), r.GetValue(dwell)).GetAwaiter().GetResult();
+                if (r.GetValue(json))
+                {
+                    Console.WriteLine(comparison.ToJsonString(Json.Options));
+                }
+                else
+                {
+                    foreach (var row in comparison["rows"]!.AsArray())
+                    {
+                        Console.Error.WriteLine($"seed {row!["seed"]}: raster {row["raster_nrmse"]}; cold {row["cold_nrmse"]!.ToJsonString()} warm {row["warm_nrmse"]!.ToJsonString()} at fractions {comparison["fractions"]!.ToJsonString()}");
+                    }
+                }
+
+                return 0;
+            }
 
             var table = Condenser.Bench.AutopilotBench.RunAsync(r.GetValue(scene)!, a, b, r.GetValue(grid), r.GetValue(fov), r.GetValue(fraction), r.GetValue(alpha), r.GetValue(dwell), at).GetAwaiter().GetResult();
             if (r.GetValue(json))
@@ -226,6 +244,36 @@ internal static class AutopilotCommand
         }
     }
 
+    /// <summary>
+    /// <c>decisions.png</c>: the posterior standard deviation at each chosen position (what the model did not know
+    /// there) against the probes made — it falls as the map fills in and jumps where the hyperparameters are refitted —
+    /// titled with the dose spent against the full raster's.
+    /// </summary>
+    private static void WriteDecisionFigures(string dir, AutopilotOptions o)
+    {
+        var probes = new List<double>();
+        var std = new List<double>();
+        double electrons = 0;
+        int made = 0;
+        double area = o.FovNm * o.FovNm * 100;
+        foreach (var line in File.ReadLines(Path.Combine(dir, "log.jsonl")))
+        {
+            if (JsonNode.Parse(line) is not JsonObject step || step["positions"] is not JsonArray positions)
+            {
+                continue;
+            }
+
+            made += positions.Count;
+            electrons += (double?)step["electrons"] ?? 0;
+            probes.Add(made);
+            std.Add((double?)step["reason"]?["std"] ?? double.NaN);
+        }
+
+        double dose = electrons / area, raster = made == 0 ? 0 : dose / made * o.Grid * o.Grid;
+        string title = string.Create(CultureInfo.InvariantCulture, $"{o.Policy} · {made} probes · {dose:G3} e⁻/Å² (the full raster: {raster:G3})");
+        Condenser.Rendering.LinePlot.Write(Path.Combine(dir, "decisions.png"), title, "probes made", "posterior σ at the chosen position", [new("σ", probes, std, Points: true)]);
+    }
+
     private static DetectorAngles? ParseAngles(string? text)
     {
         if (text is null)
@@ -292,6 +340,7 @@ internal static class AutopilotCommand
 
             Condenser.Rendering.PngRenderer.Write(picture with { Values = order, Caption = "probe order" }, Path.Combine(dir, "positions.png"), log: false, minSize: 512, colorBar: true);
             Condenser.Rendering.PngRenderer.Write(picture with { Values = result.Error, Caption = "standard error of the map" }, Path.Combine(dir, "uncertainty.png"), log: false, minSize: 512, colorBar: true);
+            WriteDecisionFigures(dir, o);
             var summary = new JsonObject
             {
                 ["output"] = dir,
