@@ -275,6 +275,54 @@ public sealed class AutopilotCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_run_killed_with_sigkill_resumes_to_the_map_of_an_uninterrupted_run()
+    {
+        var file = Path.Combine(_dir, "recorded-kill.emd");
+        var (code, stdout, stderr) = CliRunner.Run("twin", "acquire", "--mode", "4dstem", "--scene", "nanoparticles", "--seed", "4", "--pixels", "32", "--camera-pixels", "32", "--fov", "80", "--convergence-mrad", "2", "--dwell-us", "1000", "-o", file);
+        Assert.True(code == 0, stderr);
+        string[] run = ["autopilot", "run", "--recorded", file, "--recorded-dwell-us", "1000", "--dwell-us", "300", "--detector-angles", "10,60", "--policy", "gp-variance", "--fraction", "0.5"];
+        var whole = Path.Combine(_dir, "uninterrupted");
+        (code, _, stderr) = CliRunner.Run([.. run, "-o", whole]);
+        Assert.True(code == 0, stderr);
+
+        // The same run, killed (SIGKILL) once it has logged 30 decisions, then resumed by a new process.
+        var killed = Path.Combine(_dir, "killed");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "condenser.dll"), .. run, "-o", killed])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using (var p = System.Diagnostics.Process.Start(psi)!)
+        {
+            _ = p.StandardError.ReadToEndAsync();
+            _ = p.StandardOutput.ReadToEndAsync();
+            var log = Path.Combine(killed, "log.jsonl");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while ((!File.Exists(log) || File.ReadAllLines(log).Length < 30) && !p.HasExited && clock.Elapsed.TotalSeconds < 120)
+            {
+                Thread.Sleep(5);
+            }
+
+            Assert.False(p.HasExited, "the run ended before it could be killed");
+            p.Kill();
+            p.WaitForExit();
+        }
+
+        int before = File.ReadAllLines(Path.Combine(killed, "log.jsonl")).Length;
+        Assert.InRange(before, 30, 400);
+        (code, stdout, stderr) = CliRunner.Run("autopilot", "resume", killed, "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(512, JsonNode.Parse(stdout)!["probes"]!.GetValue<int>());
+        var positions = File.ReadAllLines(Path.Combine(killed, "positions.csv")).Skip(1).Select(l => l.Split(',')[0]).ToList();
+        Assert.Equal(positions.Count, positions.Distinct().Count());
+        using var a0 = FormatRegistry.Open(Path.Combine(whole, "map.emd"));
+        using var b0 = FormatRegistry.Open(Path.Combine(killed, "map.emd"));
+        Assert.Equal(a0.Datasets[0].ReadAll(), b0.Datasets[0].ReadAll());
+        Assert.Equal(File.ReadAllText(Path.Combine(whole, "positions.csv")), File.ReadAllText(Path.Combine(killed, "positions.csv")));
+    }
+
+    [Fact]
     public void The_bench_scores_every_policy_and_the_raster_against_the_truth()
     {
         var (code, stdout, stderr) = CliRunner.Run("autopilot", "bench", "--scene", "nanoparticles", "--seeds", "1..1", "--grid", "12", "--fov", "40", "--json");

@@ -30,6 +30,10 @@ public sealed class RecordedMicroscope(EmDataset scan, double recordedCurrentPa,
     private double _clock, _electrons;
     private int _acquisitions;
 
+    // Visits per position: the draw of a visit depends on the position and on how often it was visited before, not on
+    // the session's history, so that a fresh microscope serving a resumed run draws what the first one would have.
+    private readonly int[] _visits = new int[scan.FrameCount];
+
     /// <summary>Scan positions per line of the recording.</summary>
     public int PixelsX => _scan.Shape.Navigation[1];
 
@@ -202,7 +206,7 @@ public sealed class RecordedMicroscope(EmDataset scan, double recordedCurrentPa,
         for (int i = 0; i < grid.Length; i++)
         {
             cancel.ThrowIfCancellationRequested();
-            Thinned(grid[i], Keep(dwell[i]), (ulong)_acquisitions, one);
+            Thinned(grid[i], Keep(dwell[i]), (ulong)_visits[grid[i]]++, one);
             var frame = frames.AsSpan(i * h * w, h * w);
             for (int k = 0; k < one.Length; k++)
             {
@@ -237,7 +241,7 @@ public sealed class RecordedMicroscope(EmDataset scan, double recordedCurrentPa,
         for (int i = 0; i < grid.Length; i++)
         {
             cancel.ThrowIfCancellationRequested();
-            Thinned(grid[i], Keep(dwell[i]), (ulong)_acquisitions, one);
+            Thinned(grid[i], Keep(dwell[i]), (ulong)_visits[grid[i]]++, one);
             double sum = 0;
             foreach (var span in spans)
             {
