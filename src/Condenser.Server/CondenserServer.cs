@@ -1,4 +1,5 @@
 using Condenser.Catalog.Sharing;
+using Condenser.Server.Features.Autopilot;
 using Condenser.Server.Features.Datasets;
 using Condenser.Server.Features.Sharing;
 using Condenser.Server.Features.Upload;
@@ -42,6 +43,7 @@ public static class CondenserServer
         builder.Services.AddSingleton(new Auth(catalog));
         builder.Services.AddSingleton(sp => new Federation(catalog, new HttpClient { Timeout = TimeSpan.FromSeconds(60) }));
         builder.Services.AddHostedService<BackgroundPolls>();
+        builder.Services.AddSingleton(sp => new AutopilotService(options, catalog));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Problems>();
         builder.Services.AddOpenApi(o =>
@@ -73,6 +75,7 @@ public static class CondenserServer
         UploadEndpoints.Map(app, options);
         SharingEndpoints.Map(app);
         UserEndpoints.Map(app);
+        AutopilotEndpoints.Map(app);
         app.MapGet("/api/health", () => TypedResults.Ok(new HealthView(
             "ok",
             catalog.DatabaseDescription,

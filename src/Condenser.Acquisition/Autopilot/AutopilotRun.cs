@@ -136,6 +136,13 @@ public sealed record AutopilotResult(double[] Map, IReadOnlyList<(int Position, 
     public double DosePerArea(AutopilotOptions o) => Electrons / (o.FovNm * o.FovNm * 100);
 }
 
+/// <summary>A running campaign's map so far.</summary>
+/// <param name="Positions">Grid positions visited, in order.</param>
+/// <param name="Values">Their values (NaN where an answer was not a number).</param>
+/// <param name="Mean">The model's posterior mean over the grid (null before a model is fitted, and for the fixed sequences).</param>
+/// <param name="Std">Its posterior standard deviation.</param>
+public sealed record AutopilotSnapshot(int[] Positions, double[] Values, double[]? Mean, double[]? Std);
+
 /// <summary>
 /// The acquisition loop: plan → acquire on an <see cref="IMicroscope"/> → update the model → decide, within the
 /// probes of the fraction and the instrument's budgets, every decision and its cost appended to <c>log.jsonl</c> (and
@@ -154,7 +161,13 @@ public static class AutopilotRun
     public const string Technique = "STEM HAADF (autopilot map)";
 
     /// <summary>Starts a run in <paramref name="runDir"/> (created; it must not hold a run already).</summary>
-    public static Task<AutopilotResult> RunAsync(IMicroscope microscope, AutopilotOptions options, string runDir, IProgress<int>? progress = null, CancellationToken cancel = default)
+    /// <param name="microscope">The instrument.</param>
+    /// <param name="options">What the run does.</param>
+    /// <param name="runDir">Its folder.</param>
+    /// <param name="progress">Positions visited so far, after each decision.</param>
+    /// <param name="cancel">Stops the run between decisions (its log stays resumable).</param>
+    /// <param name="live">The map so far, every 2 % of the probes or so (for a view of a running campaign).</param>
+    public static Task<AutopilotResult> RunAsync(IMicroscope microscope, AutopilotOptions options, string runDir, IProgress<int>? progress = null, CancellationToken cancel = default, Action<AutopilotSnapshot>? live = null)
     {
         options.Check();
         Directory.CreateDirectory(runDir);
@@ -164,11 +177,11 @@ public static class AutopilotRun
         }
 
         File.WriteAllText(Path.Combine(runDir, Options), JsonSerializer.Serialize(options, Remote.Wire.Json));
-        return LoopAsync(microscope, options, runDir, [], progress, cancel);
+        return LoopAsync(microscope, options, runDir, [], progress, cancel, live);
     }
 
     /// <summary>Resumes the run in <paramref name="runDir"/> from its log.</summary>
-    public static Task<AutopilotResult> ResumeAsync(IMicroscope microscope, string runDir, IProgress<int>? progress = null, CancellationToken cancel = default)
+    public static Task<AutopilotResult> ResumeAsync(IMicroscope microscope, string runDir, IProgress<int>? progress = null, CancellationToken cancel = default, Action<AutopilotSnapshot>? live = null)
     {
         var path = Path.Combine(runDir, Options);
         if (!File.Exists(path))
@@ -207,10 +220,18 @@ public static class AutopilotRun
             File.WriteAllLines(log, whole);
         }
 
-        return LoopAsync(microscope, options, runDir, steps, progress, cancel);
+        return LoopAsync(microscope, options, runDir, steps, progress, cancel, live);
     }
 
-    private static async Task<AutopilotResult> LoopAsync(IMicroscope microscope, AutopilotOptions o, string runDir, List<JsonObject> replay, IProgress<int>? progress, CancellationToken cancel)
+    /// <summary>The options of the run in <paramref name="runDir"/> (its <c>run.json</c>).</summary>
+    public static AutopilotOptions OptionsOf(string runDir)
+    {
+        var path = Path.Combine(runDir, Options);
+        return File.Exists(path) ? JsonSerializer.Deserialize<AutopilotOptions>(File.ReadAllText(path), Remote.Wire.Json) ?? throw new IOException($"{path} is empty")
+            : throw new FileNotFoundException($"{runDir} holds no run ({Options} is missing)");
+    }
+
+    private static async Task<AutopilotResult> LoopAsync(IMicroscope microscope, AutopilotOptions o, string runDir, List<JsonObject> replay, IProgress<int>? progress, CancellationToken cancel, Action<AutopilotSnapshot>? live)
     {
         var ctx = new PolicyContext(o.Grid, o.Seed);
         var policy = o.Policy == PolicyKind.Campaign ? Policies.Campaign(o.Fraction) : Policies.Create(o.Policy);
@@ -258,7 +279,7 @@ public static class AutopilotRun
             await log.FlushAsync(cancel).ConfigureAwait(false);
         }
 
-        int replayed = 0, refitAt = 0, coldSeed = Math.Clamp(budget / 10, 16, 256);
+        int replayed = 0, refitAt = 0, coldSeed = Math.Clamp(budget / 10, 16, 256), shownAt = 0;
         if (model && o.Prior is { } prior)
         {
             // Warm: the past runs' model decides from the first probe; the run fits its own once it holds as many
@@ -374,6 +395,11 @@ public static class AutopilotRun
                 ["dose_e_per_a2"] = result.Cost.DoseEPerA2,
             }).ConfigureAwait(false);
             progress?.Report(ctx.VisitedCount);
+            if (live is not null && ctx.VisitedCount >= shownAt)
+            {
+                shownAt = ctx.VisitedCount + Math.Max(8, budget / 50);
+                live(Snapshot(ctx, visits));
+            }
         }
 
         var unsteered = (model ? visits.Take(firstStep) : visits).Select(v => v.Item2).ToList();
@@ -394,6 +420,12 @@ public static class AutopilotRun
         var runModel = used is null ? null : new RunModel(used.Kernel.Kind, [.. used.Kernel.LengthScales], used.Kernel.SignalVariance, used.NoiseVariance, used.Mean, o.DwellUs);
         return new AutopilotResult(map, visits, decisions, decisions == 0 ? 0 : decisionMs / decisions, electrons, time, stopped, level + (FeatureDetection.Sigmas * sigma), fallbacks, error, runModel);
     }
+
+    private static AutopilotSnapshot Snapshot(PolicyContext ctx, List<(int, double)> visits) => new(
+        visits.Select(v => v.Item1).ToArray(),
+        visits.Select(v => v.Item2).ToArray(),
+        ctx.Model?.Means.ToArray(),
+        ctx.Model?.Variances.ToArray().Select(v => Math.Sqrt(Math.Max(v, 0))).ToArray());
 
     /// <summary>
     /// One acquisition, within the run's timeout, tried again after a failure (each try logged with its reason, after

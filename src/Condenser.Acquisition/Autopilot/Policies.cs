@@ -71,6 +71,19 @@ public interface IPolicy
 /// <summary>The policies by kind.</summary>
 public static class Policies
 {
+    /// <summary>The policy a command line or request names (raster, random, sobol, gp-variance, gp-ucb, gp-ei, campaign).</summary>
+    public static PolicyKind Parse(string text) => text.ToLowerInvariant() switch
+    {
+        "raster" => PolicyKind.Raster,
+        "random" => PolicyKind.Random,
+        "sobol" => PolicyKind.Sobol,
+        "gp-variance" => PolicyKind.GpVariance,
+        "gp-ucb" => PolicyKind.GpUcb,
+        "gp-ei" => PolicyKind.GpEi,
+        "campaign" => PolicyKind.Campaign,
+        _ => throw new ArgumentException($"--policy '{text}': give raster, random, sobol, gp-variance, gp-ucb, gp-ei or campaign"),
+    };
+
     /// <summary>True for the policies that steer by a Gaussian process.</summary>
     public static bool UsesModel(PolicyKind kind) => kind is PolicyKind.GpVariance or PolicyKind.GpUcb or PolicyKind.GpEi or PolicyKind.Campaign;
 

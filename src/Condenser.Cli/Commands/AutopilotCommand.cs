@@ -86,17 +86,6 @@ internal static class AutopilotCommand
         return c;
     }
 
-    private static PolicyKind ParsePolicy(string text) => text.ToLowerInvariant() switch
-    {
-        "raster" => PolicyKind.Raster,
-        "random" => PolicyKind.Random,
-        "sobol" => PolicyKind.Sobol,
-        "gp-variance" => PolicyKind.GpVariance,
-        "gp-ucb" => PolicyKind.GpUcb,
-        "gp-ei" => PolicyKind.GpEi,
-        "campaign" => PolicyKind.Campaign,
-        _ => throw new ArgumentException($"--policy '{text}': give raster, random, sobol, gp-variance, gp-ucb, gp-ei or campaign"),
-    };
 
     private static Command Run()
     {
@@ -133,7 +122,7 @@ internal static class AutopilotCommand
 
             var o = new AutopilotOptions
             {
-                Policy = ParsePolicy(r.GetValue(policy)!),
+                Policy = Policies.Parse(r.GetValue(policy)!),
                 Target = r.GetValue(target)!,
                 Fraction = r.GetValue(fraction),
                 DoseBudgetEPerA2 = r.GetValue(doseBudget),
