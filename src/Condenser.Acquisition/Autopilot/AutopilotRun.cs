@@ -154,6 +154,9 @@ public static class AutopilotRun
 {
     private const string Options = "run.json", Log = "log.jsonl";
 
+    /// <summary>Inducing points per side of the grid's sparse process at most (24² = 576: the candidates' features then take 38 MB at 128², 151 MB at 256²).</summary>
+    private const int MaxInducingSide = 24;
+
     /// <summary>Observations a hyperparameter fit uses at most (a spread subset of them all).</summary>
     private const int FitSubset = 150;
 
@@ -515,8 +518,10 @@ public static class AutopilotRun
         GaussianProcess fit;
         try
         {
-            // Length scales of at least a grid pixel, noise of at least a thousandth of the values' variance.
-            var bounds = new LikelihoodBounds(MinLengthFraction: 1.0 / o.Grid, MaxLengthFraction: 2, MinNoiseFraction: 1e-3);
+            // Length scales of at least a grid pixel and of what the inducing points can carry (1.5 of their closest
+            // spacing), noise of at least a thousandth of the values' variance: a fit free to go shorter explains the
+            // noise as signal, and the sparse model then swings between its inducing points.
+            var bounds = new LikelihoodBounds(MinLengthFraction: Math.Max(1.0 / o.Grid, 1.5 / Math.Min(MaxInducingSide, o.Grid)), MaxLengthFraction: 2, MinNoiseFraction: 1e-3);
             fit = LikelihoodFit.Fit(sample.Select(i => candidates[i]).ToList(), sample.Select(i => ctx.Values[i]).ToList(), KernelKind.Matern52, bounds, starts: 2, seed: (int)(o.Seed % int.MaxValue), maxEvaluations: 300);
         }
         catch (ArgumentException)
@@ -535,8 +540,16 @@ public static class AutopilotRun
     {
         var candidates = Candidates(o);
         double length = kernel.LengthScales.Min();
-        int side = Math.Clamp((int)Math.Ceiling(o.FovNm / (length / 1.5)), 8, Math.Min(24, o.Grid));
+        int side = Math.Clamp((int)Math.Ceiling(o.FovNm / (length / 1.5)), 8, Math.Min(MaxInducingSide, o.Grid));
         double step = o.FovNm / side, c0 = (side - 1) / 2.0;
+        if (length < 1.5 * step)
+        {
+            // Inducing points far apart for the length scale: between them the process has no features and its mean
+            // swings (the full raster of a 128² grid smoothed this way was worse than raw). The model keeps to what its
+            // inducing points can carry: length scales of at least 1.5 of their spacing.
+            kernel = kernel with { LengthScales = [.. kernel.LengthScales.Select(l => Math.Max(l, 1.5 * step))] };
+        }
+
         var inducing = Enumerable.Range(0, side * side).Select(i => new[] { ((i % side) - c0) * step, ((i / side) - c0) * step }).ToList();
         var model = new CandidateGaussianProcess(kernel, Math.Max(noiseVariance, 1e-9 * kernel.SignalVariance), mean, inducing, candidates);
         for (int i = 0; i < ctx.Values.Length; i++)
