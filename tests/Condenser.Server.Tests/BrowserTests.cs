@@ -87,4 +87,55 @@ public class BrowserTests
         wait.Until(b => b.FindElements(By.Id("spectrum")).Count == 1);
         Assert.Empty(browser.FindElements(By.Id("error")));
     }
+
+    [Fact]
+    public async Task AnAutopilotRunIsStartedFollowedStoppedAndResumedFromThePage()
+    {
+        await using var host = await ServerHost.Start("sqlite");
+        var token = host.Catalog.Users.Add("operator", Role.Contributor, null, ["autopilot"]).Token;
+        using var browser = Browser(Path.Combine(host.Library.Folder, "chromium-profile"));
+        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(90));
+        browser.Navigate().GoToUrl(host.Url);
+        browser.FindElement(By.Id("token")).SendKeys(token);
+        browser.FindElement(By.Id("sign-in")).Click();
+        wait.Until(b => b.FindElement(By.Id("who-name")).Text.StartsWith("operator", StringComparison.Ordinal));
+        browser.FindElement(By.Id("nav-autopilot")).Click();
+        wait.Until(b => b.FindElements(By.Id("ap-form")).Count == 1);
+
+        void Set(string id, string value)
+        {
+            var e = browser.FindElement(By.Id(id));
+            e.Clear();
+            e.SendKeys(value);
+        }
+
+        // A small run to its end: the map is drawn with its probes, the uncertainty beside it, the record linked.
+        Set("ap-grid", "24");
+        Set("ap-fov", "100");
+        ((IJavaScriptExecutor)browser).ExecuteScript("document.getElementById('ap-policy').value = 'gp-variance'");
+        browser.FindElement(By.Id("ap-start")).Click();
+        wait.Until(b => b.FindElements(By.Id("ap-state")).Count == 1 || b.FindElements(By.Id("error")).Count > 0);
+        Assert.Empty(browser.FindElements(By.Id("error")).Select(e => e.Text));
+        wait.Until(b => b.FindElement(By.Id("ap-state")).GetAttribute("data-state") == "finished");
+        Assert.Contains("115 of 115 probes", browser.FindElement(By.Id("ap-state")).Text);
+        Assert.StartsWith("posterior mean · 115 probes", browser.FindElement(By.Id("ap-map-caption")).Text);
+        Assert.Equal("576", browser.FindElement(By.Id("ap-map")).GetAttribute("data-drawn"));
+        Assert.Equal("576", browser.FindElement(By.Id("ap-std")).GetAttribute("data-drawn"));
+        Assert.Single(browser.FindElements(By.Id("ap-record")));
+
+        // A longer run, stopped from the page while it fills in, then resumed to its end.
+        browser.FindElement(By.LinkText("all runs")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector("tr.ap-run")).Count == 1);
+        Set("ap-grid", "48");
+        Set("ap-fov", "100");
+        Set("ap-fraction", "0.4");
+        browser.FindElement(By.Id("ap-start")).Click();
+        wait.Until(b => b.FindElements(By.Id("ap-stop")).Count == 1 && b.FindElement(By.Id("ap-state")).GetAttribute("data-state") == "running");
+        browser.FindElement(By.Id("ap-stop")).Click();
+        wait.Until(b => b.FindElement(By.Id("ap-state")).GetAttribute("data-state") == "stopped");
+        browser.FindElement(By.Id("ap-resume")).Click();
+        wait.Until(b => b.FindElement(By.Id("ap-state")).GetAttribute("data-state") == "finished");
+        Assert.Contains("922 of 922 probes", browser.FindElement(By.Id("ap-state")).Text);
+        Assert.Empty(browser.FindElements(By.Id("error")));
+    }
 }

@@ -49,6 +49,8 @@ window.addEventListener("hashchange", route);
 function route() {
   const h = location.hash || "#/";
   if (h.startsWith("#/d/")) return datasetPage(decodeURIComponent(h.slice(4).split("?")[0]));
+  if (h === "#/autopilot") return autopilotList();
+  if (h.startsWith("#/autopilot/")) return autopilotRun(decodeURIComponent(h.slice(12)));
   return searchPage(new URLSearchParams(h.split("?")[1] || ""));
 }
 
