@@ -41,14 +41,14 @@ public static class AutopilotBench
             var features = Scenes.Create(scene, (ulong)seed).Features;
             var (centerX, centerY) = center ?? FieldCenter(scene, seed);
             var truth = await TruthHaadf(twinOptions, centerX, centerY, fovNm, grid, dwellUs, optics);
-            foreach (var (name, kind, f) in new[] { ("raster", PolicyKind.Raster, 1.0), ("raster (GP-smoothed)", PolicyKind.Raster, 1.0) }.Concat(policies.Select(p => (p.ToString(), p, fraction))))
+            foreach (var (name, kind, f) in new[] { ("raster", PolicyKind.Raster, 1.0), ("raster (GP-smoothed)", PolicyKind.Raster, 1.0) }.Concat(policies.Select(p => (p.ToString(), p, fraction))).Append(("Sobol (TV)", PolicyKind.Sobol, fraction)))
             {
                 await using var twin = new DigitalTwin(twinOptions);
                 await twin.SetOpticsAsync(optics);
                 var dir = Directory.CreateTempSubdirectory("condenser-autopilot-bench-").FullName;
                 try
                 {
-                    var o = new AutopilotOptions { Policy = kind, Fraction = f, Grid = grid, FovNm = fovNm, CenterXNm = centerX, CenterYNm = centerY, DwellUs = dwellUs, Seed = (ulong)seed };
+                    var o = new AutopilotOptions { Policy = kind, Fraction = f, Grid = grid, FovNm = fovNm, CenterXNm = centerX, CenterYNm = centerY, DwellUs = dwellUs, Seed = (ulong)seed, Reconstruction = name.EndsWith("(TV)", StringComparison.Ordinal) ? "tv" : "gp" };
                     var sw = Stopwatch.StartNew();
                     var r = await AutopilotRun.RunAsync(twin, o, dir);
                     var map = name == "raster (GP-smoothed)" ? AutopilotRun.Smooth(o, r) : r.Map;

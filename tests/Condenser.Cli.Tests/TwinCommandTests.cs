@@ -328,7 +328,7 @@ public sealed class AutopilotCommandTests : IDisposable
         var (code, stdout, stderr) = CliRunner.Run("autopilot", "bench", "--scene", "nanoparticles", "--seeds", "1..1", "--grid", "12", "--fov", "40", "--json");
         Assert.True(code == 0, stderr);
         var rows = JsonNode.Parse(stdout)!["rows"]!.AsArray();
-        Assert.Equal(["raster", "raster (GP-smoothed)", "Random", "Sobol", "GpVariance", "GpUcb", "GpEi", "Campaign"], rows.Select(r => r!["policy"]!.GetValue<string>()));
+        Assert.Equal(["raster", "raster (GP-smoothed)", "Random", "Sobol", "GpVariance", "GpUcb", "GpEi", "Campaign", "Sobol (TV)"], rows.Select(r => r!["policy"]!.GetValue<string>()));
         Assert.All(rows, r => Assert.InRange(r!["nrmse_mean"]!.GetValue<double>(), 0, 5));
         Assert.All(rows, r => Assert.InRange(r!["recall_mean"]!.GetValue<double>(), 0, 1));
         Assert.Equal(144, rows[0]!["probes"]!.GetValue<int>());
@@ -355,6 +355,7 @@ public sealed class AutopilotCommandTests : IDisposable
     [InlineData("--target", "strain", "not built yet")]
     [InlineData("--fraction", "2", "--fraction 2")]
     [InlineData("--detector-angles", "70", "--detector-angles '70'")]
+    [InlineData("--reconstruction", "magic", "give gp or tv")]
     [InlineData("--detector-angles", "90,20", "0 ≤ inner < outer")]
     public void Bad_options_are_refused_with_a_message(string option, string value, string message)
     {

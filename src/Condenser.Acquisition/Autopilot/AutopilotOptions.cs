@@ -41,6 +41,9 @@ public sealed record AutopilotOptions
     /// <summary>The seed of the policy's draws.</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>How a sparse run's map is made: <c>gp</c> (the Gaussian process's posterior mean) or <c>tv</c> (total-variation inpainting of the probes, which keeps edges and small particles a smooth process averages away).</summary>
+    public string Reconstruction { get; init; } = "gp";
+
     /// <summary>Inner and outer angles of the scan detector (mrad); null: the instrument's HAADF detector.</summary>
     public DetectorAngles? Angles { get; init; }
 
@@ -64,6 +67,11 @@ public sealed record AutopilotOptions
         if (!(AcquireTimeoutS > 0) || !double.IsFinite(AcquireTimeoutS) || AcquireRetries is < 0 or > 10)
         {
             throw new ArgumentException("the acquisition timeout must be a positive number of seconds and the retries lie in 0..10");
+        }
+
+        if (Reconstruction is not ("gp" or "tv"))
+        {
+            throw new ArgumentException($"--reconstruction '{Reconstruction}': give gp or tv");
         }
 
         if (!(Fraction > 0 && Fraction <= 1))

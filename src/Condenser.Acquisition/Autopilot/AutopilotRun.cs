@@ -274,6 +274,12 @@ public static partial class AutopilotRun
         var (level, sigma) = FeatureDetection.Support(unsteered);
         bool complete = o.Policy == PolicyKind.Raster && ctx.VisitedCount == o.Grid * o.Grid && ctx.Values.All(double.IsFinite);
         var (map, error, used) = complete ? (ctx.Values.ToArray(), Enumerable.Repeat(sigma, ctx.Values.Length).ToArray(), null) : Reconstruct(o, ctx, sigma);
+        if (!complete && o.Reconstruction == "tv" && sigma > 0 && ctx.Values.Any(double.IsFinite))
+        {
+            // The probes inpainted with a total-variation prior at λ = 1 (in units of one probe's noise).
+            Condenser.Processing.Imaging.TotalVariation.Inpaint(ctx.Values, o.Grid, o.Grid, sigma, 1, 500, map);
+        }
+
         if (complete)
         {
             try

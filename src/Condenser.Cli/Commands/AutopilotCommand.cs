@@ -105,6 +105,7 @@ internal static class AutopilotCommand
         var recordedCurrent = new Option<double>("--recorded-current-pa") { Description = "probe current of the recording (pA)", DefaultValueFactory = _ => 20 };
         var recordedDwell = new Option<double>("--recorded-dwell-us") { Description = "dwell of the recording (µs); --dwell-us must not exceed it", DefaultValueFactory = _ => 1000 };
         var angles = new Option<string?>("--detector-angles") { Description = "scan detector INNER,OUTER (mrad; default the instrument's HAADF detector)" };
+        var reconstruction = new Option<string>("--reconstruction") { Description = "how a sparse run's map is made: gp (posterior mean) or tv (total-variation inpainting of the probes)", DefaultValueFactory = _ => "gp" };
         var warm = new Option<string?>("--warm-start") { Description = "a library (DATA_DIR) whose past runs of a like sample and instrument propose the model's hyperparameters (the records used are printed and logged)" };
         var library = new Option<string?>("--library") { Description = "record the run's map, with its settings and model, in this library (DATA_DIR) for later warm starts" };
         var sample = new Option<string?>("--sample") { Description = "the sample, for the library and the warm start (default: the twin's scene)" };
@@ -113,7 +114,7 @@ internal static class AutopilotCommand
         var json = new Option<bool>("--json") { Description = "print JSON" };
         var c = new Command("run", "start an autonomous acquisition; RUNDIR gets map.emd, positions.csv, log.jsonl and report.png")
         {
-            scene, seed, policy, target, fraction, doseBudget, grid, fov, center, dwell, alpha, microscope, recorded, recordedCurrent, recordedDwell, angles, warm, library, sample, elements, output, json,
+            scene, seed, policy, target, fraction, doseBudget, grid, fov, center, dwell, alpha, microscope, recorded, recordedCurrent, recordedDwell, angles, reconstruction, warm, library, sample, elements, output, json,
         };
         c.SetAction(r => CommandRunner.Run(() =>
         {
@@ -133,6 +134,7 @@ internal static class AutopilotCommand
                 DwellUs = r.GetValue(dwell),
                 Seed = r.GetValue(seed),
                 Angles = ParseAngles(r.GetValue(angles)),
+                Reconstruction = r.GetValue(reconstruction)!,
             };
             var dir = r.GetValue(output)!;
             var twin = new TwinOptions { Scene = r.GetValue(scene)!, Seed = r.GetValue(seed) };
