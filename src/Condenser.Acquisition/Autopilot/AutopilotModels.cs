@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Condenser.Acquisition.Instrument;
 using Condenser.Learning.GaussianProcesses;
 
 namespace Condenser.Acquisition.Autopilot;
