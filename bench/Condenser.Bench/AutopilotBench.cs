@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Condenser.Acquisition.Autopilot;
 using Condenser.Acquisition.DigitalTwin;
@@ -21,13 +20,6 @@ public static class AutopilotBench
         .Where(f => f.Kind is "particle" or "precipitate" or "grain" && Math.Abs(f.XNm) < 500 && Math.Abs(f.YNm) < 500)
         .OrderByDescending(f => f.SizeNm).Select(f => (f.XNm, f.YNm)).DefaultIfEmpty((0.0, 0.0)).First();
 
-    /// <summary>The twin's noise-free HAADF on the run's grid at its optics.</summary>
-    internal static async Task<double[]> TruthHaadf(TwinOptions twin, double centerX, double centerY, double fovNm, int grid, double dwellUs, OpticsChange optics)
-    {
-        var maps = await GroundTruth.MapsAsync(twin, centerX, centerY, fovNm, grid, dwellUs, default, optics);
-        return MemoryMarshal.Cast<byte, float>(maps.First(m => m.Name == GroundTruth.Haadf).ReadAll()).ToArray().Select(v => (double)v).ToArray();
-    }
-
     /// <summary>Runs the table (JSON).</summary>
     /// <remarks>With no centre given, each seed's field is centred on its largest particle or precipitate near the scene's centre, so that no seed maps an empty field.</remarks>
     public static async Task<JsonObject> RunAsync(string scene, int firstSeed, int lastSeed, int grid, double fovNm, double fraction, double convergenceMrad, double dwellUs, (double X, double Y)? center)
@@ -40,7 +32,7 @@ public static class AutopilotBench
             var twinOptions = new TwinOptions { Scene = scene, Seed = (ulong)seed };
             var features = Scenes.Create(scene, (ulong)seed).Features;
             var (centerX, centerY) = center ?? FieldCenter(scene, seed);
-            var truth = await TruthHaadf(twinOptions, centerX, centerY, fovNm, grid, dwellUs, optics);
+            var truth = await GroundTruth.HaadfAsync(twinOptions, centerX, centerY, fovNm, grid, dwellUs, optics);
             foreach (var (name, kind, f) in new[] { ("raster", PolicyKind.Raster, 1.0), ("raster (GP-smoothed)", PolicyKind.Raster, 1.0) }.Concat(policies.Select(p => (p.ToString(), p, fraction))).Append(("Sobol (TV)", PolicyKind.Sobol, fraction)))
             {
                 await using var twin = new DigitalTwin(twinOptions);

@@ -45,7 +45,7 @@ public static class WarmStartBench
             for (int seed = firstSeed; seed <= lastSeed; seed++)
             {
                 var (cx, cy) = AutopilotBench.FieldCenter(scene, seed);
-                var truth = await AutopilotBench.TruthHaadf(new TwinOptions { Scene = scene, Seed = (ulong)seed }, cx, cy, fovNm, grid, dwellUs, optics);
+                var truth = await GroundTruth.HaadfAsync(new TwinOptions { Scene = scene, Seed = (ulong)seed }, cx, cy, fovNm, grid, dwellUs, optics);
                 var (raster, ro, instrument, _) = await RunOnce(scene, seed, grid, fovNm, optics, dwellUs, 1, null, Path.Combine(root, $"raster-{seed}"));
                 double rasterError = AutopilotRun.Nrmse(raster.Map, truth);
                 var prior = ModelPriors.Propose(new LibraryPriors(library, Principal.Local), new PriorQuery(scene, instrument, [], dwellUs))

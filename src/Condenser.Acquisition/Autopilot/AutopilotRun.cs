@@ -51,44 +51,52 @@ public static partial class AutopilotRun
     /// <summary>Resumes the run in <paramref name="runDir"/> from its log.</summary>
     public static Task<AutopilotResult> ResumeAsync(IMicroscope microscope, string runDir, IProgress<int>? progress = null, CancellationToken cancel = default, Action<AutopilotSnapshot>? live = null)
     {
-        var path = Path.Combine(runDir, Options);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"{runDir} holds no run ({Options} is missing)");
-        }
-
-        var options = JsonSerializer.Deserialize<AutopilotOptions>(File.ReadAllText(path), Remote.Wire.Json) ?? throw new IOException($"{path} is empty");
+        var options = OptionsOf(runDir);
         options.Check();
-        var steps = new List<JsonObject>();
-        var whole = new List<string>();
-        var log = Path.Combine(runDir, Log);
-        if (File.Exists(log))
+        var (steps, whole) = ReadLog(runDir);
+        if (whole.Count > 0)
         {
-            foreach (var line in File.ReadLines(log))
-            {
-                // A line cut by a kill is not a decision that was made.
-                try
-                {
-                    if (JsonNode.Parse(line) is JsonObject o)
-                    {
-                        whole.Add(line);
-                        if (o["positions"] is JsonArray && o["values"] is JsonArray)
-                        {
-                            steps.Add(o);
-                        }
-                    }
-                }
-                catch (JsonException)
-                {
-                    break;
-                }
-            }
-
             // Rewrite the log without a torn tail, so that it stays one JSON object per line (retries and stops kept).
-            File.WriteAllLines(log, whole);
+            File.WriteAllLines(Path.Combine(runDir, Log), whole);
         }
 
         return LoopAsync(microscope, options, runDir, steps, progress, cancel, live);
+    }
+
+    /// <summary>The decisions logged in <paramref name="runDir"/>, in order (each with its positions, values, reason and cost), up to a line cut by a kill.</summary>
+    public static IReadOnlyList<JsonObject> Decisions(string runDir) => ReadLog(runDir).Steps;
+
+    private static (List<JsonObject> Steps, List<string> Whole) ReadLog(string runDir)
+    {
+        var steps = new List<JsonObject>();
+        var whole = new List<string>();
+        var log = Path.Combine(runDir, Log);
+        if (!File.Exists(log))
+        {
+            return (steps, whole);
+        }
+
+        foreach (var line in File.ReadLines(log))
+        {
+            // A line cut by a kill is not a decision that was made.
+            try
+            {
+                if (JsonNode.Parse(line) is JsonObject o)
+                {
+                    whole.Add(line);
+                    if (o["positions"] is JsonArray && o["values"] is JsonArray)
+                    {
+                        steps.Add(o);
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                break;
+            }
+        }
+
+        return (steps, whole);
     }
 
     /// <summary>The options of the run in <paramref name="runDir"/> (its <c>run.json</c>).</summary>
@@ -214,10 +222,7 @@ public static partial class AutopilotRun
             }
             else if (model && ctx.Model is null)
             {
-                (positions, reason) = Policies.Create(PolicyKind.Sobol).Next(ctx, 1);
-                reason["policy"] = o.Policy.ToString();
-                reason["rule"] = "fallback: Halton";
-                reason["why"] = modelFailure;
+                (positions, reason) = Policies.Fallback(ctx, o.Policy, modelFailure);
             }
             else
             {

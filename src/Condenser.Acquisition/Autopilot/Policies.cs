@@ -102,6 +102,16 @@ public static class Policies
     /// <summary>Robust standard deviations above the support by which a survey probe flags its neighbourhood.</summary>
     public const double FlagSigmas = 3;
 
+    /// <summary>The safe policy's next position (the first unvisited point of the Halton sequence), logged as a fallback of <paramref name="kind"/> with <paramref name="why"/>.</summary>
+    public static (int[] Positions, JsonObject Reason) Fallback(PolicyContext ctx, PolicyKind kind, string? why)
+    {
+        var (positions, reason) = new Sequence(PolicyKind.Sobol, Halton).Next(ctx, 1);
+        reason["policy"] = kind.ToString();
+        reason["rule"] = "fallback: Halton";
+        reason["why"] = why;
+        return (positions, reason);
+    }
+
     /// <summary>The stride of the campaign's survey for a run of <paramref name="fraction"/>: about half the probes go to the survey.</summary>
     public static int SurveyStride(double fraction) => Math.Max(2, (int)Math.Round(Math.Sqrt(2 / fraction)));
 
@@ -246,7 +256,6 @@ public static class Policies
     /// <summary>The argmax of an acquisition value over the model's unvisited candidates.</summary>
     private sealed class ModelPolicy(PolicyKind kind) : IPolicy
     {
-        private readonly Sequence _fallback = new(PolicyKind.Sobol, Halton);
 
         public (int[] Positions, JsonObject Reason) Next(PolicyContext ctx, int max)
         {
@@ -268,11 +277,7 @@ public static class Policies
                 }
 
                 // A model whose predictions are not numbers steers nothing: the safe policy decides, and says why.
-                var (positions, reason) = _fallback.Next(ctx, 1);
-                reason["policy"] = kind.ToString();
-                reason["rule"] = "fallback: Halton";
-                reason["why"] = "the model's acquisition values are not finite numbers";
-                return (positions, reason);
+                return Fallback(ctx, kind, "the model's acquisition values are not finite numbers");
             }
 
             var why = new JsonObject

@@ -138,15 +138,8 @@ public static class GroundTruth
     /// </summary>
     public static async Task<List<EmDataset>> MapsAsync(TwinOptions options, double centerX, double centerY, double fovNm, int pixels, double dwellUs, CancellationToken cancel = default, OpticsChange? optics = null)
     {
-        await using var twin = new DigitalTwin(options.Ideal());
-        if (optics is not null)
-        {
-            await twin.SetOpticsAsync(optics, cancel).ConfigureAwait(false);
-        }
-
         var scan = new ScanSettings(centerX, centerY, fovNm, pixels, pixels, dwellUs);
-        var haadf = await twin.AcquireAsync(new AcquisitionRequest { Detector = DetectorKind.Haadf, Scan = scan }, null, cancel).ConfigureAwait(false);
-        var scene = twin.Scene;
+        var (haadf, scene, instrument) = await IdealHaadfAsync(options, scan, optics, cancel).ConfigureAwait(false);
         int count = pixels * pixels;
         var maps = new Dictionary<string, float[]>();
         foreach (var t in new[] { Phase, Exx, Eyy, Exy, Rotation, Thickness })
@@ -183,10 +176,32 @@ public static class GroundTruth
         var axes = haadf.Datasets[0].Axes;
         var list = maps.Select(kv => new EmDataset(kv.Key, new DatasetShape([], [pixels, pixels]), axes, DType.Float32,
             new MemoryStorage(MemoryMarshal.AsBytes(kv.Value.AsSpan()).ToArray()),
-            new Metadata { Title = kv.Key, SignalType = SignalTypes.Image, Instrument = twin.Description.Name })).ToList();
+            new Metadata { Title = kv.Key, SignalType = SignalTypes.Image, Instrument = instrument })).ToList();
         var h = haadf.Datasets[0];
         list.Add(new EmDataset(Haadf, h.Shape, h.Axes, h.DType, new MemoryStorage(h.ReadAll()), h.Metadata.Clone() is var m ? SetTitle(m, Haadf) : null, h.OriginalMetadata));
         return list;
+    }
+
+    /// <summary>
+    /// Only the noise-free HAADF of <see cref="MapsAsync"/> (row-major, <paramref name="pixels"/>² values in the units
+    /// <c>acquire --mode haadf</c> gives), without the other maps: what a run's map is scored against.
+    /// </summary>
+    public static async Task<double[]> HaadfAsync(TwinOptions options, double centerX, double centerY, double fovNm, int pixels, double dwellUs, OpticsChange? optics = null, CancellationToken cancel = default)
+    {
+        var (haadf, _, _) = await IdealHaadfAsync(options, new ScanSettings(centerX, centerY, fovNm, pixels, pixels, dwellUs), optics, cancel).ConfigureAwait(false);
+        return MemoryMarshal.Cast<byte, float>(haadf.Datasets[0].ReadAll()).ToArray().Select(v => (double)v).ToArray();
+    }
+
+    private static async Task<(AcquisitionResult Haadf, Scene Scene, string Instrument)> IdealHaadfAsync(TwinOptions options, ScanSettings scan, OpticsChange? optics, CancellationToken cancel)
+    {
+        await using var twin = new DigitalTwin(options.Ideal());
+        if (optics is not null)
+        {
+            await twin.SetOpticsAsync(optics, cancel).ConfigureAwait(false);
+        }
+
+        var haadf = await twin.AcquireAsync(new AcquisitionRequest { Detector = DetectorKind.Haadf, Scan = scan }, null, cancel).ConfigureAwait(false);
+        return (haadf, twin.Scene, twin.Description.Name);
     }
 
     private static Metadata SetTitle(Metadata m, string title)

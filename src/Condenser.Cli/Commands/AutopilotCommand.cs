@@ -247,14 +247,9 @@ internal static class AutopilotCommand
         double electrons = 0;
         int made = 0;
         double area = o.FovNm * o.FovNm * 100;
-        foreach (var line in File.ReadLines(Path.Combine(dir, "log.jsonl")))
+        foreach (var step in AutopilotRun.Decisions(dir))
         {
-            if (JsonNode.Parse(line) is not JsonObject step || step["positions"] is not JsonArray positions)
-            {
-                continue;
-            }
-
-            made += positions.Count;
+            made += step["positions"]!.AsArray().Count;
             electrons += (double?)step["electrons"] ?? 0;
             probes.Add(made);
             std.Add((double?)step["reason"]?["std"] ?? double.NaN);
@@ -303,7 +298,7 @@ internal static class AutopilotCommand
             }
 
             var result = run(m, prior).GetAwaiter().GetResult();
-            var o = JsonSerializer.Deserialize<AutopilotOptions>(File.ReadAllText(Path.Combine(dir, "run.json")), Wire.Json)!;
+            var o = AutopilotRun.OptionsOf(dir);
             double? truthError = null;
             if (recording is not null)
             {
@@ -312,8 +307,7 @@ internal static class AutopilotCommand
             else if (m is DigitalTwin)
             {
                 // Against the twin's noise-free truth on the same grid, at the run's optics.
-                var truth = GroundTruth.MapsAsync(twin, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, default, optics).GetAwaiter().GetResult();
-                var haadf = MemoryMarshal.Cast<byte, float>(truth.First(t => t.Name == GroundTruth.Haadf).ReadAll()).ToArray().Select(v => (double)v).ToArray();
+                var haadf = GroundTruth.HaadfAsync(twin, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, optics).GetAwaiter().GetResult();
                 truthError = AutopilotRun.Nrmse(result.Map, haadf);
             }
 

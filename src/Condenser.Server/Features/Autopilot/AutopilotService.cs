@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -214,8 +213,7 @@ public sealed class AutopilotService : IDisposable
                 ? await AutopilotRun.ResumeAsync(twin, run.Dir, progress, cancel, Live).ConfigureAwait(false)
                 : await AutopilotRun.RunAsync(twin, run.Options, run.Dir, progress, cancel, Live).ConfigureAwait(false);
             var o = AutopilotRun.OptionsOf(run.Dir);
-            var truth = await GroundTruth.MapsAsync(twinOptions, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, cancel, optics).ConfigureAwait(false);
-            var haadf = MemoryMarshal.Cast<byte, float>(truth.First(t => t.Name == GroundTruth.Haadf).ReadAll()).ToArray().Select(v => (double)v).ToArray();
+            var haadf = await GroundTruth.HaadfAsync(twinOptions, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, optics, cancel).ConfigureAwait(false);
             run.Nrmse = AutopilotRun.Nrmse(result.Map, haadf);
             run.Stopped = result.Stopped;
             run.Probes = result.Visits.Count;
@@ -301,24 +299,10 @@ public sealed class AutopilotService : IDisposable
             var run = new Run(Path.GetFileName(dir), dir, (string)t["owner"]!, (string)t["scene"]!, (ulong)t["seed"]!, (double?)t["convergence_mrad"], (string?)t["project"] ?? "autopilot", (long?)t["started_ms"] ?? 0, AutopilotRun.OptionsOf(dir));
             var positions = new List<int>();
             var values = new List<double>();
-            var log = Path.Combine(dir, "log.jsonl");
-            if (File.Exists(log))
+            foreach (var step in AutopilotRun.Decisions(dir))
             {
-                foreach (var line in File.ReadLines(log))
-                {
-                    try
-                    {
-                        if (JsonNode.Parse(line) is JsonObject step && step["positions"] is JsonArray p && step["values"] is JsonArray v)
-                        {
-                            positions.AddRange(p.Select(n => (int)n!));
-                            values.AddRange(v.Select(n => n is null ? double.NaN : (double)n));
-                        }
-                    }
-                    catch (JsonException)
-                    {
-                        break;
-                    }
-                }
+                positions.AddRange(step["positions"]!.AsArray().Select(n => (int)n!));
+                values.AddRange(step["values"]!.AsArray().Select(n => n is null ? double.NaN : (double)n));
             }
 
             run.Probes = positions.Count;
