@@ -22,7 +22,7 @@ public static class AutopilotBench
 
     /// <summary>Runs the table (JSON).</summary>
     /// <remarks>With no centre given, each seed's field is centred on its largest particle or precipitate near the scene's centre, so that no seed maps an empty field.</remarks>
-    public static async Task<JsonObject> RunAsync(string scene, int firstSeed, int lastSeed, int grid, double fovNm, double fraction, double convergenceMrad, double dwellUs, (double X, double Y)? center)
+    public static async Task<JsonObject> RunAsync(string scene, int firstSeed, int lastSeed, int grid, double fovNm, double fraction, double convergenceMrad, double dwellUs, (double X, double Y)? center, string target = "haadf", string component = "magnitude")
     {
         var policies = new[] { PolicyKind.Random, PolicyKind.Sobol, PolicyKind.GpVariance, PolicyKind.GpUcb, PolicyKind.GpEi, PolicyKind.Campaign };
         var scores = new Dictionary<string, List<(double Nrmse, double Dose, double Ms, int Probes, FeatureScore Features)>>();
@@ -32,7 +32,8 @@ public static class AutopilotBench
             var twinOptions = new TwinOptions { Scene = scene, Seed = (ulong)seed };
             var features = Scenes.Create(scene, (ulong)seed).Features;
             var (centerX, centerY) = center ?? FieldCenter(scene, seed);
-            var truth = await GroundTruth.HaadfAsync(twinOptions, centerX, centerY, fovNm, grid, dwellUs, optics);
+            // A strain run's truth depends on the probes it took as its reference: scored per run below.
+            var truth = target == "strain" ? null : await GroundTruth.HaadfAsync(twinOptions, centerX, centerY, fovNm, grid, dwellUs, optics);
             foreach (var (name, kind, f) in new[] { ("raster", PolicyKind.Raster, 1.0), ("raster (GP-smoothed)", PolicyKind.Raster, 1.0) }.Concat(policies.Select(p => (p.ToString(), p, fraction))).Append(("Sobol (TV)", PolicyKind.Sobol, fraction)))
             {
                 await using var twin = new DigitalTwin(twinOptions);
@@ -40,7 +41,7 @@ public static class AutopilotBench
                 var dir = Directory.CreateTempSubdirectory("condenser-autopilot-bench-").FullName;
                 try
                 {
-                    var o = new AutopilotOptions { Policy = kind, Fraction = f, Grid = grid, FovNm = fovNm, CenterXNm = centerX, CenterYNm = centerY, DwellUs = dwellUs, Seed = (ulong)seed, Reconstruction = name.EndsWith("(TV)", StringComparison.Ordinal) ? "tv" : "gp" };
+                    var o = new AutopilotOptions { Policy = kind, Fraction = f, Grid = grid, FovNm = fovNm, CenterXNm = centerX, CenterYNm = centerY, DwellUs = dwellUs, Seed = (ulong)seed, Reconstruction = name.EndsWith("(TV)", StringComparison.Ordinal) ? "tv" : "gp", Target = target, StrainComponent = component };
                     var sw = Stopwatch.StartNew();
                     var r = await AutopilotRun.RunAsync(twin, o, dir);
                     var map = name == "raster (GP-smoothed)" ? AutopilotRun.Smooth(o, r) : r.Map;
@@ -49,7 +50,8 @@ public static class AutopilotBench
                         scores[name] = list = [];
                     }
 
-                    list.Add((AutopilotRun.Nrmse(map, truth), r.DosePerArea(o), r.MeanDecisionMs, r.Visits.Count, FeatureDetection.Score(r.Features(o), features, o)));
+                    var against = truth ?? StrainTarget.Truth(Scenes.Create(scene, (ulong)seed), o, StrainTarget.ReferenceOf(dir));
+                    list.Add((AutopilotRun.Nrmse(map, against), r.DosePerArea(o), r.MeanDecisionMs, r.Visits.Count, FeatureDetection.Score(r.Features(o), features, o)));
                 }
                 finally
                 {
@@ -93,6 +95,7 @@ public static class AutopilotBench
             ["fraction"] = fraction,
             ["convergence_mrad"] = convergenceMrad,
             ["dwell_us"] = dwellUs,
+            ["target"] = target == "strain" ? $"strain {component}" : target,
             ["rows"] = rows,
         };
     }

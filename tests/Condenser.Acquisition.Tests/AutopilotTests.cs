@@ -115,7 +115,8 @@ public sealed class AutopilotTests : IDisposable
     [Fact]
     public void Options_out_of_range_are_refused()
     {
-        Assert.Contains("strain", Assert.Throws<ArgumentException>(() => (Options(PolicyKind.Raster) with { Target = "strain" }).Check()).Message);
+        Assert.Contains("phase", Assert.Throws<ArgumentException>(() => (Options(PolicyKind.Raster) with { Target = "phase" }).Check()).Message);
+        Assert.Contains("magnitude", Assert.Throws<ArgumentException>(() => (Options(PolicyKind.Raster) with { Target = "strain", StrainComponent = "shear" }).Check()).Message);
         Assert.Throws<ArgumentException>(() => (Options(PolicyKind.Raster) with { Fraction = 0 }).Check());
         Assert.Throws<ArgumentException>(() => (Options(PolicyKind.Raster) with { Grid = 2 }).Check());
         Assert.Throws<ArgumentException>(() => (Options(PolicyKind.Raster) with { DoseBudgetEPerA2 = -1 }).Check());

@@ -192,6 +192,26 @@ public sealed class AutopilotCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_strain_run_maps_patterns_at_its_probes_and_scores_them_against_the_twin_s_field()
+    {
+        // Beside the largest θ′ plate of the precipitates scene (seed 1), where the twin imposes its strain field.
+        var run = Path.Combine(_dir, "strain");
+        var (code, stdout, stderr) = CliRunner.Run("autopilot", "run", "--scene", "precipitates", "--seed", "1", "--policy", "gp-ucb", "--target", "strain", "--strain-component", "exx", "--fraction", "0.4", "--grid", "12",
+            "--fov", "40", "--center", "35.57,-315.2", "--dwell-us", "1000", "--convergence-mrad", "1.5", "-o", run, "--json");
+        Assert.True(code == 0, stderr);
+        var doc = JsonNode.Parse(stdout)!;
+        Assert.Equal(58, doc["probes"]!.GetValue<int>());
+        Assert.InRange(doc["nrmse"]!.GetValue<double>(), 0, 10);
+        Assert.True(File.Exists(Path.Combine(run, "strain.json")));
+        using var map = FormatRegistry.Open(Path.Combine(run, "map.emd"));
+        Assert.Contains("strain", map.Datasets[0].Metadata.Technique);
+        Assert.Contains("\"exx\"", File.ReadAllText(Path.Combine(run, "run.json")));
+        var values = File.ReadAllLines(Path.Combine(run, "positions.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        // Matrix patterns index: most probes hold a strain of at most a few per cent.
+        Assert.True(values.Count(v => double.IsFinite(v) && Math.Abs(v) < 0.05) > values.Count / 2, string.Join(" ", values));
+    }
+
+    [Fact]
     public void A_campaign_for_features_writes_them_and_scores_them_against_the_scene()
     {
         var run = Path.Combine(_dir, "features");
@@ -352,7 +372,8 @@ public sealed class AutopilotCommandTests : IDisposable
 
     [Theory]
     [InlineData("--policy", "magic", "--policy 'magic'")]
-    [InlineData("--target", "strain", "not built yet")]
+    [InlineData("--target", "phase", "not built yet")]
+    [InlineData("--strain-component", "shear", "give one of magnitude")]
     [InlineData("--fraction", "2", "--fraction 2")]
     [InlineData("--detector-angles", "70", "--detector-angles '70'")]
     [InlineData("--reconstruction", "magic", "give gp or tv")]

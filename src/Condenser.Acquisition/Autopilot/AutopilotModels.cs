@@ -135,12 +135,18 @@ public static partial class AutopilotRun
     public static double Nrmse(ReadOnlySpan<double> map, ReadOnlySpan<double> truth)
     {
         double scale = 0, se = 0;
+        int n = 0;
         for (int i = 0; i < truth.Length; i++)
         {
-            scale += Math.Abs(truth[i]);
-            se += (map[i] - truth[i]) * (map[i] - truth[i]);
+            // Where the truth is not a number (a strain truth on another crystal) nothing is scored.
+            if (double.IsFinite(truth[i]))
+            {
+                scale += Math.Abs(truth[i]);
+                se += (map[i] - truth[i]) * (map[i] - truth[i]);
+                n++;
+            }
         }
 
-        return Math.Sqrt(se / truth.Length) / Math.Max(scale / truth.Length, 1e-300);
+        return n == 0 ? double.NaN : Math.Sqrt(se / n) / Math.Max(scale / n, 1e-300);
     }
 }

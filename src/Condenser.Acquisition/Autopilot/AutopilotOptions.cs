@@ -8,8 +8,14 @@ public sealed record AutopilotOptions
     /// <summary>The policy.</summary>
     public PolicyKind Policy { get; init; } = PolicyKind.GpVariance;
 
-    /// <summary>What is mapped: <c>haadf</c> (the HAADF map), or <c>features</c> (the HAADF map and the bright regions in it: particles, precipitates).</summary>
+    /// <summary>What is mapped: <c>haadf</c> (the HAADF map), <c>features</c> (the HAADF map and the bright regions in it: particles, precipitates), or <c>strain</c> (one component of the lattice strain from a 4D-STEM pattern at each probe, <see cref="StrainTarget"/>).</summary>
     public string Target { get; init; } = "haadf";
+
+    /// <summary>The component a strain run maps (<see cref="StrainTarget.Components"/>).</summary>
+    public string StrainComponent { get; init; } = "magnitude";
+
+    /// <summary>Pixels per side of the camera's patterns in a strain run.</summary>
+    public int CameraPixels { get; init; } = 128;
 
     /// <summary>Probes as a fraction of the full raster's (0 &lt; f ≤ 1): the dose of the run against the raster's.</summary>
     public double Fraction { get; init; } = 0.2;
@@ -53,9 +59,19 @@ public sealed record AutopilotOptions
     /// <summary>Refuses options out of range.</summary>
     public void Check()
     {
-        if (Target is not ("haadf" or "features"))
+        if (Target is not ("haadf" or "features" or "strain"))
         {
-            throw new ArgumentException($"--target '{Target}': this build maps haadf and features; strain and phase are not built yet");
+            throw new ArgumentException($"--target '{Target}': this build maps haadf, features and strain; phase is not built yet");
+        }
+
+        if (!StrainTarget.Components.Contains(StrainComponent))
+        {
+            throw new ArgumentException($"--strain-component '{StrainComponent}': give one of {string.Join(", ", StrainTarget.Components)}");
+        }
+
+        if (CameraPixels is < 16 or > 1024)
+        {
+            throw new ArgumentException($"--camera-pixels {CameraPixels} must lie in 16..1024");
         }
 
         if (!(AcquireTimeoutS > 0) || !double.IsFinite(AcquireTimeoutS) || AcquireRetries is < 0 or > 10)

@@ -28,6 +28,9 @@ public static partial class AutopilotRun
     /// <summary>The technique of an autopilot's map in its metadata and in the library.</summary>
     public const string Technique = "STEM HAADF (autopilot map)";
 
+    /// <summary>The technique of a strain run's map.</summary>
+    public const string StrainTechnique = "4D-STEM strain (autopilot map)";
+
     /// <summary>Starts a run in <paramref name="runDir"/> (created; it must not hold a run already).</summary>
     /// <param name="microscope">The instrument.</param>
     /// <param name="options">What the run does.</param>
@@ -117,6 +120,7 @@ public static partial class AutopilotRun
         int decisions = 0, budget = o.Probes, firstStep = 0, fallbacks = 0;
         string? stopped = null, modelFailure = null;
         var scan = o.Scan;
+        var strain = o.Target == "strain" ? StrainTarget.Open(runDir, o) : null;
         if (o.DoseBudgetEPerA2 is { } dose)
         {
             await microscope.SetBudgetAsync(new ExperimentBudget(MaxDosePerAreaEPerA2: dose), cancel).ConfigureAwait(false);
@@ -242,8 +246,8 @@ public static partial class AutopilotRun
                 break;
             }
 
-            var request = new AcquisitionRequest { Detector = DetectorKind.Haadf, Scan = scan, Positions = positions, Angles = o.Angles };
-            var (result, observed, failure, limit) = await AcquireAsync(microscope, request, o, decisions, Note, cancel).ConfigureAwait(false);
+            var request = strain is null ? new AcquisitionRequest { Detector = DetectorKind.Haadf, Scan = scan, Positions = positions, Angles = o.Angles } : StrainTarget.Request(o, positions);
+            var (result, observed, failure, limit) = await AcquireAsync(microscope, request, o, decisions, Note, strain, cancel).ConfigureAwait(false);
             if (result is null)
             {
                 stopped = failure;
@@ -312,7 +316,7 @@ public static partial class AutopilotRun
     /// could not be made. The dose of an acquisition that timed out is not known to the run: the instrument's budget
     /// still counts it.
     /// </summary>
-    private static async Task<(AcquisitionResult? Result, double[] Observed, string? Failure, string? Limit)> AcquireAsync(IMicroscope microscope, AcquisitionRequest request, AutopilotOptions o, int step, Func<JsonObject, Task> note, CancellationToken cancel)
+    private static async Task<(AcquisitionResult? Result, double[] Observed, string? Failure, string? Limit)> AcquireAsync(IMicroscope microscope, AcquisitionRequest request, AutopilotOptions o, int step, Func<JsonObject, Task> note, StrainTarget? strain, CancellationToken cancel)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -328,7 +332,8 @@ public static partial class AutopilotRun
                         throw new InvalidDataException("the microscope answered with no data");
                     }
 
-                    return (result, Observed(result, request.Positions!.ToArray(), o.Grid), null, null);
+                    var positions = request.Positions!.ToArray();
+                    return (result, strain?.Values(result, positions) ?? Observed(result, positions, o.Grid), null, null);
                 }
                 catch (InterlockException e)
                 {

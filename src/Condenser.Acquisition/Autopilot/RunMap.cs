@@ -33,7 +33,7 @@ public static class RunMap
             {
                 Title = name,
                 SignalType = SignalTypes.Image,
-                Technique = AutopilotRun.Technique,
+                Technique = o.Target == "strain" ? AutopilotRun.StrainTechnique : AutopilotRun.Technique,
                 Instrument = instrument,
                 BeamEnergyKeV = optics?.HighTensionKv,
                 ConvergenceAngleMrad = optics?.ConvergenceMrad,
@@ -42,6 +42,11 @@ public static class RunMap
             var g = ds.OriginalMetadata.Child("autopilot");
             g["policy"] = o.Policy.ToString();
             g["target"] = o.Target;
+            if (o.Target == "strain")
+            {
+                g["strain_component"] = o.StrainComponent;
+            }
+
             g["probes"] = r.Visits.Count;
             g["fraction"] = o.Fraction;
             g["dwell_us"] = o.DwellUs;

@@ -40,7 +40,9 @@ internal static class AutopilotCommand
         var center = new Option<string?>("--center") { Description = "centre X,Y (nm; default: each seed's largest particle or precipitate near the scene's centre)" };
         var json = new Option<bool>("--json") { Description = "print JSON" };
         var warm = new Option<bool>("--warm-start") { Description = "instead: cold against warm-started gp-variance runs at growing fractions, the warm start drawn from a library of past runs on other seeds" };
-        var c = new Command("bench", "every policy over several seeds against the twin's truth, with the raster beside them (JSON table)") { scene, seeds, grid, fov, fraction, alpha, dwell, center, warm, json };
+        var target = new Option<string>("--target") { Description = "what is mapped: haadf or strain (the largest principal strain)", DefaultValueFactory = _ => "haadf" };
+        var component = new Option<string>("--strain-component") { Description = "what a strain bench maps: magnitude, exx, eyy, exy or rotation", DefaultValueFactory = _ => "magnitude" };
+        var c = new Command("bench", "every policy over several seeds against the twin's truth, with the raster beside them (JSON table)") { scene, seeds, grid, fov, fraction, alpha, dwell, center, target, component, warm, json };
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var range = r.GetValue(seeds)!.Split("..");
@@ -68,7 +70,7 @@ internal static class AutopilotCommand
                 return 0;
             }
 
-            var table = Condenser.Bench.AutopilotBench.RunAsync(r.GetValue(scene)!, a, b, r.GetValue(grid), r.GetValue(fov), r.GetValue(fraction), r.GetValue(alpha), r.GetValue(dwell), at).GetAwaiter().GetResult();
+            var table = Condenser.Bench.AutopilotBench.RunAsync(r.GetValue(scene)!, a, b, r.GetValue(grid), r.GetValue(fov), r.GetValue(fraction), r.GetValue(alpha), r.GetValue(dwell), at, r.GetValue(target)!, r.GetValue(component)!).GetAwaiter().GetResult();
             if (r.GetValue(json))
             {
                 Console.WriteLine(table.ToJsonString(Json.Options));
@@ -92,7 +94,9 @@ internal static class AutopilotCommand
         var scene = new Option<string>("--scene") { Description = "scene of the twin", DefaultValueFactory = _ => "nanoparticles" };
         var seed = new Option<ulong>("--seed") { Description = "seed of the twin and of the policy", DefaultValueFactory = _ => 1 };
         var policy = new Option<string>("--policy") { Description = "raster, random, sobol, gp-variance, gp-ucb, gp-ei, campaign (a coarse survey, then the edges of what it flagged)", Required = true };
-        var target = new Option<string>("--target") { Description = "what is mapped: haadf, or features (the HAADF map and its bright regions, written to features.csv)", DefaultValueFactory = _ => "haadf" };
+        var target = new Option<string>("--target") { Description = "what is mapped: haadf, features (the HAADF map and its bright regions, written to features.csv), or strain (a 4D-STEM pattern at each probe, its lattice's strain against the median lattice of the first acquisition)", DefaultValueFactory = _ => "haadf" };
+        var component = new Option<string>("--strain-component") { Description = "what a strain run maps: magnitude (the largest principal strain, |ε|), exx, eyy, exy or rotation (rad)", DefaultValueFactory = _ => "magnitude" };
+        var camera = new Option<int>("--camera-pixels") { Description = "pixels per side of a strain run's patterns", DefaultValueFactory = _ => 128 };
         var fraction = new Option<double>("--fraction") { Description = "probes as a fraction of the full raster's (its dose against the raster's)", DefaultValueFactory = _ => 0.2 };
         var doseBudget = new Option<double?>("--dose-budget") { Description = "dose-per-area budget handed to the instrument (e⁻/Å²)" };
         var grid = new Option<int>("--grid") { Description = "positions per side", DefaultValueFactory = _ => 64 };
@@ -114,7 +118,7 @@ internal static class AutopilotCommand
         var json = new Option<bool>("--json") { Description = "print JSON" };
         var c = new Command("run", "start an autonomous acquisition; RUNDIR gets map.emd, positions.csv, log.jsonl and report.png")
         {
-            scene, seed, policy, target, fraction, doseBudget, grid, fov, center, dwell, alpha, microscope, recorded, recordedCurrent, recordedDwell, angles, reconstruction, warm, library, sample, elements, output, json,
+            scene, seed, policy, target, component, camera, fraction, doseBudget, grid, fov, center, dwell, alpha, microscope, recorded, recordedCurrent, recordedDwell, angles, reconstruction, warm, library, sample, elements, output, json,
         };
         c.SetAction(r => CommandRunner.Run(() =>
         {
@@ -125,6 +129,8 @@ internal static class AutopilotCommand
             {
                 Policy = Policies.Parse(r.GetValue(policy)!),
                 Target = r.GetValue(target)!,
+                StrainComponent = r.GetValue(component)!,
+                CameraPixels = r.GetValue(camera),
                 Fraction = r.GetValue(fraction),
                 DoseBudgetEPerA2 = r.GetValue(doseBudget),
                 Grid = r.GetValue(grid),
@@ -300,7 +306,12 @@ internal static class AutopilotCommand
             var result = run(m, prior).GetAwaiter().GetResult();
             var o = AutopilotRun.OptionsOf(dir);
             double? truthError = null;
-            if (recording is not null)
+            if (o.Target == "strain")
+            {
+                // The twin's strain in the run's convention (against the truth at the run's reference probes), scored on the reference's crystal.
+                truthError = m is DigitalTwin ? AutopilotRun.Nrmse(result.Map, StrainTarget.Truth(Scenes.Create(twin.Scene, twin.Seed), o, StrainTarget.ReferenceOf(dir))) : null;
+            }
+            else if (recording is not null)
             {
                 truthError = AutopilotRun.Nrmse(result.Map, recording.Truth(o));
             }

@@ -72,23 +72,20 @@ public static class StrainAnalysis
         var reference = p.Reference ?? new ScanRegion(0, ny, 0, nx);
         reference.CheckInside(ny, nx);
         var mean = FourDStemInputs.SampledMeanPattern(ds);
-        var disk = BrightFieldDisk.Detect(mean, w);
-        var probe = new double[mean.Length];
-        for (int i = 0; i < mean.Length; i++)
+        var options = new BraggOptions(MinSpacing: p.MinSpacing, MinRelativeIntensity: p.MinRelativeIntensity);
+        LatticeFit fit;
+        try
         {
-            double dy = (i / w) - disk.CenterY, dx = (i % w) - disk.CenterX;
-            probe[i] = Math.Sqrt((dy * dy) + (dx * dx)) <= disk.Radius + 1 ? mean[i] : 0;
+            fit = new LatticeFit(mean, h, w, options);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{ds.Name}: {e.Message}", e);
         }
 
-        var options = new BraggOptions(MinSpacing: p.MinSpacing, MinRelativeIntensity: p.MinRelativeIntensity);
-        var finder = new BraggDisks(probe, h, w, options);
-        var meanDisks = finder.Find(mean);
-        var guess = Lattice.Guess(meanDisks, disk.CenterY, disk.CenterX, minLength: Math.Max(2, disk.Radius))
-            ?? throw new ArgumentException($"{ds.Name}: no lattice found in the mean pattern (fewer than two non-collinear disks)");
-        var baseLattice = guess.Refine(meanDisks) ?? guess;
-        var bragg = new BraggDiskReducer(finder);
+        var bragg = new BraggDiskReducer(fit.Finder);
         run.Pass("bragg disks", [bragg], costPerByte: 20);
-        var lattices = bragg.Peaks.Select(peaks => peaks is null ? null : baseLattice.Refine(peaks)).ToArray();
+        var lattices = bragg.Peaks.Select(peaks => peaks is null ? null : fit.Fit(peaks)).ToArray();
         var refLattice = Lattice.Mean(Enumerable.Range(reference.Y0, reference.Y1 - reference.Y0)
                 .SelectMany(y => Enumerable.Range(reference.X0, reference.X1 - reference.X0).Select(x => lattices[(y * nx) + x])))
             ?? throw new ArgumentException("no pattern of the reference region could be indexed");
@@ -108,7 +105,7 @@ public static class StrainAnalysis
         parameters["reference_region"] = reference.ToString();
         parameters["min_spacing_px"] = options.MinSpacing;
         parameters["min_relative_intensity"] = options.MinRelativeIntensity;
-        parameters["probe_radius_px"] = disk.Radius;
+        parameters["probe_radius_px"] = fit.Disk.Radius;
         parameters["g1_px"] = $"{refLattice.G1Y:G6},{refLattice.G1X:G6}";
         parameters["g2_px"] = $"{refLattice.G2Y:G6},{refLattice.G2X:G6}";
         var summary = new JsonObject

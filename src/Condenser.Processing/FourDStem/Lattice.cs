@@ -131,6 +131,24 @@ public sealed record Lattice(double OriginY, double OriginX, double G1Y, double 
         return new Strain(d[0, 0] - 1, d[1, 1] - 1, (d[0, 1] + d[1, 0]) / 2, Math.Atan2(d[1, 0] - d[0, 1], d[0, 0] + d[1, 1]));
     }
 
+    /// <summary>The component-wise median of several lattices: a reference that a minority of other crystals or failed fits does not move; null when none is given.</summary>
+    public static Lattice? Median(IEnumerable<Lattice?> lattices)
+    {
+        var list = lattices.OfType<Lattice>().ToList();
+        if (list.Count == 0)
+        {
+            return null;
+        }
+
+        double M(Func<Lattice, double> f)
+        {
+            var v = list.Select(f).Order().ToList();
+            return v.Count % 2 == 1 ? v[v.Count / 2] : (v[(v.Count / 2) - 1] + v[v.Count / 2]) / 2;
+        }
+
+        return new Lattice(M(l => l.OriginY), M(l => l.OriginX), M(l => l.G1Y), M(l => l.G1X), M(l => l.G2Y), M(l => l.G2X));
+    }
+
     /// <summary>The mean of several lattices (the reference of a region).</summary>
     public static Lattice? Mean(IEnumerable<Lattice?> lattices)
     {
