@@ -65,15 +65,19 @@ public static class AutopilotBench
         var smoothed = scores["raster (GP-smoothed)"];
         foreach (var (name, list) in scores)
         {
-            double mean = list.Average(s => s.Nrmse);
-            double std = list.Count > 1 ? Math.Sqrt(list.Sum(s => (s.Nrmse - mean) * (s.Nrmse - mean)) / (list.Count - 1)) : 0;
+            // A map the truth cannot score (a strain run that never set its reference) is left out of the spread, and counted.
+            var scored = list.Where(s => double.IsFinite(s.Nrmse)).ToList();
+            double mean = scored.Count == 0 ? double.NaN : scored.Average(s => s.Nrmse);
+            double std = scored.Count > 1 ? Math.Sqrt(scored.Sum(s => (s.Nrmse - mean) * (s.Nrmse - mean)) / (scored.Count - 1)) : 0;
+            static JsonNode? N(double v) => double.IsFinite(v) ? Math.Round(v, 4) : null;
             rows.Add(new JsonObject
             {
                 ["policy"] = name,
-                ["nrmse_mean"] = Math.Round(mean, 4),
-                ["nrmse_std"] = Math.Round(std, 4),
-                ["nrmse_min"] = Math.Round(list.Min(s => s.Nrmse), 4),
-                ["nrmse_max"] = Math.Round(list.Max(s => s.Nrmse), 4),
+                ["nrmse_mean"] = N(mean),
+                ["nrmse_std"] = N(std),
+                ["nrmse_min"] = N(scored.Count == 0 ? double.NaN : scored.Min(s => s.Nrmse)),
+                ["nrmse_max"] = N(scored.Count == 0 ? double.NaN : scored.Max(s => s.Nrmse)),
+                ["seeds_unscored"] = list.Count - scored.Count,
                 ["probes"] = list[0].Probes,
                 ["seeds_at_or_below_raster"] = list.Where((x, i) => x.Nrmse <= raster[i].Nrmse).Count(),
                 ["seeds_at_or_below_smoothed_raster"] = list.Where((x, i) => x.Nrmse <= smoothed[i].Nrmse).Count(),

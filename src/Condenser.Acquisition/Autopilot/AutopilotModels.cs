@@ -147,6 +147,7 @@ public static partial class AutopilotRun
             }
         }
 
-        return n == 0 ? double.NaN : Math.Sqrt(se / n) / Math.Max(scale / n, 1e-300);
+        // A truth that is zero wherever it is scored (a uniform crystal's strain against itself) has no scale: no error is defined.
+        return n == 0 || !(scale / n > 1e-12) ? double.NaN : Math.Sqrt(se / n) / (scale / n);
     }
 }

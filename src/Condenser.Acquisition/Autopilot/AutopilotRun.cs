@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Condenser.Acquisition.DigitalTwin;
 using Condenser.Acquisition.Instrument;
 using Condenser.Learning.GaussianProcesses;
 
@@ -100,6 +101,19 @@ public static partial class AutopilotRun
         }
 
         return (steps, whole);
+    }
+
+    /// <summary>
+    /// The error of a finished run's map against the twin's truth (<see cref="Nrmse"/>): its noise-free HAADF at the
+    /// run's optics, or for a strain run the imposed strain in the run's convention (<see cref="StrainTarget.Truth"/>).
+    /// </summary>
+    public static async Task<double> TruthErrorAsync(TwinOptions twin, OpticsChange optics, string runDir, AutopilotResult result, CancellationToken cancel = default)
+    {
+        var o = OptionsOf(runDir);
+        var truth = o.Target == "strain"
+            ? StrainTarget.Truth(Scenes.Create(twin.Scene, twin.Seed), o, StrainTarget.ReferenceOf(runDir))
+            : await GroundTruth.HaadfAsync(twin, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, optics, cancel).ConfigureAwait(false);
+        return Nrmse(result.Map, truth);
     }
 
     /// <summary>The options of the run in <paramref name="runDir"/> (its <c>run.json</c>).</summary>

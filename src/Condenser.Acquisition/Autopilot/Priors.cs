@@ -144,11 +144,7 @@ public static class ModelPriors
             return null;
         }
 
-        static double Median(IEnumerable<double> v)
-        {
-            var s = v.Order().ToArray();
-            return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
-        }
+        static double Median(IEnumerable<double> v) => MathNet.Numerics.Statistics.Statistics.Median(v);
 
         var models = evidence.Select(e => e.Model).ToList();
         var kind = models.GroupBy(m => m.Kernel).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;

@@ -223,11 +223,7 @@ public sealed class StrainTarget
 
         int phase = at.GroupBy(t => t.PhaseId).OrderByDescending(g => g.Count()).First().Key;
         var same = at.Where(t => t.PhaseId == phase).ToList();
-        double Median(Func<TruthSample, double> f)
-        {
-            var v = same.Select(f).Order().ToList();
-            return v.Count % 2 == 1 ? v[v.Count / 2] : (v[(v.Count / 2) - 1] + v[v.Count / 2]) / 2;
-        }
+        double Median(Func<TruthSample, double> f) => MathNet.Numerics.Statistics.Statistics.Median(same.Select(f));
 
         double rx = Median(t => t.Exx), ry = Median(t => t.Eyy), rxy = Median(t => t.Exy), rr = Median(t => t.RotationRad);
         for (int i = 0; i < truth.Length; i++)

@@ -306,20 +306,14 @@ internal static class AutopilotCommand
             var result = run(m, prior).GetAwaiter().GetResult();
             var o = AutopilotRun.OptionsOf(dir);
             double? truthError = null;
-            if (o.Target == "strain")
-            {
-                // The twin's strain in the run's convention (against the truth at the run's reference probes), scored on the reference's crystal.
-                truthError = m is DigitalTwin ? AutopilotRun.Nrmse(result.Map, StrainTarget.Truth(Scenes.Create(twin.Scene, twin.Seed), o, StrainTarget.ReferenceOf(dir))) : null;
-            }
-            else if (recording is not null)
-            {
-                truthError = AutopilotRun.Nrmse(result.Map, recording.Truth(o));
-            }
-            else if (m is DigitalTwin)
+            if (m is DigitalTwin)
             {
                 // Against the twin's noise-free truth on the same grid, at the run's optics.
-                var haadf = GroundTruth.HaadfAsync(twin, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, optics).GetAwaiter().GetResult();
-                truthError = AutopilotRun.Nrmse(result.Map, haadf);
+                truthError = AutopilotRun.TruthErrorAsync(twin, optics, dir, result).GetAwaiter().GetResult();
+            }
+            else if (recording is not null && o.Target != "strain")
+            {
+                truthError = AutopilotRun.Nrmse(result.Map, recording.Truth(o));
             }
 
             var state = m.GetStateAsync().GetAwaiter().GetResult();

@@ -140,11 +140,7 @@ public sealed record Lattice(double OriginY, double OriginX, double G1Y, double 
             return null;
         }
 
-        double M(Func<Lattice, double> f)
-        {
-            var v = list.Select(f).Order().ToList();
-            return v.Count % 2 == 1 ? v[v.Count / 2] : (v[(v.Count / 2) - 1] + v[v.Count / 2]) / 2;
-        }
+        double M(Func<Lattice, double> f) => MathNet.Numerics.Statistics.Statistics.Median(list.Select(f));
 
         return new Lattice(M(l => l.OriginY), M(l => l.OriginX), M(l => l.G1Y), M(l => l.G1X), M(l => l.G2Y), M(l => l.G2X));
     }

@@ -213,8 +213,7 @@ public sealed class AutopilotService : IDisposable
                 ? await AutopilotRun.ResumeAsync(twin, run.Dir, progress, cancel, Live).ConfigureAwait(false)
                 : await AutopilotRun.RunAsync(twin, run.Options, run.Dir, progress, cancel, Live).ConfigureAwait(false);
             var o = AutopilotRun.OptionsOf(run.Dir);
-            var haadf = await GroundTruth.HaadfAsync(twinOptions, o.CenterXNm, o.CenterYNm, o.FovNm, o.Grid, o.DwellUs, optics, cancel).ConfigureAwait(false);
-            run.Nrmse = AutopilotRun.Nrmse(result.Map, haadf);
+            run.Nrmse = await AutopilotRun.TruthErrorAsync(twinOptions, optics, run.Dir, result, cancel).ConfigureAwait(false);
             run.Stopped = result.Stopped;
             run.Probes = result.Visits.Count;
             run.Snapshot = new AutopilotSnapshot([.. result.Visits.Select(v => v.Position)], [.. result.Visits.Select(v => v.Value)], result.Map, result.Error);
