@@ -69,6 +69,9 @@ public sealed class AutopilotApiTests
         var bad = await admin.PostAsync("/api/autopilot/runs", Body("""{"policy": "magic"}"""));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("magic", await bad.Content.ReadAsStringAsync());
+        bad = await admin.PostAsync("/api/autopilot/runs", Body("""{"policy": "raster", "target": "strain", "strain_component": "shear"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("shear", await bad.Content.ReadAsStringAsync());
         bad = await admin.PostAsync("/api/autopilot/runs", Body("""{"policy": "raster", "colour": "red"}"""));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         bad = await admin.PostAsync("/api/autopilot/runs", Body("""{"policy": "raster", "grid": 1000}"""));

@@ -87,6 +87,7 @@ public sealed class AutopilotService : IDisposable
         {
             Policy = policy,
             Target = q.Target ?? "haadf",
+            StrainComponent = q.StrainComponent ?? "magnitude",
             Fraction = q.Fraction ?? 0.2,
             Grid = q.Grid ?? 64,
             FovNm = q.FovNm ?? 200,

@@ -6,7 +6,7 @@ namespace Condenser.Server.Features.Autopilot;
 /// <param name="Scene">Scene of the twin (<c>condenser twin scenes</c>).</param>
 /// <param name="Seed">Seed of the twin and the policy.</param>
 /// <param name="Policy">raster, random, sobol, gp-variance, gp-ucb, gp-ei or campaign.</param>
-/// <param name="Target">haadf or features.</param>
+/// <param name="Target">haadf, features or strain.</param>
 /// <param name="Fraction">Probes as a fraction of the full raster's.</param>
 /// <param name="Grid">Positions per side (4–256 on the server).</param>
 /// <param name="FovNm">Field of view (nm).</param>
@@ -15,6 +15,7 @@ namespace Condenser.Server.Features.Autopilot;
 /// <param name="DwellUs">Dwell per probe (µs).</param>
 /// <param name="ConvergenceMrad">Convergence semi-angle (mrad).</param>
 /// <param name="Project">The library project the finished map is recorded in (default <c>autopilot</c>).</param>
+/// <param name="StrainComponent">What a strain run maps: magnitude (default), exx, eyy, exy or rotation.</param>
 public sealed record AutopilotRunRequest(
     [property: JsonPropertyName("scene")] string? Scene = null,
     [property: JsonPropertyName("seed")] ulong? Seed = null,
@@ -27,7 +28,8 @@ public sealed record AutopilotRunRequest(
     [property: JsonPropertyName("center_y_nm")] double? CenterYNm = null,
     [property: JsonPropertyName("dwell_us")] double? DwellUs = null,
     [property: JsonPropertyName("convergence_mrad")] double? ConvergenceMrad = null,
-    [property: JsonPropertyName("project")] string? Project = null);
+    [property: JsonPropertyName("project")] string? Project = null,
+    [property: JsonPropertyName("strain_component")] string? StrainComponent = null);
 
 /// <summary>A run as the API shows it.</summary>
 /// <param name="Id">Its id.</param>
