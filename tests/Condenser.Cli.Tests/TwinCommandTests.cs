@@ -292,6 +292,12 @@ public sealed class AutopilotCommandTests : IDisposable
         (code, stdout, stderr) = CliRunner.Run(["autopilot", "run", "--seed", "3", "--warm-start", library, "--sample", "steel", "-o", Path.Combine(_dir, "cold"), .. common]);
         Assert.True(code == 0, stderr);
         Assert.Contains("cold start", JsonNode.Parse(stdout)!["warm_start"]!.GetValue<string>());
+
+        // A strain run of the same sample learns nothing from a HAADF map's kernel: a cold start too.
+        (code, stdout, stderr) = CliRunner.Run("autopilot", "run", "--scene", "nanoparticles", "--seed", "3", "--policy", "gp-variance", "--target", "strain", "--fraction", "0.5", "--grid", "6", "--fov", "20",
+            "--camera-pixels", "64", "--warm-start", library, "-o", Path.Combine(_dir, "strain-cold"), "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("cold start", JsonNode.Parse(stdout)!["warm_start"]!.GetValue<string>());
     }
 
     [Fact]

@@ -32,6 +32,9 @@ public static partial class AutopilotRun
     /// <summary>The technique of a strain run's map.</summary>
     public const string StrainTechnique = "4D-STEM strain (autopilot map)";
 
+    /// <summary>The technique of the map of a run with <paramref name="target"/>: what the library files it under, and what a warm start looks for (a strain run learns nothing from a HAADF map's kernel).</summary>
+    public static string TechniqueOf(string target) => target == "strain" ? StrainTechnique : Technique;
+
     /// <summary>Starts a run in <paramref name="runDir"/> (created; it must not hold a run already).</summary>
     /// <param name="microscope">The instrument.</param>
     /// <param name="options">What the run does.</param>

@@ -33,7 +33,7 @@ public static class RunMap
             {
                 Title = name,
                 SignalType = SignalTypes.Image,
-                Technique = o.Target == "strain" ? AutopilotRun.StrainTechnique : AutopilotRun.Technique,
+                Technique = AutopilotRun.TechniqueOf(o.Target),
                 Instrument = instrument,
                 BeamEnergyKeV = optics?.HighTensionKv,
                 ConvergenceAngleMrad = optics?.ConvergenceMrad,

@@ -7,10 +7,11 @@ namespace Condenser.Catalog.Priors;
 
 /// <summary>
 /// Past autopilot runs in the library as the source of a warm start: every map record the caller may read whose
-/// technique is <see cref="AutopilotRun.Technique"/> and whose original metadata holds the model it ended with
-/// (<see cref="RunModel.Group"/>), newest first, at most <paramref name="max"/> of them.
+/// technique is <paramref name="technique"/> (a HAADF map's by default, <see cref="AutopilotRun.TechniqueOf"/>) and
+/// whose original metadata holds the model it ended with (<see cref="RunModel.Group"/>), newest first, at most
+/// <paramref name="max"/> of them.
 /// </summary>
-public sealed class LibraryPriors(Library library, Principal who, int max = 1000) : IPriorSource
+public sealed class LibraryPriors(Library library, Principal who, int max = 1000, string technique = AutopilotRun.Technique) : IPriorSource
 {
     /// <inheritdoc/>
     public IEnumerable<(string RecordId, string? Sample, string Instrument, IReadOnlyList<string> Elements, RunModel Model)> PastRuns()
@@ -18,7 +19,7 @@ public sealed class LibraryPriors(Library library, Principal who, int max = 1000
         int seen = 0;
         for (int page = 1; seen < max; page++)
         {
-            var result = library.Search(new SearchQuery { Technique = AutopilotRun.Technique, Page = page, PageSize = SearchQuery.MaxPageSize }, who, facets: false);
+            var result = library.Search(new SearchQuery { Technique = technique, Page = page, PageSize = SearchQuery.MaxPageSize }, who, facets: false);
             foreach (var item in result.Items)
             {
                 if (seen++ >= max)

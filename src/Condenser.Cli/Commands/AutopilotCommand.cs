@@ -179,7 +179,7 @@ internal static class AutopilotCommand
             }
 
             var catalogue = new CatalogueUse(r.GetValue(warm), r.GetValue(library), r.GetValue(sample) ?? (recording is null && url is null ? twin.Scene : null),
-                r.GetValue(elements)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [], o.DwellUs);
+                r.GetValue(elements)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [], o.DwellUs, o.Target);
             return Execute(r.GetValue(json), clock, dir, url, recording, twin, optics, catalogue, (m, prior) => AutopilotRun.RunAsync(m, o with { Prior = prior }, dir, ConsoleProgress.Counter("probes", o.Probes), ConsoleProgress.Cancel));
         }));
         return c;
@@ -283,7 +283,7 @@ internal static class AutopilotCommand
     }
 
     /// <summary>What a run takes from and gives to the library.</summary>
-    private sealed record CatalogueUse(string? WarmStart, string? Library, string? Sample, IReadOnlyList<string> Elements, double DwellUs = 10);
+    private sealed record CatalogueUse(string? WarmStart, string? Library, string? Sample, IReadOnlyList<string> Elements, double DwellUs = 10, string Target = "haadf");
 
     private static int Execute(bool json, Stopwatch clock, string dir, string? url, Recording? recording, TwinOptions twin, OpticsChange optics, CatalogueUse catalogue, Func<IMicroscope, ModelPrior?, Task<AutopilotResult>> run)
     {
@@ -300,7 +300,7 @@ internal static class AutopilotCommand
             if (catalogue.WarmStart is { } warmDir)
             {
                 using var lib = Condenser.Catalog.Library.Open(warmDir);
-                prior = ModelPriors.Propose(new LibraryPriors(lib, Condenser.Catalog.Access.Principal.Local), new PriorQuery(catalogue.Sample, instrument, catalogue.Elements, catalogue.DwellUs));
+                prior = ModelPriors.Propose(new LibraryPriors(lib, Condenser.Catalog.Access.Principal.Local, technique: AutopilotRun.TechniqueOf(catalogue.Target)), new PriorQuery(catalogue.Sample, instrument, catalogue.Elements, catalogue.DwellUs));
             }
 
             var result = run(m, prior).GetAwaiter().GetResult();
