@@ -73,6 +73,8 @@ public sealed class MrcFormat : IEmFormat
         hd["nsymbt"] = (long)extended;
         hd["exttyp"] = Text(h, 104, 4);
         hd["origin"] = new double[] { F32(h, 196, big), F32(h, 200, big), F32(h, 204, big) };
+        hd["nxstart_nystart_nzstart"] = new long[] { I32(h, 16, big), I32(h, 20, big), I32(h, 24, big) };
+        hd["mx_my_mz"] = new long[] { I32(h, 28, big), I32(h, 32, big), I32(h, 36, big) };
         int labels = Math.Clamp(I32(h, 220, big), 0, 10);
         for (int i = 0; i < labels; i++)
         {
@@ -87,12 +89,11 @@ public sealed class MrcFormat : IEmFormat
             pixelM = FeiExtendedHeader.Read(file.Span(HeaderBytes, extended), original.Child("fei_extended_header"), md);
         }
 
-        // Cell size is in Å; the pixel size is cell / samples. Presented in nm.
-        double sx = F32(h, 40, big) / nx / 10.0, sy = F32(h, 44, big) / ny / 10.0;
-        string units = "nm";
-        if (pixelM is { } p && (sx == 0 || sy == 0))
+        var geometry = MrcGeometry.Read(h, big, [nx, ny, nz]);
+        if (pixelM is { } p && (geometry.StepNm[0] == 0 || geometry.StepNm[1] == 0))
         {
-            sx = sy = p * 1e9;
+            // The cell gives no pixel: the FEI extended header's pixel size (m) calibrates the image.
+            geometry = geometry with { StepNm = [p * 1e9, p * 1e9, geometry.StepNm[2]], OffsetNm = [0, 0, geometry.OffsetNm[2]] };
         }
 
         var sidecar = DirectElectronInfo.Find(path);
@@ -116,12 +117,12 @@ public sealed class MrcFormat : IEmFormat
         }
         else if (nav.Length == 1)
         {
-            axes.Add(Axis.Plain("z", nz, true));
+            // Sections: planes of a volume (nm apart) or frames of a stack, calibrated as the header says.
+            axes.Add(geometry.Axis(2, nz, true));
         }
 
-        bool calibrated = sx != 0 && sy != 0 && double.IsFinite(sx) && double.IsFinite(sy);
-        axes.Add(new Axis("y", ny, calibrated ? sy : 1, 0, calibrated ? units : string.Empty));
-        axes.Add(new Axis("x", nx, calibrated ? sx : 1, 0, calibrated ? units : string.Empty));
+        axes.Add(geometry.Axis(1, ny, false));
+        axes.Add(geometry.Axis(0, nx, false));
         md.SignalType ??= SignalTypeRules.Infer(SignalTypes.Image, nav.Length);
 
         var shape = new DatasetShape(nav, [ny, nx]);
