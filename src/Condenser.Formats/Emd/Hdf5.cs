@@ -191,6 +191,38 @@ internal static class Hdf5
         }
     }
 
+    /// <summary>
+    /// A string attribute as a list: every element of a string array, or a scalar string split at commas, colons and
+    /// spaces (the older NeXus spelling of <c>axes</c>); null where absent or not text.
+    /// </summary>
+    public static string[]? AttrStrings(IH5Object o, string name)
+    {
+        if (!o.AttributeExists(name))
+        {
+            return null;
+        }
+
+        var a = o.Attribute(name);
+        if (a.Type.Class is not (H5DataTypeClass.String or H5DataTypeClass.VariableLength))
+        {
+            return AttrString(o, name) is { } number ? [number] : null;
+        }
+
+        try
+        {
+            if (a.Space.Dimensions.Length > 0)
+            {
+                return a.Read<string[]>().Select(x => x.Trim()).ToArray();
+            }
+
+            return a.Read<string>().Split([',', ':', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
     private static string? TryStringArray(IH5Attribute a)
     {
         try
