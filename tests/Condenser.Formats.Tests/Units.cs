@@ -32,4 +32,8 @@ public static class Units
             _ => null,
         };
     }
+
+    /// <summary>Whether two spellings name the same unit ("1 / nm" and "1/nm"), so that scales compare unconverted.</summary>
+    public static bool Same(string? a, string? b)
+        => string.Equals(a ?? string.Empty, b ?? string.Empty, StringComparison.Ordinal) || (Parse(a) is { } x && Parse(b) is { } y && x == y);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -50,12 +51,13 @@ public sealed class EmdWriter : IEmWriter
         }
 
         var writes = new List<Action<H5NativeWriter>>();
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var ds in datasets)
+        var names = GroupNames(datasets.Select(d => d.Name).ToList());
+        for (int index = 0; index < datasets.Count; index++)
         {
-            string title = UniqueName(ds.Name, used);
+            var ds = datasets[index];
+            string title = names[index];
             var attributes = GroupAttributes(ds);
-            attributes["condenser_index"] = used.Count - 1; // HDF5 lists groups by name: this keeps the written order
+            attributes["condenser_index"] = index; // HDF5 lists groups by name: this keeps the written order
             var group = new H5Group { Attributes = attributes };
             signals[title] = group;
             int rank = ds.Shape.Rank;
@@ -65,7 +67,9 @@ public sealed class EmdWriter : IEmWriter
                 // Stored axis j is presented axis rank-1-j; its vector is dim{j+1}.
                 var axis = ds.Axes[i];
                 int j = rank - 1 - i;
-                var values = new double[axis.Size];
+                // An axis of length 1 gets two values (offset, offset + scale), as HyperSpy writes every axis: from one
+                // value no reader can tell the scale (HyperSpy 1.7 reads NaN).
+                var values = new double[Math.Max(2, axis.Size)];
                 for (int k = 0; k < values.Length; k++)
                 {
                     values[k] = axis.Offset + (k * axis.Scale);
@@ -118,6 +122,22 @@ public sealed class EmdWriter : IEmWriter
         }
 
         return attrs;
+    }
+
+    /// <summary>
+    /// Group names under <c>signals</c>, one per dataset, none of them the beginning of another: HyperSpy 1.7 stacks
+    /// every group whose path contains another's into one signal (two datasets titled "DF4" written as "DF4" and
+    /// "DF4 (2)" came back as one stack, or failed where the shapes differ). A title that repeats, or begins another,
+    /// gets its position: "DF4 #1", "DF4 #2".
+    /// </summary>
+    internal static List<string> GroupNames(IReadOnlyList<string> titles)
+    {
+        var clean = titles.Select(t => UniqueName(t, [])).ToList();
+        int width = clean.Count.ToString(CultureInfo.InvariantCulture).Length;
+        string Numbered(int i) => $"{clean[i]} #{(i + 1).ToString(CultureInfo.InvariantCulture).PadLeft(width, '0')}";
+        bool Clash(IReadOnlyList<string> names, int i) => names.Where((other, j) => j != i && other.StartsWith(names[i], StringComparison.Ordinal)).Any();
+        var names = clean.Select((_, i) => Clash(clean, i) ? Numbered(i) : clean[i]).ToList();
+        return Enumerable.Range(0, names.Count).Any(i => Clash(names, i)) ? [.. clean.Select((_, i) => Numbered(i))] : names;
     }
 
     internal static string UniqueName(string name, HashSet<string> used)

@@ -23,6 +23,7 @@ public sealed class NexusWriter : IEmWriter
         lock (Hdf5.Global)
         {
             var first = datasets.FirstOrDefault()?.Metadata ?? new Metadata();
+            var texts = new List<string> { "NXem", options.Software, options.Identifier ?? string.Empty, first.Acquired ?? string.Empty, options.Sample ?? string.Empty, string.Join(", ", options.Elements), options.Operator ?? string.Empty, first.Instrument ?? string.Empty };
             var entry = new H5Group
             {
                 Attributes = new Dictionary<string, object> { ["NX_class"] = "NXentry", ["default"] = DataName(0, datasets.Count) },
@@ -96,6 +97,12 @@ public sealed class NexusWriter : IEmWriter
                     attributes[names[a] + "_indices"] = a;
                 }
 
+                if (attributes.TryGetValue(BerkeleyReader.OriginalAttribute, out var originalJson) && Utf8Length(originalJson) > MaxFixedString)
+                {
+                    // Every string here is stored at one fixed length (below): a file's long original tree stays in EMD.
+                    attributes.Remove(BerkeleyReader.OriginalAttribute);
+                }
+
                 writes.Add(EmdWriter.AddData(data, ds, reversed: false));
                 entry[DataName(i, datasets.Count)] = data;
             }
@@ -106,7 +113,7 @@ public sealed class NexusWriter : IEmWriter
             };
             file["entry1"] = entry;
             var tmp = path + ".partial";
-            using (var writer = file.BeginWrite(tmp))
+            using (var writer = file.BeginWrite(tmp, new H5WriteOptions(DefaultStringLength: FixedStringLength(file, texts))))
             {
                 foreach (var w in writes)
                 {
@@ -117,6 +124,44 @@ public sealed class NexusWriter : IEmWriter
             File.Move(tmp, path, overwrite: true);
         }
     }
+
+    /// <summary>The longest original-metadata JSON a NeXus file keeps (bytes of UTF-8), as every string is padded to the longest.</summary>
+    public const int MaxFixedString = 16 << 10;
+
+    /// <summary>
+    /// The one length at which every string of the file is stored: the longest (UTF-8 bytes) plus its terminator.
+    /// Fixed-length strings, because HyperSpy 1.7's NeXus reader finds NXdata only where <c>NX_class</c> reads back as
+    /// bytes (h5py returns variable-length strings as str), and PureHDF sets string length for a whole file.
+    /// </summary>
+    private static int FixedStringLength(H5Group root, IEnumerable<string> texts)
+    {
+        int longest = texts.Select(Utf8Length).DefaultIfEmpty(0).Max();
+        void Walk(H5Object o)
+        {
+            foreach (var v in o.Attributes?.Values ?? Enumerable.Empty<object>())
+            {
+                longest = Math.Max(longest, Utf8Length(v));
+            }
+
+            if (o is H5Group g)
+            {
+                foreach (var child in g.Values.OfType<H5Object>())
+                {
+                    Walk(child);
+                }
+            }
+        }
+
+        Walk(root);
+        return longest + 1;
+    }
+
+    private static int Utf8Length(object? v) => v switch
+    {
+        string s => System.Text.Encoding.UTF8.GetByteCount(s),
+        string[] a => a.Select(x => System.Text.Encoding.UTF8.GetByteCount(x)).DefaultIfEmpty(0).Max(),
+        _ => 0,
+    };
 
     /// <summary>data1, data2 … zero-padded so that readers listing groups by name keep the datasets' order.</summary>
     private static string DataName(int i, int count) => "data" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(count.ToString(System.Globalization.CultureInfo.InvariantCulture).Length, '0');

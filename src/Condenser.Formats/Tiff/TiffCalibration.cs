@@ -89,6 +89,7 @@ internal sealed partial class TiffCalibration
             c.Metadata.Title = d.Trim();
         }
 
+        c.Condenser = CondenserLine(description);
         return c;
     }
 
@@ -265,6 +266,20 @@ internal sealed partial class TiffCalibration
         Metadata.Title = title.Length > 0 ? title : null;
     }
 
+    /// <summary>The shape, axes and metadata Condenser writes as a <c>condenser=</c> line of the description, if any.</summary>
+    private static System.Text.Json.Nodes.JsonObject? CondenserLine(string? description)
+    {
+        var line = description?.Split('\n').FirstOrDefault(l => l.StartsWith("condenser=", StringComparison.Ordinal));
+        try
+        {
+            return line is null ? null : System.Text.Json.Nodes.JsonNode.Parse(line["condenser=".Length..]) as System.Text.Json.Nodes.JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     private void Gatan(TiffIfd ifd)
     {
         XScale = ifd.Number(65009) ?? 1;
@@ -281,18 +296,7 @@ internal sealed partial class TiffCalibration
         foreach (var line in description.Split('\n'))
         {
             int eq = line.IndexOf('=');
-            if (eq > 0 && line.StartsWith("condenser=", StringComparison.Ordinal))
-            {
-                try
-                {
-                    Condenser = System.Text.Json.Nodes.JsonNode.Parse(line[(eq + 1)..]) as System.Text.Json.Nodes.JsonObject;
-                }
-                catch (System.Text.Json.JsonException)
-                {
-                    Condenser = null;
-                }
-            }
-            else if (eq > 0)
+            if (eq > 0 && !line.StartsWith("condenser=", StringComparison.Ordinal))
             {
                 tree.Add(line[..eq].Trim(), line[(eq + 1)..].Trim());
             }

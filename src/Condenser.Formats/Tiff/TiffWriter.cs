@@ -7,10 +7,17 @@ using Condenser.Data;
 namespace Condenser.Formats.Tiff;
 
 /// <summary>
-/// Writes one dataset as a TIFF that ImageJ/Fiji, HyperSpy and tifffile read with its calibration: one page per frame,
-/// the pixel size as X/YResolution with the unit and stack spacing in the ImageJ description. Condenser's shape,
-/// axes and metadata travel in a <c>condenser=</c> line of that description, so reading the file back restores them.
+/// Writes one dataset as a TIFF that ImageJ/Fiji, HyperSpy and tifffile read with its calibration: one page per frame;
+/// the pixel size as X/YResolution with its unit in an ImageJ description (single images with a positive calibration);
+/// scale, origin and units of x, y and the stack axis in the DigitalMicrograph tags (65003–65011) that HyperSpy and
+/// Gatan's software read. Condenser's shape, axes and metadata travel in a <c>condenser=</c> line of the description,
+/// so reading the file back restores them.
 /// </summary>
+/// <remarks>
+/// A stack carries no ImageJ header: ImageJ and tifffile read an ImageJ stack as one contiguous block after the first
+/// page, and LibTiff stores each page's directory between the pages' data, so such a stack read back as garbage from
+/// its second page on. Without the header every reader takes the pages one by one.
+/// </remarks>
 public sealed class TiffWriter : IEmWriter
 {
     /// <inheritdoc/>
@@ -58,8 +65,9 @@ public sealed class TiffWriter : IEmWriter
 
         var x = ds.Axes[ds.Shape.Navigation.Count + sigRank - 1];
         var y = sigRank == 2 ? ds.Axes[ds.Shape.Navigation.Count] : x;
-        string description = Description(ds, pages, x);
+        string description = Description(ds, pages, x, Resolvable(x, y));
         var tmp = path + ".partial";
+        DigitalMicrographTags.Register();
         using (var tif = BitMiracle.LibTiff.Classic.Tiff.Open(tmp, pages * ds.FrameBytes > 3_500_000_000 ? "w8" : "w")
             ?? throw new IOException($"{path}: cannot create the TIFF"))
         {
@@ -87,7 +95,7 @@ public sealed class TiffWriter : IEmWriter
                     tif.SetField(TiffTag.PAGENUMBER, (short)Math.Min(p, short.MaxValue), (short)Math.Min(pages, short.MaxValue));
                 }
 
-                if (x.Units.Length > 0 && x.Scale > 0 && y.Scale > 0)
+                if (Resolvable(x, y))
                 {
                     tif.SetField(TiffTag.XRESOLUTION, 1.0 / x.Scale);
                     tif.SetField(TiffTag.YRESOLUTION, 1.0 / y.Scale);
@@ -98,6 +106,7 @@ public sealed class TiffWriter : IEmWriter
                 {
                     tif.SetField(TiffTag.IMAGEDESCRIPTION, description);
                     tif.SetField(TiffTag.SOFTWARE, options?.Software ?? "Condenser");
+                    DigitalMicrographTags.Write(tif, x, y, ds.Shape.Navigation.Count == 1 ? ds.Axes[0] : null);
                 }
 
                 ds.ReadFrame(p, frame);
@@ -119,26 +128,25 @@ public sealed class TiffWriter : IEmWriter
         File.Move(tmp, path, overwrite: true);
     }
 
-    private static string Description(EmDataset ds, long pages, Axis x)
+    /// <summary>Whether X/YResolution can hold the calibration: a unit and positive, finite pixel sizes.</summary>
+    private static bool Resolvable(Axis x, Axis y)
+        => x.Units.Length > 0 && x.Scale > 0 && y.Scale > 0 && double.IsFinite(1 / x.Scale) && double.IsFinite(1 / y.Scale);
+
+    private static string Description(EmDataset ds, long pages, Axis x, bool resolution)
     {
         var sb = new StringBuilder();
-        sb.Append("ImageJ=1.11a\n");
-        if (pages > 1)
+        if (pages == 1)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"images={pages}\nslices={pages}\n");
-            var z = ds.Axes[ds.Shape.Navigation.Count - 1];
-            if (ds.Shape.Navigation.Count == 1 && z.Scale != 1)
+            sb.Append("ImageJ=1.11a\n");
+            if (resolution)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"spacing={z.Scale:R}\n");
+                // ImageJ (and HyperSpy, which then reads X/YResolution) takes the unit only beside a resolution.
+                sb.Append("unit=").Append(x.Units == "µm" ? "micron" : x.Units).Append('\n');
             }
+
+            sb.Append("loop=false\n");
         }
 
-        if (x.Units.Length > 0)
-        {
-            sb.Append("unit=").Append(x.Units == "µm" ? "micron" : x.Units).Append('\n');
-        }
-
-        sb.Append("loop=false\n");
         var meta = new JsonObject
         {
             ["shape"] = new JsonArray(ds.Shape.Dimensions.Select(d => (JsonNode)d).ToArray()),
