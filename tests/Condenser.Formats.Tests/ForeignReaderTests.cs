@@ -113,9 +113,15 @@ public sealed class ForeignReaderTests(ForeignReaderTests.Conversions conversion
 
         var signals = entry["hyperspy"]!.AsArray();
         Assert.Equal(ours.Datasets.Count, signals.Count);
-        for (int i = 0; i < ours.Datasets.Count; i++)
+
+        // HyperSpy lists groups by name, Condenser in the written order: each signal is paired with the dataset of its values.
+        var remaining = ours.Datasets.ToList();
+        foreach (var signal in signals.Select(x => x!.AsObject()))
         {
-            Compare($"{relative} → {extension} [{i}]", ours.Datasets[i], signals[i]!.AsObject(), extension);
+            string sha = signal["sha256"]!.GetValue<string>();
+            var match = remaining.FirstOrDefault(d => DatasetSummary.Compute(d).Sha256 == sha) ?? remaining[0];
+            remaining.Remove(match);
+            Compare($"{relative} → {extension} '{signal["metadata"]?["title"]}'", match, signal, extension);
         }
 
         if (extension == ".tif")

@@ -45,17 +45,23 @@ def metadata(s):
     md = s.metadata
     def get(path):
         return md.get_item(path) if md.has_item(path) else None
-    tem = "Acquisition_instrument.TEM."
+    def instrument(name):
+        for microscope in ("TEM", "SEM"):
+            v = get(f"Acquisition_instrument.{microscope}.{name}")
+            if v is not None:
+                return v
+        return None
     return {
-        "title": get("General.title"),
-        "signal_type": get("Signal.signal_type"),
+        "title": text(get("General.title")),
+        "signal_type": text(get("Signal.signal_type")),
         "date": text(get("General.date")) or None,
         "time": text(get("General.time")) or None,
-        "beam_energy_kev": number(get(tem + "beam_energy")),
-        "magnification": number(get(tem + "magnification")),
-        "camera_length_mm": number(get(tem + "camera_length")),
-        "convergence_angle_mrad": number(get(tem + "convergence_angle")),
-        "exposure_s": number(get(tem + "Detector.Camera.exposure") or get(tem + "dwell_time") or get(tem + "exposure")),
+        "beam_energy_kev": number(instrument("beam_energy")),
+        "magnification": number(instrument("magnification")),
+        "camera_length_mm": number(instrument("camera_length")),
+        "convergence_angle_mrad": number(instrument("convergence_angle")),
+        "exposure_s": number(instrument("Detector.Camera.exposure")),
+        "dwell_time_s": number(instrument("dwell_time")),
     }
 
 

@@ -56,6 +56,12 @@ internal static partial class BerkeleyReader
 
             if (Build(path, groupPath, group, emd1, root, gate) is { } ds)
             {
+                if (prismatic && depth.Success && ds.Metadata.Title == group.Name)
+                {
+                    // A single depth group is named for its output, as a stack of several is.
+                    ds.Metadata.Title = DepthTitle(groupPath[..depth.Index]);
+                }
+
                 sets.Add(ds);
             }
         }
@@ -197,7 +203,7 @@ internal static partial class BerkeleyReader
         }
 
         var md = first.Metadata.Clone();
-        md.Title = name.Replace("_depth", string.Empty, StringComparison.Ordinal);
+        md.Title = DepthTitle(stem);
         md.SignalType = SignalTypeRules.Infer(first.Shape.Signal.Count == 1 ? SignalTypes.Spectrum : SignalTypes.Image, nav);
         var storage = new Data.Storage.ConcatenatedStorage(parts.Select(p => p!.Storage).ToList());
         var shape = new DatasetShape([members.Count, .. first.Shape.Navigation], first.Shape.Signal);
@@ -243,6 +249,9 @@ internal static partial class BerkeleyReader
             return null;
         }
     }
+
+    /// <summary>"…/virtual_detector_depth0000" → "virtual_detector": the output's name without its depth suffix (as HyperSpy titles it).</summary>
+    private static string DepthTitle(string stem) => Path.GetFileName(stem.TrimEnd('/')).TrimEnd('_');
 
     [System.Text.RegularExpressions.GeneratedRegex(@"depth\d{4}$")]
     private static partial System.Text.RegularExpressions.Regex DepthSuffix();

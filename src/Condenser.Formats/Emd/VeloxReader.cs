@@ -27,9 +27,10 @@ internal static class VeloxReader
 
         if (data.LinkExists("Image"))
         {
+            var titles = VeloxTitles.Read(root);
             foreach (var g in data.Group("Image").Children().OfType<IH5Group>().OrderBy(c => c.Name, StringComparer.Ordinal))
             {
-                if (Image(path, g, gate, common) is { } ds)
+                if (Image(path, g, gate, common, titles.GetValueOrDefault(g.Name)) is { } ds)
                 {
                     sets.Add(ds);
                 }
@@ -116,7 +117,7 @@ internal static class VeloxReader
         }
     }
 
-    private static EmDataset? Image(string path, IH5Group g, Lock gate, MetadataTree common)
+    private static EmDataset? Image(string path, IH5Group g, Lock gate, MetadataTree common, string? title)
     {
         if (Hdf5.NumericData(path, g, "Data") is not var (d, type))
         {
@@ -138,7 +139,7 @@ internal static class VeloxReader
         double ox = Num(binary?["Offset"], "x") ?? 0, oy = Num(binary?["Offset"], "y") ?? 0;
         (sx, ox, var u) = Presentable(sx, ox, units);
         (sy, oy, _) = Presentable(sy, oy, units);
-        md.Title = Str(binary, "Detector") ?? g.Name;
+        md.Title = title ?? Str(binary, "Detector") ?? g.Name;
 
         var axes = new List<Axis>();
         int[] nav = frames > 1 ? [frames] : [];

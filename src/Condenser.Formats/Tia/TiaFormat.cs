@@ -150,7 +150,9 @@ public sealed partial class TiaFormat : IEmFormat
         md.Magnification = Number(described.GetString("Magnification"));
         md.CameraLengthMm = Number(described.GetString("Camera length")) * 1000.0;
         md.Instrument = described.GetString("Microscope");
-        md.ExposureS = Number(described.GetString("Dwell time")) ?? Number(described.GetString("Integration time"));
+        // The acquisition's own record (AcquireInfo) first: the dwell time per position or the exposure of an image.
+        var acquire = root.Element("AcquireInfo");
+        md.ExposureS = Number(acquire?.Element("DwellTimePath")?.Value) ?? Number(described.GetString("Dwell time")) ?? Number(described.GetString("Integration time"));
         if (root.Element("AcquireDate")?.Value is { } date && DateTime.TryParseExact(date.Trim(), "ddd MMM d HH:mm:ss yyyy", CultureInfo.InvariantCulture, DateTimeStyles.AllowInnerWhite, out var when))
         {
             md.Acquired = when.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);

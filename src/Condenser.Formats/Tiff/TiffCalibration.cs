@@ -89,6 +89,11 @@ internal sealed partial class TiffCalibration
             c.Metadata.Title = d.Trim();
         }
 
+        if (ifd.Has(37706))
+        {
+            c.Tvips(ifd, file);
+        }
+
         c.Condenser = CondenserLine(description);
         return c;
     }
@@ -202,6 +207,12 @@ internal sealed partial class TiffCalibration
             Metadata.Magnification = q.Value * (q.Unit.StartsWith("K", StringComparison.Ordinal) ? 1000 : 1);
         }
 
+        if (Quantity(tree.GetString("DP_DWELL_TIME")) is { } dwell)
+        {
+            double? perUnit = dwell.Unit switch { "s" => 1, "ms" => 1e-3, "µs" or "us" => 1e-6, "ns" => 1e-9, _ => null };
+            Metadata.ExposureS = perUnit is { } f && dwell.Value > 0 ? dwell.Value * f : null;
+        }
+
         Metadata.Detector = NonEmpty(tree.GetString("DP_DETECTOR_CHANNEL")) ?? NonEmpty(tree.GetString("DP_DETECTOR_TYPE"));
         Metadata.Instrument = NonEmpty(tree.GetString("SV_SERIAL_NUMBER")) ?? Metadata.Instrument;
         if (tree.GetString("AP_DATE") is { } d && DateTime.TryParse(d + " " + tree.GetString("AP_TIME"), CultureInfo.InvariantCulture, DateTimeStyles.None, out var t))
@@ -278,6 +289,42 @@ internal sealed partial class TiffCalibration
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// TVIPS EM-MENU: tag 37706 points at the TemData header (version 1, 244 bytes, then version 2, 6068 bytes, closed by
+    /// the magic 0xAAAAAAAA); from version 2 the high tension (V), magnification (camera length in mm in diffraction,
+    /// TemMode 3) and exposure (ms), at their offsets in that layout.
+    /// </summary>
+    private void Tvips(TiffIfd ifd, MappedFile file)
+    {
+        const int V1 = 244, V2 = 6068;
+        if (ifd.Number(37706) is not { } at || at < 8 || at + V1 + V2 > file.Length)
+        {
+            return;
+        }
+
+        var h = file.Span((long)at, V1 + V2).ToArray();
+        bool big = ifd.BigEndian;
+        int I32(int o) => BinaryFields.I32(h, o, big);
+        float F32(int o) => BinaryFields.F32(h, o, big);
+        if (I32(0) != 2 || (uint)I32(V1 + 6064) != 0xAAAAAAAA)
+        {
+            return;
+        }
+
+        static double? Positive(float v) => v > 0 && float.IsFinite(v) ? v : null;
+        Metadata.BeamEnergyKeV = Positive(F32(V1 + 3028)) / 1000.0;
+        if (I32(V1 + 3288) == 3)
+        {
+            Metadata.CameraLengthMm = Positive(F32(V1 + 3292));
+        }
+        else
+        {
+            Metadata.Magnification = Positive(F32(V1 + 3292));
+        }
+
+        Metadata.ExposureS = Positive(F32(V1 + 3708)) / 1000.0;
     }
 
     private void Gatan(TiffIfd ifd)
