@@ -131,6 +131,55 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public void AFileOfAnotherKindNamedDm4SaysItIsNotDigitalMicrograph()
+    {
+        var text = Path.Combine(_dir, "notes.dm4");
+        File.WriteAllText(text, "hello, these are notes and not a DigitalMicrograph file");
+        var (code, _, stderr) = CliRunner.Run("info", text);
+        Assert.Equal(2, code);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("not a DigitalMicrograph file", line);
+        Assert.DoesNotContain("version 1", line);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(line, "notes\\.dm4"));
+    }
+
+    [Fact]
+    public void AnOutputIntoAMissingFolderEndsWithOneLineBeforeAnyWork()
+    {
+        var target = Path.Combine(_dir, "no", "such", "folder", "out.emd");
+        foreach (var args in new[]
+        {
+            new[] { "convert", Fixture("mrc/HAADFscan.mrc"), target },
+            ["preview", Fixture("mrc/HAADFscan.mrc"), "-o", Path.ChangeExtension(target, ".png")],
+            ["virtual-image", Fixture("quantumdetector/001_4x2_6bit.mib"), "--annulus", "0:20", "-o", target],
+        })
+        {
+            var (code, _, stderr) = CliRunner.Run(args);
+            Assert.Equal(2, code);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal($"error: {args[^1]}: the folder {Path.GetDirectoryName(args[^1])} does not exist (create it first)", line);
+            Assert.False(Directory.Exists(Path.Combine(_dir, "no")));
+        }
+    }
+
+    [Fact]
+    public void InfoTakesSeveralFiles()
+    {
+        string a = Fixture("mrc/HAADFscan.mrc"), b = Fixture("tia/old/16x16-point_spectrum-1x1024.emi");
+        var (code, stdout, _) = CliRunner.Run("info", a, b, "--json");
+        Assert.Equal(0, code);
+        var docs = JsonNode.Parse(stdout)!.AsArray();
+        Assert.Equal(["HAADFscan.mrc", "16x16-point_spectrum-1x1024.emi"], docs.Select(d => d!["file"]!.GetValue<string>()));
+        var (code2, table, _) = CliRunner.Run("info", a, b);
+        Assert.Equal(0, code2);
+        Assert.Contains("HAADFscan.mrc  (mrc)", table);
+        Assert.Contains("16x16-point_spectrum-1x1024.emi  (tia)", table);
+        var (one, single, _) = CliRunner.Run("info", a, "--json");
+        Assert.Equal(0, one);
+        Assert.Equal("HAADFscan.mrc", JsonNode.Parse(single)!["file"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void FormatsListsEveryReader()
     {
         var (code, stdout, _) = CliRunner.Run("formats", "--json");

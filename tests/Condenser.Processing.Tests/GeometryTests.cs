@@ -193,4 +193,65 @@ public sealed class GeometryTests
         double diff = Math.Abs(((found - angle) % 360 + 540) % 360 - 180);
         Assert.True(diff <= 0.5, $"found {found}°, expected {angle}°");
     }
+
+    /// <summary>∇V of Gaussian columns (σ in pixels) at the given centres: shifts that point towards the atoms.</summary>
+    private static (double[] Y, double[] X) TowardsPeaks(int ny, int nx, IEnumerable<(double Y, double X, double Sigma)> peaks)
+    {
+        var fy = new double[ny * nx];
+        var fx = new double[ny * nx];
+        foreach (var (cy, cx, sigma) in peaks)
+        {
+            for (int y = 0; y < ny; y++)
+            {
+                for (int x = 0; x < nx; x++)
+                {
+                    double dy = y - cy, dx = x - cx, g = Math.Exp(-((dy * dy) + (dx * dx)) / (2 * sigma * sigma));
+                    fy[(y * nx) + x] += -dy / (sigma * sigma) * g;
+                    fx[(y * nx) + x] += -dx / (sigma * sigma) * g;
+                }
+            }
+        }
+
+        return (fy, fx);
+    }
+
+    public static TheoryData<string> Potentials() => new("lattice", "particle");
+
+    [Theory]
+    [MemberData(nameof(Potentials))]
+    public void TheRotationIsNotReversedAnywhereOnTheCircle(string potential)
+    {
+        // An atomic lattice (columns 6 px apart, at an angle to the scan, cut by the scan's border anywhere) and a smooth
+        // particle: in both the shifts point towards the potential's maxima, and the found rotation must say so.
+        const int ny = 48, nx = 52;
+        var peaks = potential == "lattice"
+            ? (from i in Enumerable.Range(-12, 25) from j in Enumerable.Range(-12, 25)
+               let y = 3.3 + (i * 6 * Math.Cos(0.3)) - (j * 6 * Math.Sin(0.3))
+               let x = 2.1 + (i * 6 * Math.Sin(0.3)) + (j * 6 * Math.Cos(0.3))
+               where y > -4 && y < ny + 4 && x > -4 && x < nx + 4
+               select (y, x, 1.2)).ToList()
+            : [(20.5, 30.2, 7.0), (35.0, 12.0, 4.0)];
+        var (fy, fx) = TowardsPeaks(ny, nx, peaks);
+        var wrong = new List<string>();
+        foreach (bool flip in new[] { false, true })
+        {
+            for (double angle = 0; angle < 360; angle += 22.5)
+            {
+                var (dy, dx) = Dpc.Rotate(fy, fx, -angle, false);
+                if (flip)
+                {
+                    dx = dx.Select(v => -v).ToArray();
+                }
+
+                var (found, foundFlip) = Dpc.FindRotation(dy, dx, ny, nx);
+                double diff = Math.Abs((((found - angle) % 360) + 540) % 360 - 180);
+                if (foundFlip != flip || diff > 0.5)
+                {
+                    wrong.Add($"{angle}°{(flip ? " flipped" : string.Empty)} → {found}°{(foundFlip ? " flipped" : string.Empty)}");
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, $"{potential}: {string.Join(", ", wrong)}");
+    }
 }

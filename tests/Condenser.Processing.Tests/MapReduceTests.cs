@@ -364,6 +364,8 @@ public sealed class MapReduceTests : IDisposable
         }
 
         var (ay, ax) = Dpc.Rotate(fy, fx, bestAngle, bestFlip);
-        return (Dpc.Divergence(ay, ax, ny, nx).Average() > 0 ? bestAngle + 180 : bestAngle, bestFlip);
+        var div = Dpc.Divergence(ay.Select(v => double.IsFinite(v) ? v : 0).ToArray(), ax.Select(v => double.IsFinite(v) ? v : 0).ToArray(), ny, nx);
+        double mean = div.Average();
+        return (div.Sum(d => Math.Pow(d - mean, 3)) > 0 ? bestAngle + 180 : bestAngle, bestFlip);
     }
 }

@@ -50,7 +50,7 @@ internal static class AtomsCommand
                     $"{col.Y:G9},{col.X:G9},{ay.Offset + (col.Y * ay.Scale):G9},{ax.Offset + (col.X * ax.Scale):G9},{ax.Units},{col.Sigma:G6},{col.Amplitude:G6},{col.Background:G6},{col.Refined},{site?.H},{site?.K},{site?.DisplacementY:G6},{site?.DisplacementX:G6}"));
             }
 
-            var outPath = r.GetValue(output)!;
+            var outPath = Results.OutputPath(r.GetValue(output)!);
             File.WriteAllText(outPath, csv.ToString());
             var fft = Path.ChangeExtension(outPath, ".fft.png");
             int h = ds.Shape.Signal[0], w = ds.Shape.Signal[1];

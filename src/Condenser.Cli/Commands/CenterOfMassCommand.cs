@@ -23,7 +23,7 @@ internal static class CenterOfMassCommand
             var ds = file.Datasets[0];
             var centerText = r.GetValue(center);
             var parameters = new CenterOfMassParameters(centerText is null ? null : AnalysisOptions.Pair(centerText, "--center"));
-            var outPath = r.GetValue(a.Output)!;
+            var outPath = Results.OutputPath(r.GetValue(a.Output)!);
             var result = CenterOfMassAnalysis.Run(a.RunFor(r, ds), parameters);
 
             a.Finish(r, clock, outPath, result, () =>

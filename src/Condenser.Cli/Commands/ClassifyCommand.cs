@@ -17,7 +17,7 @@ internal static class ClassifyCommand
             var clock = Stopwatch.StartNew();
             using var file = a.Open(r);
             var ds = file.Datasets[0];
-            var outPath = r.GetValue(a.Output)!;
+            var outPath = Results.OutputPath(r.GetValue(a.Output)!);
             var result = ClassificationAnalysis.Run(a.RunFor(r, ds), new ClassificationParameters(r.GetValue(k)));
             a.Finish(r, clock, outPath, result, () => new() { ["figure"] = Results.WriteFigure(outPath, ds, result.Values(ClassificationAnalysis.Class), ClassificationAnalysis.Class) });
             return 0;

@@ -24,18 +24,24 @@ internal sealed class CommonOptions
 
     public Option<string?> ScanShape { get; } = new("--scan-shape") { Description = "scan shape Y,X overriding the file (Merlin MIB, EMPAD)" };
 
-    public void AddTo(Command c)
+    public void AddTo(Command c, bool withFile = true)
     {
-        c.Arguments.Add(File);
+        if (withFile)
+        {
+            c.Arguments.Add(File);
+        }
+
         foreach (var o in new Option[] { Format, Shape, DType, NavDims, Offset, BigEndian, ScanShape })
         {
             c.Options.Add(o);
         }
     }
 
-    public EmFile Open(ParseResult r)
+    public EmFile Open(ParseResult r) => Open(r, r.GetValue(File)!);
+
+    /// <summary>Opens <paramref name="path"/> with the format and raw-data options of the command line.</summary>
+    public EmFile Open(ParseResult r, string path)
     {
-        var path = r.GetValue(File)!;
         var shape = ParseInts(r.GetValue(Shape), "--shape");
         var dtypeText = r.GetValue(DType);
         var options = new OpenOptions

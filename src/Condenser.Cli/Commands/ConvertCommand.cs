@@ -23,7 +23,7 @@ internal static class ConvertCommand
         c.SetAction(r => CommandRunner.Run(() =>
         {
             using var file = common.Open(r);
-            var outPath = r.GetValue(output)!;
+            var outPath = Results.OutputPath(r.GetValue(output)!);
             var writer = FormatRegistry.WriterFor(outPath, r.GetValue(to));
             var sets = file.Datasets;
             if (r.GetValue(dataset) is { } i)

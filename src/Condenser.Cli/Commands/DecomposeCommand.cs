@@ -25,7 +25,7 @@ internal static class DecomposeCommand
             var clock = Stopwatch.StartNew();
             using var file = a.Open(r);
             var ds = file.Datasets[0];
-            var outPath = r.GetValue(a.Output)!;
+            var outPath = Results.OutputPath(r.GetValue(a.Output)!);
             var parameters = new DecompositionParameters(DecompositionParameters.ParseMethod(r.GetValue(method)!), r.GetValue(components), r.GetValue(denoise));
             var result = DecompositionAnalysis.Run(a.RunFor(r, ds), parameters);
             a.Finish(r, clock, outPath, result, () =>

@@ -24,7 +24,7 @@ internal static class EelsMapCommand
             var clock = Stopwatch.StartNew();
             using var file = a.Open(r);
             var ds = file.Datasets[0];
-            var outPath = r.GetValue(a.Output)!;
+            var outPath = Results.OutputPath(r.GetValue(a.Output)!);
             AnalysisResult result;
             string map;
             if (r.GetValue(zeroLoss))

@@ -6,7 +6,7 @@ using Condenser.Formats;
 
 namespace Condenser.Cli.Commands;
 
-/// <summary><c>condenser info FILE</c>: format, datasets, shapes, axes, metadata and statistics.</summary>
+/// <summary><c>condenser info FILE…</c>: format, datasets, shapes, axes, metadata and statistics of each file.</summary>
 internal static class InfoCommand
 {
     public static Command Create()
@@ -14,22 +14,41 @@ internal static class InfoCommand
         var common = new CommonOptions();
         var json = new Option<bool>("--json") { Description = "print the stable JSON description (and nothing else) on stdout" };
         var original = new Option<bool>("--original") { Description = "include the file's full original metadata tree" };
-        var c = new Command("info", "show what a file holds: datasets, navigation × signal shape, calibrated axes, metadata, statistics");
-        common.AddTo(c);
+        var files = new Argument<string[]>("file") { Description = "the files to open (any supported format)", Arity = ArgumentArity.OneOrMore };
+        var c = new Command("info", "show what files hold: datasets, navigation × signal shape, calibrated axes, metadata, statistics");
+        c.Arguments.Add(files);
+        common.AddTo(c, withFile: false);
         c.Options.Add(json);
         c.Options.Add(original);
         c.SetAction(r => CommandRunner.Run(() =>
         {
-            using var file = common.Open(r);
+            // One file: its description (JSON object). Several: a JSON array of them, or the tables one after another.
+            var paths = r.GetValue(files)!;
             bool withOriginal = r.GetValue(original);
-            var doc = DatasetDescription.Describe(file, withOriginal, ConsoleProgress.Cancel, d => ConsoleProgress.For($"reading {d.Name}", d.ByteLength));
-            if (r.GetValue(json))
+            var docs = new JsonArray();
+            for (int i = 0; i < paths.Length; i++)
             {
-                Console.WriteLine(doc.ToJsonString(Json.Options));
-                return 0;
+                using var file = common.Open(r, paths[i]);
+                var doc = DatasetDescription.Describe(file, withOriginal, ConsoleProgress.Cancel, d => ConsoleProgress.For($"reading {d.Name}", d.ByteLength));
+                if (r.GetValue(json))
+                {
+                    docs.Add(doc);
+                    continue;
+                }
+
+                if (i > 0)
+                {
+                    Console.WriteLine();
+                }
+
+                Print(doc, withOriginal);
             }
 
-            Print(doc, withOriginal);
+            if (r.GetValue(json))
+            {
+                Console.WriteLine((paths.Length == 1 ? docs[0]! : docs).ToJsonString(Json.Options));
+            }
+
             return 0;
         }));
         return c;

@@ -34,7 +34,7 @@ internal static class PatternStatisticsCommand
                 positions = ScanPositions.Rectangle(ds.Shape.Navigation[0], ds.Shape.Navigation[1], box.Y0, box.Y1, box.X0, box.X1);
             }
 
-            var outPath = r.GetValue(a.Output)!;
+            var outPath = Results.OutputPath(r.GetValue(a.Output)!);
             var result = PatternStatisticsAnalysis.Run(a.RunFor(r, ds, positions));
             a.Finish(r, clock, outPath, result, () =>
             {

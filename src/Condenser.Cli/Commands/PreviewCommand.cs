@@ -33,7 +33,7 @@ internal static class PreviewCommand
             var ds = file.Datasets[i];
             bool useLog = r.GetValue(log);
             var picture = PreviewImage.From(ds, ConsoleProgress.For($"reading {ds.Name}", ds.ByteLength), ConsoleProgress.Cancel);
-            var path = r.GetValue(output)!;
+            var path = Results.OutputPath(r.GetValue(output)!);
             PngRenderer.Write(picture, path, useLog);
             if (r.GetValue(json))
             {

@@ -7,6 +7,21 @@ namespace Condenser.Cli.Commands;
 /// <summary>Writing and reporting analysis results.</summary>
 internal static class Results
 {
+    /// <summary>
+    /// The output path, once its folder is known to exist: checked before any input is read, so a mistyped <c>-o</c>
+    /// ends at once with one <c>error: OUTPUT: the folder … does not exist</c> line instead of after the analysis.
+    /// </summary>
+    public static string OutputPath(string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"{path}: the folder {folder} does not exist (create it first)");
+        }
+
+        return path;
+    }
+
     /// <summary>Writes a map over a 2-d scan as a PNG beside the EMD output (same name, .png), with the scan's scale bar.</summary>
     public static string? WriteFigure(string emdPath, EmDataset ds, double[] values, string caption)
     {

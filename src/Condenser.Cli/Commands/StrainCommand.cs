@@ -24,7 +24,7 @@ internal static class StrainCommand
             using var file = a.Open(r);
             var ds = file.Datasets[0];
             var region = r.GetValue(reference) is { } text ? AnalysisOptions.Region(text, ds) : (ScanRegion?)null;
-            var outPath = r.GetValue(a.Output)!;
+            var outPath = Results.OutputPath(r.GetValue(a.Output)!);
             var result = StrainAnalysis.Run(a.RunFor(r, ds), new StrainParameters(region, r.GetValue(spacing), r.GetValue(threshold)));
             a.Finish(r, clock, outPath, result, () => new() { ["figure"] = Results.WriteFigure(outPath, ds, result.Values(StrainAnalysis.Exx), "εxx") });
             return 0;

@@ -166,7 +166,7 @@ internal static class TwinCommand
                 }).GetAwaiter().GetResult();
                 var request = new AcquisitionRequest { Detector = detector, Scan = new ScanSettings(cx, cy, r.GetValue(f.Fov), n, n, dwellUs), CameraPixels = r.GetValue(camera) };
                 var result = microscope.AcquireAsync(request).GetAwaiter().GetResult();
-                var outPath = r.GetValue(f.Output)!;
+                var outPath = Results.OutputPath(r.GetValue(f.Output)!);
                 Condenser.Formats.FormatRegistry.WriterFor(outPath).Write(outPath, result.Datasets);
                 var summary = new JsonObject
                 {
@@ -215,7 +215,7 @@ internal static class TwinCommand
 
             var options = f.Twin(r);
             var maps = GroundTruth.MapsAsync(options, cx, cy, r.GetValue(f.Fov), n, r.GetValue(dwell)).GetAwaiter().GetResult();
-            var outPath = r.GetValue(f.Output)!;
+            var outPath = Results.OutputPath(r.GetValue(f.Output)!);
             Condenser.Formats.FormatRegistry.WriterFor(outPath).Write(outPath, maps);
             var scn = Condenser.Acquisition.DigitalTwin.Scenes.Create(options.Scene, options.Seed);
             double half = r.GetValue(f.Fov) / 2;

@@ -27,7 +27,7 @@ internal static class VirtualImageCommand
             var radii = AnalysisOptions.Pair(r.GetValue(annulus)!, "--annulus");
             var centerText = r.GetValue(center);
             var parameters = new VirtualImageParameters(radii.A, radii.B, r.GetValue(mrad), centerText is null ? null : AnalysisOptions.Pair(centerText, "--center"), r.GetValue(descan));
-            var outPath = r.GetValue(a.Output)!;
+            var outPath = Results.OutputPath(r.GetValue(a.Output)!);
             var result = VirtualImage.Run(a.RunFor(r, ds), parameters);
 
             a.Finish(r, clock, outPath, result, () => new() { ["figure"] = Results.WriteFigure(outPath, ds, result.Values(VirtualImage.Title), "virtual image") });

@@ -46,7 +46,8 @@ internal sealed class DmTagReader
         int version = BinaryPrimitives.ReadInt32BigEndian(head);
         if (version != 3 && version != 4)
         {
-            throw new EmFileException(file.Path, 0, $"DigitalMicrograph version {version} is not 3 or 4");
+            // The extension said DigitalMicrograph, the content does not: name the mismatch, not a nonsense version.
+            throw new EmFileException(file.Path, 0, $"not a DigitalMicrograph file: DM3 and DM4 files begin with version 3 or 4, this one with bytes {Convert.ToHexString(head[..4])}");
         }
 
         bool dm4 = version == 4;

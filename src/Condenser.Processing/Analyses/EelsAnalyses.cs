@@ -63,7 +63,7 @@ public static class EelsEdgeMap
         var parameters = new MetadataTree();
         parameters["background_window"] = p.Background.ToString();
         parameters["edge_window"] = p.Edge.ToString();
-        parameters["background_model"] = "power law A·E^-r, least squares in log-log";
+        parameters["background_model"] = "power law A·E^-r, Poisson maximum likelihood";
         var summary = new JsonObject
         {
             ["sum"] = map.Signal.Where(double.IsFinite).Sum(),

@@ -93,8 +93,8 @@ public static class Dpc
     /// <summary>
     /// The rotation between scan and detector axes (and whether one axis is flipped) that makes the centre-of-mass
     /// field curl-free: every angle in 0.5° steps, with and without a flip, is scored by the RMS curl of the rotated
-    /// field. Of the two solutions 180° apart (same curl), the one with the more negative mean divergence over the
-    /// scan is kept: shifts point towards the atoms (py4DSTEM's convention for a positive potential).
+    /// field. Of the two solutions 180° apart (same curl), the one whose divergence is negatively skewed is kept: shifts
+    /// point towards the atoms (py4DSTEM's convention for a positive potential), where ∇²V is sharply negative.
     /// </summary>
     /// <remarks>
     /// Units: degrees, counter-clockwise from the detector to the scan frame. Cost proportionate to the scan: curl and
@@ -106,8 +106,6 @@ public static class Dpc
     {
         double best = double.MaxValue, bestAngle = 0;
         bool bestFlip = false;
-        var meanCurl = new double[2];
-        var meanDivergence = new double[2];
         foreach (bool flip in new[] { false, true })
         {
             var y = new double[fy.Length];
@@ -129,9 +127,6 @@ public static class Dpc
                 dd += div[i] * div[i];
             }
 
-            int f = flip ? 1 : 0;
-            meanCurl[f] = curl.Length == 0 ? 0 : curl.Average();
-            meanDivergence[f] = div.Length == 0 ? 0 : div.Average();
             for (int k = 0; k < 360; k++)
             {
                 double angle = k * 0.5, a = angle * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
@@ -145,15 +140,37 @@ public static class Dpc
             }
         }
 
-        // 180° apart: the same curl, opposite divergence; the divergence of the rotated field is cos θ·div + sin θ·curl.
-        double ba = bestAngle * Math.PI / 180;
-        int bf = bestFlip ? 1 : 0;
-        if ((Math.Cos(ba) * meanDivergence[bf]) + (Math.Sin(ba) * meanCurl[bf]) > 0)
+        // 180° apart: the same curl, opposite divergence. A field pointing towards the atoms is ∇V of a potential with
+        // sharp maxima on a broad floor, so its divergence ∇²V is strongly negative on few positions and mildly positive
+        // on many: negatively skewed, for a lattice and for an isolated particle alike. (The mean divergence, used
+        // before, is the flux through the scan's border over its area: for a lattice an edge effect of either sign.)
+        var cy = fy.Select((v, i) => double.IsFinite(v) && double.IsFinite(fx[i]) ? v : 0).ToArray();
+        var cx = fx.Select((v, i) => double.IsFinite(v) && double.IsFinite(fy[i]) ? v : 0).ToArray();
+        var (ry, rx) = Rotate(cy, cx, bestAngle, bestFlip);
+        if (ThirdCentralMoment(Divergence(ry, rx, ny, nx)) > 0)
         {
             bestAngle += 180;
         }
 
         return (bestAngle, bestFlip);
+    }
+
+    /// <summary>Σ (v − mean)³ / n: its sign is the sign of the skewness.</summary>
+    private static double ThirdCentralMoment(double[] v)
+    {
+        if (v.Length == 0)
+        {
+            return 0;
+        }
+
+        double mean = v.Average(), m3 = 0;
+        foreach (var x in v)
+        {
+            double d = x - mean;
+            m3 += d * d * d;
+        }
+
+        return m3 / v.Length;
     }
 
     /// <summary>
