@@ -215,19 +215,21 @@ public sealed class GeometryTests
         return (fy, fx);
     }
 
-    public static TheoryData<string> Potentials() => new("lattice", "particle");
+    public static TheoryData<string> Potentials() => new("lattice", "lattice with columns just outside the border", "particle");
 
     [Theory]
     [MemberData(nameof(Potentials))]
     public void TheRotationIsNotReversedAnywhereOnTheCircle(string potential)
     {
-        // An atomic lattice (columns 6 px apart, at an angle to the scan, cut by the scan's border anywhere) and a smooth
-        // particle: in both the shifts point towards the potential's maxima, and the found rotation must say so.
-        const int ny = 48, nx = 52;
-        var peaks = potential == "lattice"
+        // Atomic lattices (columns 6 px apart, at an angle to the scan) and a smooth particle: in all of them the shifts
+        // point towards the potential's maxima, and the found rotation must say so. Where the border columns lie just
+        // outside the scan, the field leaves through the border and its mean divergence is positive: that rule reversed
+        // the rotation in every case.
+        var (ny, nx, oy, ox, tilt) = potential == "lattice" ? (48, 52, 3.3, 2.1, 0.3) : (45, 51, -1.2, -1.0, 0.05);
+        var peaks = potential.StartsWith("lattice", StringComparison.Ordinal)
             ? (from i in Enumerable.Range(-12, 25) from j in Enumerable.Range(-12, 25)
-               let y = 3.3 + (i * 6 * Math.Cos(0.3)) - (j * 6 * Math.Sin(0.3))
-               let x = 2.1 + (i * 6 * Math.Sin(0.3)) + (j * 6 * Math.Cos(0.3))
+               let y = oy + (i * 6 * Math.Cos(tilt)) - (j * 6 * Math.Sin(tilt))
+               let x = ox + (i * 6 * Math.Sin(tilt)) + (j * 6 * Math.Cos(tilt))
                where y > -4 && y < ny + 4 && x > -4 && x < nx + 4
                select (y, x, 1.2)).ToList()
             : [(20.5, 30.2, 7.0), (35.0, 12.0, 4.0)];
