@@ -121,6 +121,40 @@ public sealed class FourDStemTests
     }
 
     [Fact]
+    public void TheBrightFieldDiskIsFoundAmongStrongBraggDisks()
+    {
+        // A 4 px disk at level 1 among diffracted disks of 0.6 (all above half the bright level), with Poisson noise.
+        const int size = 96;
+        const double cy = 47.3, cx = 48.6, radius = 4;
+        var rng = new MathNet.Numerics.Random.Xoshiro256StarStar(3);
+        var pattern = new double[size * size];
+        for (int h = -3; h <= 3; h++)
+        {
+            for (int k = -3; k <= 3; k++)
+            {
+                double y0 = cy + (h * 1.7) + (k * 13.4), x0 = cx + (h * 13.2) - (k * 2.1), level = h == 0 && k == 0 ? 1000 : 600;
+                for (int y = 0; y < size; y++)
+                {
+                    for (int x = 0; x < size; x++)
+                    {
+                        double r = Math.Sqrt(((y - y0) * (y - y0)) + ((x - x0) * (x - x0)));
+                        pattern[(y * size) + x] += level / (1 + Math.Exp((r - radius) / 0.3));
+                    }
+                }
+            }
+        }
+
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            pattern[i] = MathNet.Numerics.Distributions.Poisson.Sample(rng, pattern[i] + 2);
+        }
+
+        var disk = BrightFieldDisk.Detect(pattern, size);
+        Assert.True(Math.Abs(disk.Radius - radius) <= 0.5, $"radius {disk.Radius:F2} px for a {radius} px disk");
+        Assert.True(Math.Abs(disk.CenterY - cy) <= 0.5 && Math.Abs(disk.CenterX - cx) <= 0.5, $"centre ({disk.CenterY:F2}, {disk.CenterX:F2})");
+    }
+
+    [Fact]
     public void MeanPatternAveragesTheScan()
     {
         using var ds = Random4D(3, 3, 4, 4, 5);

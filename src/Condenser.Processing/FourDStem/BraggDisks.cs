@@ -30,6 +30,7 @@ public sealed class BraggDisks
     private readonly int _height, _width;
     private readonly Complex[] _templateConjugate;
     private readonly BraggOptions _options;
+    private readonly double _refineRadius;
 
     /// <summary>Prepares the search with the probe (a vacuum pattern, or the bright-field disk), centred on its centre of mass.</summary>
     public BraggDisks(ReadOnlySpan<double> probe, int height, int width, BraggOptions? options = null)
@@ -55,6 +56,23 @@ public sealed class BraggDisks
         {
             throw new ArgumentException("the probe has no positive intensity");
         }
+
+        // The probe's disk radius, from its area above half its maximum: a correlation peak's top half spans about that
+        // radius, so the sub-pixel centroid looks that far (a window set by the disks' spacing cut the peak unevenly).
+        double top = 0;
+        foreach (var v in probe)
+        {
+            top = Math.Max(top, v);
+        }
+
+        int above = 0;
+        foreach (var v in probe)
+        {
+            above += v >= top / 2 ? 1 : 0;
+        }
+
+        ProbeRadius = Math.Sqrt(above / Math.PI);
+        _refineRadius = Math.Max(1.5, ProbeRadius);
 
         // The template is the probe rolled so that its centre of mass sits at pixel (0, 0), normalised to unit sum.
         int sy = (int)Math.Round(cy / total), sx = (int)Math.Round(cx / total);
@@ -83,6 +101,9 @@ public sealed class BraggDisks
         }
     }
 
+    /// <summary>Radius of the probe's disk (detector pixels): √(area above half its maximum / π).</summary>
+    public double ProbeRadius { get; }
+
     /// <summary>The cross-correlation of a pattern with the probe (peaks at disk centres).</summary>
     public double[] Correlate(ReadOnlySpan<double> pattern)
     {
@@ -107,11 +128,15 @@ public sealed class BraggDisks
     public BraggPeak[] Find(ReadOnlySpan<double> pattern)
     {
         var c = Correlate(pattern);
-        return Peaks(c, _height, _width, _options);
+        return Peaks(c, _height, _width, _options, _refineRadius);
     }
 
-    /// <summary>Local maxima of an image with sub-pixel refinement, filtered by strength, spacing and edge distance.</summary>
-    public static BraggPeak[] Peaks(double[] image, int height, int width, BraggOptions options)
+    /// <summary>
+    /// Local maxima of an image with sub-pixel refinement (the centroid of each peak's top half within
+    /// <paramref name="refineRadius"/> pixels; by default half the smallest spacing), filtered by strength, spacing and
+    /// edge distance.
+    /// </summary>
+    public static BraggPeak[] Peaks(double[] image, int height, int width, BraggOptions options, double? refineRadius = null)
     {
         var candidates = new List<(int Y, int X, double V)>();
         double max = double.MinValue;
@@ -156,7 +181,7 @@ public sealed class BraggDisks
                 break;
             }
 
-            var (py, px) = Centroid(image, height, width, y, x, v, Math.Max(1.5, options.MinSpacing / 2));
+            var (py, px) = Centroid(image, height, width, y, x, v, refineRadius ?? Math.Max(1.5, options.MinSpacing / 2));
             if (py < options.EdgeBoundary || px < options.EdgeBoundary || py > height - 1 - options.EdgeBoundary || px > width - 1 - options.EdgeBoundary)
             {
                 continue;
