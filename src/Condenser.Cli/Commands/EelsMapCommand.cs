@@ -18,7 +18,9 @@ internal static class EelsMapCommand
         var background = new Option<string?>("--background") { Description = "pre-edge fit window A:B in the energy axis' units (eV)" };
         var edge = new Option<string?>("--edge") { Description = "edge integration window C:D (eV)" };
         var zeroLoss = new Option<bool>("--zero-loss") { Description = "map the zero-loss peak position and write the spectrum image aligned so it sits at 0 eV" };
-        var c = a.Create("eels-map", "EELS elemental map by power-law background subtraction, or zero-loss peak alignment", background, edge, zeroLoss);
+        var scale = new Option<double?>("--energy-scale") { Description = "eV per channel, for a spectrum whose energy axis is not calibrated (with --energy-offset)" };
+        var offset = new Option<double?>("--energy-offset") { Description = "energy of the first channel (eV), with --energy-scale" };
+        var c = a.Create("eels-map", "EELS elemental map by power-law background subtraction, or zero-loss peak alignment", background, edge, zeroLoss, scale, offset);
         c.SetAction(r => CommandRunner.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -29,14 +31,14 @@ internal static class EelsMapCommand
             string map;
             if (r.GetValue(zeroLoss))
             {
-                result = ZeroLossAnalysis.Run(a.RunFor(r, ds));
+                result = ZeroLossAnalysis.Run(a.RunFor(r, ds), r.GetValue(scale), r.GetValue(offset));
                 map = ZeroLossAnalysis.Position;
             }
             else
             {
                 var fit = AnalysisOptions.Pair(r.GetValue(background) ?? throw new ArgumentException("--background A:B is needed (or --zero-loss)"), "--background");
                 var window = AnalysisOptions.Pair(r.GetValue(edge) ?? throw new ArgumentException("--edge C:D is needed"), "--edge");
-                result = EelsEdgeMap.Run(a.RunFor(r, ds), new EelsEdgeParameters(new EnergyWindow(fit.A, fit.B), new EnergyWindow(window.A, window.B)));
+                result = EelsEdgeMap.Run(a.RunFor(r, ds), new EelsEdgeParameters(new EnergyWindow(fit.A, fit.B), new EnergyWindow(window.A, window.B), r.GetValue(scale), r.GetValue(offset)));
                 map = EelsEdgeMap.Signal;
             }
 

@@ -58,6 +58,12 @@ public static class AtomColumnsAnalysis
             throw new ArgumentException($"{ds.Name}: atom finding needs a real 2-d image, not {string.Join("×", ds.Shape.Signal)} {ds.DType.Name()}");
         }
 
+        string units = ds.Axes[^1].Units;
+        if (ds.Metadata.SignalType is Data.SignalTypes.Diffraction or Data.SignalTypes.FourDStem || units.StartsWith("1/", StringComparison.Ordinal) || units is "mrad" or "rad")
+        {
+            throw new ArgumentException($"{ds.Name}: atom columns are found in a real-space image; this is a diffraction pattern ({(units.Length > 0 ? $"axes in {units}" : "signal type " + ds.Metadata.SignalType)}), whose peaks are reflections, not atoms");
+        }
+
         int h = ds.Shape.Signal[0], w = ds.Shape.Signal[1];
         var frame = new byte[ds.FrameBytes];
         ds.ReadFrame(0, frame);

@@ -47,7 +47,17 @@ public static class CenterOfMassAnalysis
             ["center"] = new JsonArray(cy, cx),
             ["mean_shift"] = new JsonArray(Mean(com.ShiftY), Mean(com.ShiftX)),
         };
-        if (ds.Shape.Navigation.Count == 2 && run.Options.Positions is null or { IsAll: true })
+        bool scan2d = ds.Shape.Navigation.Count == 2 && run.Options.Positions is null or { IsAll: true };
+        if (scan2d && (ds.Shape.Navigation[0] < MinRotationScan || ds.Shape.Navigation[1] < MinRotationScan))
+        {
+            // Curl and divergence by differences need interior positions: a scan this small cannot tell the rotation.
+            summary["rotation_deg"] = null;
+            summary["rotation_flip"] = null;
+            summary["rotation_undetermined"] = $"a {ds.Shape.Navigation[0]}×{ds.Shape.Navigation[1]} scan is too small to tell the detector's rotation (at least {MinRotationScan}×{MinRotationScan} positions): no DPC maps";
+            return run.Result(Name, Version, parameters, maps, summary);
+        }
+
+        if (scan2d)
         {
             // Rotation calibration between detector and scan (the curl-free orientation), then the DPC maps in the scan frame.
             int ny = ds.Shape.Navigation[0], nx = ds.Shape.Navigation[1];
@@ -71,6 +81,9 @@ public static class CenterOfMassAnalysis
 
         return run.Result(Name, Version, parameters, maps, summary);
     }
+
+    /// <summary>Smallest scan side (positions) from which the detector-to-scan rotation is determined.</summary>
+    public const int MinRotationScan = 4;
 
     private static double Mean(double[] v)
     {

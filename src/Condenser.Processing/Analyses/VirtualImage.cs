@@ -57,6 +57,12 @@ public static class VirtualImage
 
         double inner = p.Inner * pixelsPerUnit, outer = p.Outer * pixelsPerUnit;
         var spans = PixelSpans.Annulus(h, w, cy, cx, inner, outer);
+        if (PixelSpans.Count(spans) == 0)
+        {
+            double farthest = Math.Sqrt(Math.Pow(Math.Max(cy, h - 1 - cy), 2) + Math.Pow(Math.Max(cx, w - 1 - cx), 2));
+            throw new ArgumentException(FormattableString.Invariant($"{ds.Name}: the annulus {p.Inner:G6}:{p.Outer:G6}{(p.InMrad ? " mrad" : " px")} ({inner:G4} to {outer:G4} px from the centre) holds no detector pixel: the detector's farthest pixel is {farthest:G4} px from the centre"));
+        }
+
         var parameters = new MetadataTree();
         parameters["annulus_inner_px"] = inner;
         parameters["annulus_outer_px"] = outer;

@@ -27,7 +27,7 @@ public readonly record struct BrightFieldDisk(double CenterY, double CenterX, do
         double floor = sorted[sorted.Length / 10];
         double threshold = floor + ((bright - floor) / 2);
 
-        // Label the 4-connected regions above the threshold; keep the strongest.
+        // Label the 8-connected regions above the threshold (a small or noisy disk touches only at corners); keep the strongest.
         var label = new int[pattern.Length];
         var stack = new Stack<int>();
         int regions = 0, best = 0;
@@ -50,12 +50,16 @@ public readonly record struct BrightFieldDisk(double CenterY, double CenterX, do
                 n++;
                 sy += y;
                 sx += x;
-                foreach (int j in new[] { x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, y > 0 ? i - width : -1, y < height - 1 ? i + width : -1 })
+                for (int ny = Math.Max(0, y - 1); ny <= Math.Min(height - 1, y + 1); ny++)
                 {
-                    if (j >= 0 && label[j] == 0 && pattern[j] > threshold)
+                    for (int nx = Math.Max(0, x - 1); nx <= Math.Min(width - 1, x + 1); nx++)
                     {
-                        label[j] = regions;
-                        stack.Push(j);
+                        int j = (ny * width) + nx;
+                        if (label[j] == 0 && pattern[j] > threshold)
+                        {
+                            label[j] = regions;
+                            stack.Push(j);
+                        }
                     }
                 }
             }

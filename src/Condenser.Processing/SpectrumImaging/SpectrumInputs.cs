@@ -17,6 +17,53 @@ public static class SpectrumInputs
         return ds.Shape.Signal[0];
     }
 
+    /// <summary>
+    /// The energy axis in eV: the dataset's own where its units are eV or keV (converted), else the calibration given
+    /// (<paramref name="scaleEv"/> per channel from <paramref name="offsetEv"/>); refused where neither says what a
+    /// channel's energy is (the channel index is not an energy).
+    /// </summary>
+    public static Axis EnergyAxisEv(EmDataset ds, double? scaleEv = null, double? offsetEv = null)
+    {
+        var axis = ds.Axes[^1];
+        if (scaleEv is not null || offsetEv is not null)
+        {
+            if (scaleEv is not { } s || !(s > 0) || !double.IsFinite(s) || offsetEv is not { } o || !double.IsFinite(o))
+            {
+                throw new ArgumentException("--energy-scale (eV per channel, > 0) and --energy-offset (eV of the first channel) go together");
+            }
+
+            return axis with { Scale = s, Offset = o, Units = "eV" };
+        }
+
+        double factor = axis.Units.Trim() switch { "eV" => 1, "keV" => 1000, _ => double.NaN };
+        if (double.IsNaN(factor) || !(axis.Scale > 0) || !double.IsFinite(axis.Scale))
+        {
+            throw new ArgumentException($"{ds.Name}: the energy axis '{axis.Name}' is not calibrated in energy (units '{axis.Units}', scale {axis.Scale}): its channel index is not an energy; give --energy-scale and --energy-offset (eV)");
+        }
+
+        return axis with { Scale = axis.Scale * factor, Offset = axis.Offset * factor, Units = "eV" };
+    }
+
+    /// <summary>Refuses a window that holds fewer than two channels of <paramref name="energy"/> (outside the spectrum, or too narrow).</summary>
+    public static void CheckWindow(Axis energy, double start, double end, string what)
+    {
+        int inside = 0;
+        for (int i = 0; i < energy.Size; i++)
+        {
+            double e = energy.Offset + (i * energy.Scale);
+            inside += e >= start && e < end ? 1 : 0;
+        }
+
+        if (inside < 2)
+        {
+            double last = energy.Offset + ((energy.Size - 1) * energy.Scale);
+            throw new ArgumentException(FormattableString.Invariant($"the {what} window {start}:{end} eV holds {inside} channel(s) of the spectrum ({energy.Offset:G6} to {last:G6} eV): it must lie inside it and span two or more"));
+        }
+    }
+
+    /// <summary>The calibrated energy of each channel of <paramref name="axis"/> (offset + i × scale).</summary>
+    public static double[] Energies(Axis axis) => Enumerable.Range(0, axis.Size).Select(i => axis.Offset + (i * axis.Scale)).ToArray();
+
     /// <summary>The calibrated energy of each channel (offset + i × scale).</summary>
     /// <remarks>Units: the signal axis' units (eV for EELS and EDS).</remarks>
     public static double[] Energies(EmDataset ds)

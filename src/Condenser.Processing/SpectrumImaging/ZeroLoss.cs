@@ -81,14 +81,16 @@ public static class ZeroLoss
     /// The spectrum image with every spectrum moved so its peak (from <paramref name="peakEnergies"/>, one per
     /// position) sits at 0, computed frame by frame when read (float64; positions with no peak are copied).
     /// </summary>
-    public static EmDataset Aligned(EmDataset ds, double[] peakEnergies)
+    public static EmDataset Aligned(EmDataset ds, double[] peakEnergies) => Aligned(ds, peakEnergies, ds.Axes[^1].Scale);
+
+    /// <summary>As <see cref="Aligned(EmDataset, double[])"/>, with the peaks in units of <paramref name="scale"/> per channel.</summary>
+    public static EmDataset Aligned(EmDataset ds, double[] peakEnergies, double scale)
     {
         if (peakEnergies.LongLength != ds.FrameCount)
         {
             throw new ArgumentException($"{peakEnergies.Length} peak energies for {ds.FrameCount} spectra");
         }
 
-        double scale = ds.Axes[^1].Scale;
         return SpectrumInputs.Mapped(ds, "zero-loss aligned", (f, spectrum) => double.IsFinite(peakEnergies[f]) ? Shift(spectrum, peakEnergies[f], scale) : spectrum);
     }
 }
