@@ -24,6 +24,9 @@ internal sealed partial class TiffCalibration
 
     public string StackName { get; set; } = "z";
 
+    /// <summary>Coordinate of the first page of a stack (in <see cref="ZUnits"/>).</summary>
+    public double ZOffset { get; set; }
+
     public int ImageJImages { get; set; }
 
     /// <summary>Shape, axes and metadata Condenser wrote into the ImageJ description, if any.</summary>
@@ -334,6 +337,14 @@ internal sealed partial class TiffCalibration
         XOffset = ifd.Number(65006) ?? 0;
         YOffset = ifd.Number(65007) ?? 0;
         Units = ifd.Text(65003)?.Trim() ?? string.Empty;
+        if (ifd.Number(65011) is { } z && z != 0 && double.IsFinite(z))
+        {
+            // A stack exported by DigitalMicrograph (or written by HyperSpy or Condenser) calibrates its stack axis too.
+            ZScale = z;
+            ZOffset = ifd.Number(65008) is { } zo && double.IsFinite(zo) ? zo : 0;
+            ZUnits = ifd.Text(65005)?.Trim() ?? string.Empty;
+        }
+
         Metadata.Detector = null;
     }
 

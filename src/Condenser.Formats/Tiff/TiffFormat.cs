@@ -125,7 +125,7 @@ public sealed class TiffFormat : IEmFormat
         var axes = new List<Axis>();
         if (frames > 1)
         {
-            axes.Add(new Axis(cal.StackName, frames, cal.ZScale, 0, cal.ZUnits, true));
+            axes.Add(new Axis(cal.StackName, frames, cal.ZScale, cal.ZOffset, cal.ZUnits, true));
         }
 
         axes.Add(new Axis("y", p.Height, cal.YScale, cal.YOffset, cal.YUnits ?? cal.Units));
