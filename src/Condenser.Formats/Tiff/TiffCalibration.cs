@@ -43,7 +43,8 @@ internal sealed partial class TiffCalibration
         [277] = "SamplesPerPixel", [278] = "RowsPerStrip", [282] = "XResolution", [283] = "YResolution", [284] = "PlanarConfiguration",
         [296] = "ResolutionUnit", [305] = "Software", [306] = "DateTime", [315] = "Artist", [316] = "HostComputer", [339] = "SampleFormat",
         [34118] = "CZ_SEM", [34680] = "FEI_SFEG", [34682] = "FEI_HELIOS", [37706] = "TVIPS", [50838] = "IJMetadataByteCounts", [50839] = "IJMetadata",
-        [65003] = "Gatan_XUnits", [65004] = "Gatan_YUnits", [65006] = "Gatan_XOrigin", [65007] = "Gatan_YOrigin", [65009] = "Gatan_XScale", [65010] = "Gatan_YScale",
+        [65003] = "Gatan_XUnits", [65004] = "Gatan_YUnits", [65005] = "Gatan_ZUnits", [65006] = "Gatan_XOrigin", [65007] = "Gatan_YOrigin",
+        [65008] = "Gatan_ZOrigin", [65009] = "Gatan_XScale", [65010] = "Gatan_YScale", [65011] = "Gatan_ZScale",
     };
 
     public static TiffCalibration Read(string path, MappedFile file, TiffIfd ifd, TiffPage page)
@@ -112,7 +113,7 @@ internal sealed partial class TiffCalibration
                 continue;
             }
 
-            if (tag is 270 or 271 or 272 or 305 or 306 or 315 or 316 or 34118 or 34680 or 34682 or 65003 or 65004 or 65012 or 65013)
+            if (tag is 270 or 271 or 272 or 305 or 306 or 315 or 316 or 34118 or 34680 or 34682 or 65003 or 65004 or 65005 or 65012 or 65013)
             {
                 tags[name] = ifd.Text(tag);
             }
