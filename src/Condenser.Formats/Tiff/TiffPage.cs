@@ -67,6 +67,7 @@ internal sealed class TiffPage
         {
             (_, 8, 3) => DType.Rgb8,
             (_, 8, 4) => DType.Rgba8,
+            (1 or 4, 16, 3 or 4) => DType.UInt16, // 16-bit RGB(A): the samples, with a channel axis (as tifffile presents them)
             (_, 1, 1) => DType.Bool,
             (1 or 4, 8, 1) => DType.UInt8,
             (1 or 4, 16, 1) => DType.UInt16,
