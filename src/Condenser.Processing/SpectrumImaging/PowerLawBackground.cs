@@ -67,7 +67,7 @@ public readonly record struct PowerLawBackground(double A, double R, double FitS
         // Solve g(r) = m: g the E^(−r)-weighted mean of ln E (decreasing in r, g' = −variance), m the counts' mean.
         double target = sumYLog / sumY, reference = minLog;
         double low = -50, high = 50, r = 3;
-        var weights = Moments(energies, fitStart, fitEnd, reference, r);
+        var weights = Moments(energies, counts, fitStart, fitEnd, reference, r);
         for (int it = 0; it < MaxIterations; it++)
         {
             double g = weights.Mean - target;
@@ -93,10 +93,10 @@ public readonly record struct PowerLawBackground(double A, double R, double FitS
             }
 
             r = next;
-            weights = Moments(energies, fitStart, fitEnd, reference, r);
+            weights = Moments(energies, counts, fitStart, fitEnd, reference, r);
         }
 
-        weights = Moments(energies, fitStart, fitEnd, reference, r);
+        weights = Moments(energies, counts, fitStart, fitEnd, reference, r);
         if (r <= -50 || r >= 50 || weights.Sum <= 0)
         {
             return null;
@@ -107,13 +107,17 @@ public readonly record struct PowerLawBackground(double A, double R, double FitS
         return double.IsFinite(a) ? new PowerLawBackground(a, r, fitStart, fitEnd) : null;
     }
 
-    /// <summary>Σw, and the w-weighted mean and variance of ln E, with w = (E/E₀)^(−r), ln E₀ = <paramref name="reference"/>.</summary>
-    private static (double Sum, double Mean, double Variance) Moments(ReadOnlySpan<double> energies, double fitStart, double fitEnd, double reference, double r)
+    /// <summary>
+    /// Σw, and the w-weighted mean and variance of ln E, with w = (E/E₀)^(−r), ln E₀ = <paramref name="reference"/>, over
+    /// the channels of the window whose counts are numbers (those the fit and the sums take).
+    /// </summary>
+    private static (double Sum, double Mean, double Variance) Moments(ReadOnlySpan<double> energies, ReadOnlySpan<double> counts, double fitStart, double fitEnd, double reference, double r)
     {
         double sw = 0, swl = 0, swll = 0;
-        foreach (var e in energies)
+        for (int i = 0; i < energies.Length; i++)
         {
-            if (e >= fitStart && e < fitEnd && e > 0)
+            double e = energies[i];
+            if (e >= fitStart && e < fitEnd && e > 0 && double.IsFinite(counts[i]))
             {
                 double l = Math.Log(e) - reference, w = Math.Exp(-r * l);
                 sw += w;
@@ -204,8 +208,8 @@ public readonly record struct PowerLawBackground(double A, double R, double FitS
             return 0;
         }
 
-        var fit = Moments(energies, FitStart, FitEnd, reference, R);
-        var edge = Moments(energies, start, end, reference, R);
+        var fit = Moments(energies, counts, FitStart, FitEnd, reference, R);
+        var edge = Moments(energies, counts, start, end, reference, R);
         if (fit.Sum <= 0 || edge.Sum <= 0 || fit.Variance <= 0)
         {
             return 0;
