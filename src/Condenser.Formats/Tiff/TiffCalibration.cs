@@ -80,7 +80,7 @@ internal sealed partial class TiffCalibration
         }
         else if (description is not null && description.TrimStart().StartsWith("<?xml", StringComparison.Ordinal) && description.Contains("<TemReporter", StringComparison.Ordinal))
         {
-            c.Jeol(description);
+            c.Jeol(description, ifd);
         }
         else if (ifd.Has(37706) && (int)(ifd.Number(296) ?? 2) == 3)
         {
@@ -226,7 +226,7 @@ internal sealed partial class TiffCalibration
     }
 
     /// <summary>JEOL SightX: a <c>TemReporter</c> XML document in the image description.</summary>
-    private void Jeol(string xml)
+    private void Jeol(string xml, TiffIfd ifd)
     {
         System.Xml.Linq.XElement root;
         try
@@ -262,6 +262,8 @@ internal sealed partial class TiffCalibration
         {
             Metadata.Magnification = mag;
         }
+
+        JeolCalibration(V, D, ifd);
 
         var when = root.Descendants("DateTime").FirstOrDefault()?.Value;
         if (DateTimeOffset.TryParse(when, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t))
@@ -329,6 +331,46 @@ internal sealed partial class TiffCalibration
         }
 
         Metadata.ExposureS = Positive(F32(V1 + 3708)) / 1000.0;
+    }
+
+    /// <summary>
+    /// JEOL SightX calibrations, as HyperSpy derives them: in TEM (EosMode eosTEM) the camera pixel is 1/XResolution in
+    /// the resolution unit (cm, or inch); in MAG mode the specimen pixel is that over the magnification (nm), in DIFF mode
+    /// the reciprocal pixel is camera pixel / (camera length · λ) with the relativistic wavelength of the high tension
+    /// (1/nm). Scanning (ASID) images carry no calibration here, as in HyperSpy.
+    /// </summary>
+    private void JeolCalibration(Func<string[], string?> text, Func<string[], double?> number, TiffIfd ifd)
+    {
+        if (text(["Eos", "EosMode"]) != "eosTEM" || ifd.Number(282) is not { } xres || ifd.Number(283) is not { } yres || !(xres > 0) || !(yres > 0))
+        {
+            return;
+        }
+
+        double metresPerUnit = (int)(ifd.Number(296) ?? 2) == 3 ? 0.01 : 0.0254;
+        double px = metresPerUnit / xres, py = metresPerUnit / yres;
+        string? mode = text(["ImageFormingSystem", "ModeString"]);
+        if (mode == "MAG" && number(["ImageFormingSystem", "SelectorValue"]) is > 0 and var mag)
+        {
+            XScale = px / mag * 1e9;
+            YScale = py / mag * 1e9;
+            Units = "nm";
+        }
+        else if (mode == "DIFF" && number(["ImageFormingSystem", "SelectorValue"]) is > 0 and var length && number(["ElectronGun", "AccelerationVoltage"]) is > 0 and var volts)
+        {
+            double metres = text(["ImageFormingSystem", "SelectorUnitString"]) switch { "mm" => length / 1000, "cm" => length / 100, _ => length };
+            double lambda = RelativisticWavelengthMetres(volts);
+            XScale = px / (metres * lambda) * 1e-9;
+            YScale = py / (metres * lambda) * 1e-9;
+            Units = "1/nm";
+            Metadata.CameraLengthMm = metres * 1000;
+        }
+    }
+
+    /// <summary>λ = h / √(2 m e V (1 + e V / (2 m c²))) in metres, for an accelerating voltage in volts.</summary>
+    private static double RelativisticWavelengthMetres(double volts)
+    {
+        const double h = 6.62607015e-34, m = 9.1093837015e-31, e = 1.602176634e-19, c = 299792458;
+        return h / Math.Sqrt(2 * m * e * volts * (1 + (e * volts / (2 * m * c * c))));
     }
 
     private void Gatan(TiffIfd ifd)
