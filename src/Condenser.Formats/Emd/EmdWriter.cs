@@ -132,7 +132,7 @@ public sealed class EmdWriter : IEmWriter
     /// </summary>
     internal static List<string> GroupNames(IReadOnlyList<string> titles)
     {
-        var clean = titles.Select(t => UniqueName(t, [])).ToList();
+        var clean = titles.Select(CleanName).ToList();
         int width = clean.Count.ToString(CultureInfo.InvariantCulture).Length;
         string Numbered(int i) => $"{clean[i]} #{(i + 1).ToString(CultureInfo.InvariantCulture).PadLeft(width, '0')}";
         bool Clash(IReadOnlyList<string> names, int i) => names.Where((other, j) => j != i && other.StartsWith(names[i], StringComparison.Ordinal)).Any();
@@ -140,14 +140,16 @@ public sealed class EmdWriter : IEmWriter
         return Enumerable.Range(0, names.Count).Any(i => Clash(names, i)) ? [.. clean.Select((_, i) => Numbered(i))] : names;
     }
 
-    internal static string UniqueName(string name, HashSet<string> used)
+    /// <summary>A name HDF5 takes as one link: '/' and '.' replaced, never empty.</summary>
+    private static string CleanName(string name)
     {
         var clean = string.Concat(name.Select(c => c is '/' or '.' ? '_' : c)).Trim();
-        if (clean.Length == 0)
-        {
-            clean = "__unnamed__";
-        }
+        return clean.Length == 0 ? "__unnamed__" : clean;
+    }
 
+    internal static string UniqueName(string name, HashSet<string> used)
+    {
+        var clean = CleanName(name);
         var n = clean;
         for (int i = 2; !used.Add(n); i++)
         {

@@ -23,40 +23,47 @@ public sealed class NexusWriter : IEmWriter
         lock (Hdf5.Global)
         {
             var first = datasets.FirstOrDefault()?.Metadata ?? new Metadata();
-            var texts = new List<string> { "NXem", options.Software, options.Identifier ?? string.Empty, first.Acquired ?? string.Empty, options.Sample ?? string.Empty, string.Join(", ", options.Elements), options.Operator ?? string.Empty, first.Instrument ?? string.Empty };
+            // Text datasets are recorded as they are made: the file's one string length must hold the longest.
+            var texts = new List<string>();
+            H5Dataset Text(string s)
+            {
+                texts.Add(s);
+                return new H5Dataset(s);
+            }
+
             var entry = new H5Group
             {
                 Attributes = new Dictionary<string, object> { ["NX_class"] = "NXentry", ["default"] = DataName(0, datasets.Count) },
             };
-            entry["definition"] = new H5Dataset("NXem");
-            entry["program_name"] = new H5Dataset(options.Software);
+            entry["definition"] = Text("NXem");
+            entry["program_name"] = Text(options.Software);
             if (options.Identifier is not null)
             {
-                entry["experiment_identifier"] = new H5Dataset(options.Identifier);
+                entry["experiment_identifier"] = Text(options.Identifier);
             }
 
             if (first.Acquired is not null)
             {
-                entry["start_time"] = new H5Dataset(first.Acquired);
+                entry["start_time"] = Text(first.Acquired);
             }
 
             var sample = new H5Group { Attributes = new Dictionary<string, object> { ["NX_class"] = "NXsample" } };
-            sample["name"] = new H5Dataset(options.Sample ?? string.Empty);
+            sample["name"] = Text(options.Sample ?? string.Empty);
             if (options.Elements.Count > 0)
             {
-                sample["atom_types"] = new H5Dataset(string.Join(", ", options.Elements));
+                sample["atom_types"] = Text(string.Join(", ", options.Elements));
             }
 
             entry["sample"] = sample;
             if (options.Operator is not null)
             {
                 var user = new H5Group { Attributes = new Dictionary<string, object> { ["NX_class"] = "NXuser" } };
-                user["name"] = new H5Dataset(options.Operator);
+                user["name"] = Text(options.Operator);
                 entry["user1"] = user;
             }
 
             var instrument = new H5Group { Attributes = new Dictionary<string, object> { ["NX_class"] = "NXinstrument" } };
-            instrument["name"] = new H5Dataset(first.Instrument ?? string.Empty);
+            instrument["name"] = Text(first.Instrument ?? string.Empty);
             if (first.BeamEnergyKeV is { } kev)
             {
                 var source = new H5Group { Attributes = new Dictionary<string, object> { ["NX_class"] = "NXsource" } };

@@ -66,11 +66,7 @@ public static class SpectrumInputs
 
     /// <summary>The calibrated energy of each channel (offset + i × scale).</summary>
     /// <remarks>Units: the signal axis' units (eV for EELS and EDS).</remarks>
-    public static double[] Energies(EmDataset ds)
-    {
-        var axis = ds.Axes[^1];
-        return Enumerable.Range(0, axis.Size).Select(i => axis.Offset + (i * axis.Scale)).ToArray();
-    }
+    public static double[] Energies(EmDataset ds) => Energies(ds.Axes[^1]);
 
     /// <summary>Every spectrum as one row of a matrix (positions × channels), refused beyond <paramref name="maxValues"/> values.</summary>
     public static double[][] ReadSpectra(EmDataset ds, long maxValues = 64L << 20)
