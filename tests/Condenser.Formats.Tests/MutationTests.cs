@@ -15,17 +15,33 @@ public sealed class MutationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    public static TheoryData<string> Files() => new(TestData.ReferencedFiles());
+    /// <summary>Mutation seeds every run explores; CONDENSER_MUTATION_SEED adds one more.</summary>
+    private static readonly int[] Seeds = [0, 1, 2, 3];
+
+    public static TheoryData<string, int> Files()
+    {
+        var seeds = int.TryParse(Environment.GetEnvironmentVariable("CONDENSER_MUTATION_SEED"), out var extra) ? [.. Seeds, extra] : Seeds;
+        var data = new TheoryData<string, int>();
+        foreach (var file in TestData.ReferencedFiles())
+        {
+            foreach (var seed in seeds.Distinct())
+            {
+                data.Add(file, seed);
+            }
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Files))]
-    public void DamagedFilesFailCleanly(string relative)
+    public void DamagedFilesFailCleanly(string relative, int seed)
     {
         var source = TestData.File(relative);
         var original = File.ReadAllBytes(source);
         var target = CopyWithSiblings(source);
         var failures = new List<string>();
-        foreach (var (what, bytes) in Mutations(original, relative))
+        foreach (var (what, bytes) in Mutations(original, relative, seed))
         {
             File.WriteAllBytes(target, bytes);
             var outcome = ReadWithLimits(target, bytes.Length);
@@ -104,18 +120,19 @@ public sealed class MutationTests : IDisposable
         return Path.Combine(dir, Path.GetFileName(source));
     }
 
-    private static IEnumerable<(string, byte[])> Mutations(byte[] original, string name)
+    private static IEnumerable<(string, byte[])> Mutations(byte[] original, string name, int seed)
     {
         int n = original.Length;
-        // A stable seed per file (string hashes change from run to run); CONDENSER_MUTATION_SEED explores others.
-        int seed = int.TryParse(Environment.GetEnvironmentVariable("CONDENSER_MUTATION_SEED"), out var s) ? s : 0;
+        // A stable seed per file and run seed (string hashes change from run to run).
         foreach (var c in name)
         {
             seed = unchecked((seed * 31) + c);
         }
 
         var rng = new Random(seed & 0x7fffffff);
-        foreach (var cut in new long[] { 0, 1, 3, 8, 16, 64, 200, 512, 1024, 4096, n / 10, n / 3, n / 2, n - (n / 10), n - 8, n - 1 }.Distinct())
+        bool truncations = seed == 0; // the same cuts whatever the seed: made once
+        long[] cuts = truncations ? [0, 1, 3, 8, 16, 64, 200, 512, 1024, 4096, n / 10, n / 3, n / 2, n - (n / 10), n - 8, n - 1] : [];
+        foreach (var cut in cuts.Distinct())
         {
             if (cut >= 0 && cut < n)
             {

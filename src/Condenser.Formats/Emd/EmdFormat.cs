@@ -44,6 +44,8 @@ public sealed class EmdFormat : IEmFormat
 
     private EmFile OpenLocked(string path)
     {
+        // PureHDF allocates what damaged size fields state before it reads them: checked first, against the file.
+        Hdf5Preflight.Check(path);
         NativeFileHolder holder;
         try
         {
