@@ -10,7 +10,8 @@ namespace Condenser.Formats.Emd;
 
 /// <summary>
 /// Thermo Fisher Velox EMD: images and image stacks (<c>/Data/Image/&lt;id&gt;</c>, stored rows × columns × frames and
-/// presented frames × rows × columns), complex FFT and DPC images, and single spectra (<c>/Data/Spectrum</c>).
+/// presented frames × rows × columns), complex FFT and DPC images, single spectra (<c>/Data/Spectrum</c>), EELS
+/// spectrum images (<see cref="VeloxEelsSpectrumImage"/>) and EDS spectrum streams (<see cref="VeloxSpectrumStream"/>).
 /// Each carries a JSON metadata block per frame.
 /// </summary>
 internal static class VeloxReader
@@ -42,6 +43,18 @@ internal static class VeloxReader
             foreach (var g in data.Group("Spectrum").Children().OfType<IH5Group>().OrderBy(c => c.Name, StringComparer.Ordinal))
             {
                 if (Spectrum(path, g, gate, common) is { } ds)
+                {
+                    sets.Add(ds);
+                }
+            }
+        }
+
+        if (data.LinkExists("EelsSpectrumImage"))
+        {
+            var images = sets.ToList();
+            foreach (var g in data.Group("EelsSpectrumImage").Children().OfType<IH5Group>().OrderBy(c => c.Name, StringComparer.Ordinal))
+            {
+                if (VeloxEelsSpectrumImage.Read(path, g, data, images, gate, common) is { } ds)
                 {
                     sets.Add(ds);
                 }
@@ -134,11 +147,8 @@ internal static class VeloxReader
         var json = FrameMetadata(g, gate);
         var md = Normalise(json);
         var binary = json?["BinaryResult"] as JsonObject;
-        string units = Str(binary, "PixelUnitX") ?? string.Empty;
-        double sx = Num(binary?["PixelSize"], "width") ?? 1, sy = Num(binary?["PixelSize"], "height") ?? sx;
-        double ox = Num(binary?["Offset"], "x") ?? 0, oy = Num(binary?["Offset"], "y") ?? 0;
-        (sx, ox, var u) = Presentable(sx, ox, units);
-        (sy, oy, _) = Presentable(sy, oy, units);
+        var (y, x) = ScanAxes(binary, rows, cols);
+        string u = x.Units;
         md.Title = title ?? Str(binary, "Detector") ?? g.Name;
 
         var axes = new List<Axis>();
@@ -149,8 +159,8 @@ internal static class VeloxReader
             axes.Add(new Axis("Time", frames, dt, 0, "s", true));
         }
 
-        axes.Add(new Axis("y", rows, sy, oy, u));
-        axes.Add(new Axis("x", cols, sx, ox, u));
+        axes.Add(y);
+        axes.Add(x);
         string kind = u.StartsWith("1/", StringComparison.Ordinal) ? SignalTypes.Diffraction : SignalTypes.Image;
         md.SignalType = SignalTypeRules.Infer(kind, nav.Length);
         var original = Original(json, common, g.Name);
@@ -206,6 +216,23 @@ internal static class VeloxReader
         md.Title = "EDS";
         return new EmDataset(md.Title, new DatasetShape(nav, [channels]), axes, type, storage, md, Original(json, common, g.Name));
     }
+
+    /// <summary>
+    /// The y and x axes of a scan from a Velox <c>BinaryResult</c> (<c>PixelSize</c>, <c>Offset</c>, <c>PixelUnitX</c>,
+    /// metres shown in nm, pm or µm); pixel axes when it gives no pixel size.
+    /// </summary>
+    internal static (Axis Y, Axis X) ScanAxes(JsonObject? binary, int rows, int cols)
+    {
+        string units = Str(binary, "PixelUnitX") ?? string.Empty;
+        double sx = Num(binary?["PixelSize"], "width") ?? 1, sy = Num(binary?["PixelSize"], "height") ?? sx;
+        double ox = Num(binary?["Offset"], "x") ?? 0, oy = Num(binary?["Offset"], "y") ?? 0;
+        (sx, ox, var u) = Presentable(sx, ox, units);
+        (sy, oy, _) = Presentable(sy, oy, units);
+        return (new Axis("y", rows, sy, oy, u), new Axis("x", cols, sx, ox, u));
+    }
+
+    /// <summary>Whether a Velox <c>BinaryResult</c> states a pixel size.</summary>
+    internal static bool HasPixelSize(JsonObject? binary) => Num(binary?["PixelSize"], "width") is not null;
 
     private static double? ExposureOfDetector(JsonObject? json)
     {
