@@ -70,7 +70,7 @@ internal static class InfoCommand
             {
                 var units = a!["units"]!.GetValue<string>();
                 string nm = a["name"]!.GetValue<string>();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {(a["navigate"]!.GetValue<bool>() ? "nav" : "sig"),-4} {(nm.Length > 0 ? nm : "-"),-14} {a["size"],6}  scale {a["scale"]!.GetValue<double>():G6} {units}  offset {a["offset"]!.GetValue<double>():G6}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {(a["navigate"]!.GetValue<bool>() ? "nav" : "sig"),-4} {(nm.Length > 0 ? nm : "-"),-14} {a["size"],6}  scale {a["scale"]!.GetValue<double>():G6} {units}  offset {a["offset"]!.GetValue<double>() + 0.0:G6}"));
             }
 
             var s = d["stats"]!;
