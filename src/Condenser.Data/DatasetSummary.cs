@@ -5,14 +5,28 @@ using System.Security.Cryptography;
 namespace Condenser.Data;
 
 /// <summary>Value statistics and the content hash of a dataset, computed in one streaming pass.</summary>
-/// <param name="Min">Smallest value (NaN ignored); null for complex data or an empty array.</param>
-/// <param name="Max">Largest value (NaN ignored); null for complex data or an empty array.</param>
-/// <param name="Sum">Sum of all values (NaN ignored); for complex data the sum of the real parts.</param>
-/// <param name="Mean">Sum over the count of non-NaN values.</param>
+/// <remarks>NaN and infinite values are data: they are counted (<see cref="NaNCount"/>, <see cref="PositiveInfinityCount"/>,
+/// <see cref="NegativeInfinityCount"/>) and the other statistics are over the finite values.</remarks>
+/// <param name="Min">Smallest finite value; null for complex data or when no value is finite.</param>
+/// <param name="Max">Largest finite value; null for complex data or when no value is finite.</param>
+/// <param name="Sum">Sum of the finite values; for complex data the sum of the real parts.</param>
+/// <param name="Mean">Sum over the count of finite values.</param>
 /// <param name="SumImaginary">For complex data, the sum of the imaginary parts; otherwise null.</param>
 /// <param name="Sha256">Hex SHA-256 of the array's C-order little-endian bytes.</param>
 public sealed record DatasetSummary(double? Min, double? Max, double Sum, double? Mean, double? SumImaginary, string Sha256)
 {
+    /// <summary>Values that are NaN (floating-point data only).</summary>
+    public long NaNCount { get; init; }
+
+    /// <summary>Values that are +∞.</summary>
+    public long PositiveInfinityCount { get; init; }
+
+    /// <summary>Values that are −∞.</summary>
+    public long NegativeInfinityCount { get; init; }
+
+    /// <summary>Whether any value is NaN or infinite.</summary>
+    public bool HasNonFinite => NaNCount + PositiveInfinityCount + NegativeInfinityCount > 0;
+
     /// <summary>Partition size used while streaming.</summary>
     public const long PartitionBytes = 64L << 20;
 
@@ -35,9 +49,10 @@ public sealed record DatasetSummary(double? Min, double? Max, double Sum, double
             return new DatasetSummary(null, null, acc.Sum, null, acc.SumImaginary, sha);
         }
 
-        return acc.Count == 0
+        var summary = acc.Count == 0
             ? new DatasetSummary(null, null, 0, null, null, sha)
             : new DatasetSummary(acc.Min, acc.Max, acc.Sum, acc.Sum / acc.Count, null, sha);
+        return summary with { NaNCount = acc.NaN, PositiveInfinityCount = acc.PositiveInfinity, NegativeInfinityCount = acc.NegativeInfinity };
     }
 
     private sealed class Accumulator
@@ -47,6 +62,9 @@ public sealed record DatasetSummary(double? Min, double? Max, double Sum, double
         public double Sum;
         public double SumImaginary;
         public long Count;
+        public long NaN;
+        public long PositiveInfinity;
+        public long NegativeInfinity;
 
         public void Add(DType type, ReadOnlySpan<byte> b)
         {
@@ -98,8 +116,21 @@ public sealed record DatasetSummary(double? Min, double? Max, double Sum, double
             foreach (var x in v)
             {
                 double d = double.CreateTruncating(x);
-                if (double.IsNaN(d))
+                if (!double.IsFinite(d))
                 {
+                    if (double.IsNaN(d))
+                    {
+                        NaN++;
+                    }
+                    else if (d > 0)
+                    {
+                        PositiveInfinity++;
+                    }
+                    else
+                    {
+                        NegativeInfinity++;
+                    }
+
                     continue;
                 }
 

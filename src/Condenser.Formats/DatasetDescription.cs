@@ -26,16 +26,24 @@ public static class DatasetDescription
     /// <summary>One dataset with its summary.</summary>
     public static JsonObject Describe(EmDataset ds, DatasetSummary s, bool original)
     {
+        // JSON has no NaN or infinity: a sum of finite values that overflows is written as null.
         var stats = new JsonObject
         {
-            ["min"] = s.Min,
-            ["max"] = s.Max,
-            ["mean"] = s.Mean,
-            ["sum"] = s.Sum,
+            ["min"] = Finite(s.Min),
+            ["max"] = Finite(s.Max),
+            ["mean"] = Finite(s.Mean),
+            ["sum"] = Finite(s.Sum),
         };
         if (s.SumImaginary is { } im)
         {
-            stats["sum_imag"] = im;
+            stats["sum_imag"] = Finite(im);
+        }
+
+        if (s.HasNonFinite)
+        {
+            stats["nan"] = s.NaNCount;
+            stats["positive_infinity"] = s.PositiveInfinityCount;
+            stats["negative_infinity"] = s.NegativeInfinityCount;
         }
 
         var o = new JsonObject
@@ -56,4 +64,6 @@ public static class DatasetDescription
 
         return o;
     }
+
+    private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
 }

@@ -108,6 +108,33 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public void NonFiniteValuesAreDataCountedBesideTheStatistics()
+    {
+        // A float32 image with one NaN, two +inf and one -inf: it was refused (JSON has no infinity).
+        var raw = Path.Combine(_dir, "inf.bin");
+        var values = Enumerable.Range(0, 16).Select(i => (float)i).ToArray();
+        values[3] = float.NaN;
+        values[5] = float.PositiveInfinity;
+        values[6] = float.PositiveInfinity;
+        values[9] = float.NegativeInfinity;
+        File.WriteAllBytes(raw, values.SelectMany(BitConverter.GetBytes).ToArray());
+
+        var (code, stdout, stderr) = CliRunner.Run("info", raw, "--shape", "4,4", "--dtype", "float32", "--json");
+        Assert.True(code == 0, stderr);
+        var stats = JsonNode.Parse(stdout)!["datasets"]![0]!["stats"]!;
+        Assert.Equal(1, stats["nan"]!.GetValue<long>());
+        Assert.Equal(2, stats["positive_infinity"]!.GetValue<long>());
+        Assert.Equal(1, stats["negative_infinity"]!.GetValue<long>());
+        Assert.Equal(0.0, stats["min"]!.GetValue<double>());
+        Assert.Equal(15.0, stats["max"]!.GetValue<double>());
+        Assert.Equal((120.0 - 3 - 5 - 6 - 9) / 12, stats["mean"]!.GetValue<double>(), 12);
+
+        var (textCode, text, _) = CliRunner.Run("info", raw, "--shape", "4,4", "--dtype", "float32");
+        Assert.Equal(0, textCode);
+        Assert.Contains("1 NaN  2 +inf  1 -inf", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ADamagedFileGivesOneLineAndExitCodeTwo()
     {
         var broken = Path.Combine(_dir, "broken.dm4");

@@ -74,7 +74,11 @@ internal static class InfoCommand
             }
 
             var s = d["stats"]!;
-            Console.WriteLine($"    values    min {s["min"]?.ToString() ?? "-"}  max {s["max"]?.ToString() ?? "-"}  mean {s["mean"]?.ToString() ?? "-"}  sum {s["sum"]}");
+            Console.WriteLine($"    values    min {s["min"]?.ToString() ?? "-"}  max {s["max"]?.ToString() ?? "-"}  mean {s["mean"]?.ToString() ?? "-"}  sum {s["sum"]?.ToString() ?? "-"}");
+            if (s["nan"] is not null)
+            {
+                Console.WriteLine($"    non-finite  {s["nan"]} NaN  {s["positive_infinity"]} +inf  {s["negative_infinity"]} -inf (the statistics above are over the finite values)");
+            }
             Console.WriteLine($"    sha256    {d["sha256"]}");
             foreach (var (k, v) in d["metadata"]!.AsObject())
             {
