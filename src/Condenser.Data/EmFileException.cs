@@ -16,7 +16,7 @@ public sealed class EmFileException : IOException
     {
         FilePath = path;
         Offset = offset;
-        Problem = problem;
+        Problem = Printable(problem) is var p && p.Length > MaxMessageLength ? p[..(MaxMessageLength - 1)] + "…" : p;
     }
 
     /// <summary>The file that could not be read.</summary>
@@ -25,9 +25,55 @@ public sealed class EmFileException : IOException
     /// <summary>Byte offset of the problem in the file; -1 when none applies.</summary>
     public long Offset { get; }
 
-    /// <summary>What was wrong.</summary>
+    /// <summary>What was wrong: one printable line of at most <see cref="MaxMessageLength"/> characters.</summary>
     public string Problem { get; }
 
+    /// <summary>The longest message (characters): a refusal is one short line, whatever the file held.</summary>
+    public const int MaxMessageLength = 500;
+
     private static string Format(string path, long offset, string problem)
-        => offset >= 0 ? $"{path}: at byte {offset}: {problem}" : $"{path}: {problem}";
+    {
+        string where = offset >= 0 ? $"{Printable(path)}: at byte {offset}: " : $"{Printable(path)}: ";
+        string what = Printable(problem);
+        int room = Math.Max(80, MaxMessageLength - where.Length);
+        if (what.Length > room)
+        {
+            what = what[..(room - 1)] + "…";
+        }
+
+        string message = where + what;
+        return message.Length > MaxMessageLength ? "…" + message[^(MaxMessageLength - 1)..] : message;
+    }
+
+    /// <summary>One line of printable text: line breaks, NULs and other control characters (often read from a
+    /// damaged file into a name or a library's message) become spaces, and runs of spaces one.</summary>
+    private static string Printable(string text)
+    {
+        var b = new System.Text.StringBuilder(Math.Min(text.Length, 4 * MaxMessageLength));
+        bool space = false;
+        foreach (char c in text)
+        {
+            if (b.Length >= 4 * MaxMessageLength)
+            {
+                break;
+            }
+
+            bool blank = char.IsControl(c) || char.IsWhiteSpace(c) || c is '\uFFFD' or '\uFFFE' or '\uFFFF';
+            if (blank)
+            {
+                space = b.Length > 0;
+                continue;
+            }
+
+            if (space)
+            {
+                b.Append(' ');
+                space = false;
+            }
+
+            b.Append(c);
+        }
+
+        return b.ToString();
+    }
 }

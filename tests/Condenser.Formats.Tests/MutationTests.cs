@@ -58,6 +58,16 @@ public sealed class MutationTests : IDisposable
         Assert.True(failures.Count == 0, $"{relative}:\n" + string.Join("\n", failures));
     }
 
+    /// <summary>What .NET itself says inside a failing decoder: words about the code, not the file.</summary>
+    private static readonly string[] RuntimeTexts =
+    [
+        "Index was out of range", "Non-negative number required", "Arithmetic operation resulted in an overflow",
+        "Specified method is not supported", "Object reference not set", "was not in a correct format",
+        "Specified argument was out of the range", "Unable to cast object", "Cannot access a disposed object",
+        "Value cannot be null", "Destination array was not long enough", "Offset and length were out of bounds",
+        "The method or operation is not implemented", "(Parameter '",
+    ];
+
     /// <summary>Null when reading behaved; otherwise what went wrong.</summary>
     private static string? ReadWithLimits(string path, long fileBytes)
     {
@@ -79,6 +89,14 @@ public sealed class MutationTests : IDisposable
                 if (!e.Message.Contains(Path.GetFileName(path), StringComparison.Ordinal) && !e.Message.Contains(".ser", StringComparison.Ordinal) && !e.Message.Contains(".hdr", StringComparison.Ordinal))
                 {
                     problem = $"the error does not name the file: {e.Message}";
+                }
+                else if (e.Message.Length > EmFileException.MaxMessageLength || e.Message.Any(char.IsControl))
+                {
+                    problem = $"the error is not one printable line of at most {EmFileException.MaxMessageLength} characters ({e.Message.Length})";
+                }
+                else if (RuntimeTexts.FirstOrDefault(t => e.Message.Contains(t, StringComparison.Ordinal)) is { } raw)
+                {
+                    problem = $"the error passes the runtime's text ('{raw}') through: {e.Message}";
                 }
             }
             catch (Exception e)

@@ -53,7 +53,7 @@ public sealed class EmdFormat : IEmFormat
         }
         catch (Exception e) when (e is not FileNotFoundException and not UnauthorizedAccessException)
         {
-            throw new EmFileException(path, -1, $"not a readable HDF5 file: {e.Message}", e);
+            throw new EmFileException(path, -1, $"not a readable HDF5 file: {LibraryFailure.Describe(e)}", e);
         }
 
         try
@@ -93,7 +93,7 @@ public sealed class EmdFormat : IEmFormat
         {
             // Includes OutOfMemoryException: PureHDF raises it for absurd sizes in damaged headers.
             holder.Dispose();
-            throw new EmFileException(path, -1, $"the HDF5 structure cannot be read: {e.Message}", e);
+            throw new EmFileException(path, -1, $"the HDF5 structure cannot be read: {LibraryFailure.Describe(e)}", e);
         }
     }
 

@@ -197,5 +197,5 @@ internal static class Hdf5Storage
 
     /// <summary>PureHDF reports damaged structures with many exception types (and absurd sizes as OutOfMemory).</summary>
     private static EmFileException Damaged(string? path, Exception e)
-        => new(path ?? "HDF5 file", -1, $"HDF5 data cannot be read: {e.Message}", e);
+        => new(path ?? "HDF5 file", -1, $"HDF5 data cannot be read: {LibraryFailure.Describe(e)}", e);
 }

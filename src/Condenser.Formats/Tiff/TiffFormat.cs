@@ -185,7 +185,7 @@ internal sealed class SharedTiff : IDisposable
             catch (Exception e)
             {
                 // Includes OutOfMemoryException: LibTiff raises it for absurd sizes in damaged directories.
-                throw new EmFileException(_path, page.Ifd.Offset, $"page {directory} cannot be decoded: {e.Message}", e);
+                throw new EmFileException(_path, page.Ifd.Offset, $"page {directory} cannot be decoded: {LibraryFailure.Describe(e)}", e);
             }
         }
     }
