@@ -37,23 +37,37 @@ public static class JsonBody
 
     /// <summary>Reads a JSON object body of at most <see cref="MaxBytes"/>.</summary>
     public static async Task<JsonObject> ReadObject(HttpContext ctx)
+        => await ReadNode(ctx, MaxBytes).ConfigureAwait(false) as JsonObject ?? throw new CatalogException(CatalogError.Invalid, "the body must be a JSON object");
+
+    /// <summary>
+    /// Reads a JSON body of at most <paramref name="maxBytes"/>; a key given twice in one object is refused (which of
+    /// the two values was meant cannot be told).
+    /// </summary>
+    public static async Task<JsonNode?> ReadNode(HttpContext ctx, int maxBytes)
     {
-        if (ctx.Request.ContentLength > MaxBytes)
+        string limit = maxBytes >= 1 << 20 ? $"{maxBytes >> 20} MiB" : $"{maxBytes >> 10} KiB";
+        if (ctx.Request.ContentLength > maxBytes)
         {
-            throw new CatalogException(CatalogError.TooLarge, "a JSON body may be at most 1 MiB");
+            throw new CatalogException(CatalogError.TooLarge, $"a JSON body may be at most {limit}");
         }
 
         try
         {
-            using var reader = new StreamReader(ctx.Request.Body);
-            var buffer = new char[MaxBytes + 1];
-            int n = await reader.ReadBlockAsync(buffer, ctx.RequestAborted).ConfigureAwait(false);
-            if (n > MaxBytes)
+            // Read as it comes (memory grows with what is sent, not with the limit), at most one byte past the limit.
+            using var body = new MemoryStream();
+            var chunk = new byte[64 << 10];
+            int n;
+            while ((n = await ctx.Request.Body.ReadAsync(chunk, ctx.RequestAborted).ConfigureAwait(false)) > 0)
             {
-                throw new CatalogException(CatalogError.TooLarge, "a JSON body may be at most 1 MiB");
+                if (body.Length + n > maxBytes)
+                {
+                    throw new CatalogException(CatalogError.TooLarge, $"a JSON body may be at most {limit}");
+                }
+
+                body.Write(chunk, 0, n);
             }
 
-            return JsonNode.Parse(new string(buffer, 0, n)) as JsonObject ?? throw new CatalogException(CatalogError.Invalid, "the body must be a JSON object");
+            return JsonNode.Parse(body.GetBuffer().AsSpan(0, (int)body.Length), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {

@@ -13,6 +13,9 @@ namespace Condenser.Server.Features.Sharing;
 /// <summary>The change feed of public records, federation with other instances, and JSON-LD import.</summary>
 public static class SharingEndpoints
 {
+    /// <summary>The largest import body (bytes): thousands of records.</summary>
+    public const int ImportMaxBytes = 64 << 20;
+
     /// <summary>Maps the endpoints.</summary>
     public static void Map(WebApplication app)
     {
@@ -43,23 +46,24 @@ public static class SharingEndpoints
             throw new CatalogException(who.IsAuthenticated ? CatalogError.Forbidden : CatalogError.Unauthenticated, "only admins import records");
         }
 
-        JsonNode doc;
-        try
+        var doc = await JsonBody.ReadNode(ctx, ImportMaxBytes).ConfigureAwait(false) ?? throw new CatalogException(CatalogError.Invalid, "the body is empty (null)");
+        var docs = doc is JsonArray a ? a.ToList() : [doc];
+        for (int i = 0; i < docs.Count; i++)
         {
-            doc = await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted).ConfigureAwait(false) ?? throw new CatalogException(CatalogError.Invalid, "empty body");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new CatalogException(CatalogError.Invalid, $"the body is not JSON: {e.Message}", e);
+            if (docs[i] is not JsonObject)
+            {
+                throw new CatalogException(CatalogError.Invalid, docs.Count == 1 && doc is not JsonArray
+                    ? "the body must be a JSON-LD Dataset object or a list of them"
+                    : $"item {i} of the list is not a JSON-LD Dataset object");
+            }
         }
 
-        var docs = doc is JsonArray a ? a.ToList() : [doc];
         var projectId = catalog.ProjectFor(who, project ?? "imported");
         var vis = visibility is null ? Visibility.Project : AccessNames.ParseVisibility(visibility);
         var ids = new List<string>();
         foreach (var d in docs)
         {
-            var rec = JsonLd.Import(d!, projectId, vis, d!["@id"]?.GetValue<string>() is { } u && Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : "import");
+            var rec = JsonLd.Import(d!, projectId, vis, d!["@id"] is JsonValue v && v.TryGetValue<string>(out var u) && Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : "import");
             ids.AddRange(catalog.Commit([rec with { OwnerId = who.UserId }], who, new Catalog.Ingest.IngestOptions()));
         }
 
