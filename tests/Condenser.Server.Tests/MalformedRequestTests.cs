@@ -91,6 +91,31 @@ public sealed class MalformedRequestTests
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(10)));
     }
 
+    [Fact]
+    public async Task MalformedUploadPartsAreFourHundreds()
+    {
+        await using var host = await ServerHost.Start("sqlite");
+        var (admin, _) = Setup(host);
+        using var http = host.Client(admin);
+        var file = File.ReadAllBytes(TestData.File("digitalmicrograph/2D/test_STEM_image.dm3"));
+        foreach (var (header, what) in new[]
+        {
+            ("Content-Disposition: form-data; name=\"file\"; filename=\"a\r\nX-Evil: 1.dm3\"", "a file name with a line break"),
+            ("Content-Disposition: form-data; name=\"file\"; filename=\"b.dm3\"\r\nX-Padding: " + new string('p', 20_000), "part headers over 16 KB"),
+        })
+        {
+            var body = new MemoryStream();
+            body.Write(Encoding.ASCII.GetBytes($"--bound\r\n{header}\r\nContent-Type: application/octet-stream\r\n\r\n"));
+            body.Write(file);
+            body.Write(Encoding.ASCII.GetBytes("\r\n--bound--\r\n"));
+            using var content = new ByteArrayContent(body.ToArray());
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=bound");
+            using var response = await http.PostAsync("/api/datasets?project=alpha", content);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True((int)response.StatusCode is >= 400 and < 500, $"{what}: {(int)response.StatusCode} {text}");
+        }
+    }
+
     private static (string Admin, string Id) Setup(ServerHost host)
     {
         var c = host.Catalog;

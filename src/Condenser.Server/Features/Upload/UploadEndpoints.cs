@@ -136,6 +136,11 @@ public static class UploadEndpoints
         {
             throw new CatalogException(CatalogError.Invalid, $"the upload could not be read: {e.Message}", e);
         }
+        catch (InvalidDataException e) when (!ctx.RequestAborted.IsCancellationRequested)
+        {
+            // The multipart reader's refusals: part headers over the 16 KiB limit, a body that breaks the framing.
+            throw new CatalogException(CatalogError.Invalid, $"the multipart body is malformed: {e.Message.TrimEnd('.')} (part headers may be at most 16 KiB)", e);
+        }
         finally
         {
             try
