@@ -147,6 +147,33 @@ public class ApiTests
     }
 
     [Fact]
+    public async Task AnonymousCallsToAdminEndpointsAreFourOhOneAndOtherUsersFourOhThree()
+    {
+        await using var host = await ServerHost.Start("sqlite");
+        var viewer = host.Catalog.Users.Add("viewer", Role.Viewer, "Lab").Token;
+        (HttpMethod Method, string Path, string? Body)[] admin =
+        [
+            (HttpMethod.Get, "/api/users", null), (HttpMethod.Post, "/api/users", "{\"name\":\"x\"}"), (HttpMethod.Get, "/api/audit", null),
+            (HttpMethod.Post, "/api/import", "[]"), (HttpMethod.Post, "/api/federation/pull", "{\"url\":\"http://127.0.0.1:1\"}"),
+        ];
+        foreach (var (token, status) in new[] { ((string?)null, 401), (viewer, 403) })
+        {
+            using var http = host.Client(token);
+            foreach (var (method, path, body) in admin)
+            {
+                using var request = new HttpRequestMessage(method, path);
+                if (body is not null)
+                {
+                    request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+                }
+
+                using var r = await http.SendAsync(request);
+                Assert.True((int)r.StatusCode == status, $"{(token is null ? "anonymous" : "viewer")} {method} {path}: {(int)r.StatusCode}");
+            }
+        }
+    }
+
+    [Fact]
     public async Task ViewerValuesEqualTheFileAndTheVirtualDetectorSum()
     {
         await using var host = await ServerHost.Start("sqlite");

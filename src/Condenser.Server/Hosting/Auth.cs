@@ -51,4 +51,15 @@ public static class PrincipalExtensions
 {
     /// <summary>Who is asking.</summary>
     public static Principal Caller(this HttpContext ctx) => ctx.Items[typeof(Principal)] as Principal ?? Principal.Anonymous;
+
+    /// <summary>The caller, who must be an admin: 401 for an anonymous caller, 403 for anyone else.</summary>
+    /// <param name="ctx">The request.</param>
+    /// <param name="what">What only admins do, for the refusal ("import records").</param>
+    public static Principal RequireAdmin(this HttpContext ctx, string what)
+    {
+        var who = ctx.Caller();
+        return who.IsAdmin
+            ? who
+            : throw new CatalogException(who.IsAuthenticated ? CatalogError.Forbidden : CatalogError.Unauthenticated, $"only admins {what}");
+    }
 }

@@ -32,6 +32,7 @@ public static class SharingEndpoints
 
     private static async Task<Ok<PullResult>> Pull(HttpContext ctx, Federation federation)
     {
+        ctx.RequireAdmin("federate libraries");
         var body = await JsonBody.Read<PullRequest>(ctx).ConfigureAwait(false);
         var url = body.Url ?? throw new CatalogException(CatalogError.Invalid, "the body needs 'url'");
         int n = await federation.PullAsync(url, ctx.Caller(), ctx.RequestAborted).ConfigureAwait(false);
@@ -40,11 +41,7 @@ public static class SharingEndpoints
 
     private static async Task<Created<ImportResult>> Import(string? project, string? visibility, HttpContext ctx, Catalog.Library catalog)
     {
-        var who = ctx.Caller();
-        if (!who.IsAdmin)
-        {
-            throw new CatalogException(who.IsAuthenticated ? CatalogError.Forbidden : CatalogError.Unauthenticated, "only admins import records");
-        }
+        var who = ctx.RequireAdmin("import records");
 
         var doc = await JsonBody.ReadNode(ctx, ImportMaxBytes).ConfigureAwait(false) ?? throw new CatalogException(CatalogError.Invalid, "the body is empty (null)");
         var docs = doc is JsonArray a ? a.ToList() : [doc];

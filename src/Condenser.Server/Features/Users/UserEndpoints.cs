@@ -36,12 +36,5 @@ public static class UserEndpoints
         }).WithTags("users").WithSummary("Admins: the latest audit entries (reads and writes of non-public data)");
     }
 
-    private static void Admin(HttpContext ctx)
-    {
-        var who = ctx.Caller();
-        if (!who.IsAdmin)
-        {
-            throw new CatalogException(who.IsAuthenticated ? CatalogError.Forbidden : CatalogError.Unauthenticated, "only admins may do this");
-        }
-    }
+    private static void Admin(HttpContext ctx) => ctx.RequireAdmin("manage users and read the audit log");
 }
