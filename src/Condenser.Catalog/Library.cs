@@ -256,9 +256,14 @@ public sealed partial class Library : IDisposable
         }
     }
 
-    /// <summary>True when <paramref name="who"/> may change the record: admins, its owner, contributors of its project.</summary>
-    public static bool CanWrite(DatasetRecord rec, Principal who) =>
-        rec.Origin is null && (who.IsAdmin || (who.UserId is not null && who.Role != Role.Viewer && (rec.OwnerId == who.UserId || who.Projects.Contains(rec.ProjectId))));
+    /// <summary>True when <paramref name="who"/> may change the record: admins, its owner, contributors of its project;
+    /// a copy federated from another library is changed there.</summary>
+    public static bool CanWrite(DatasetRecord rec, Principal who) => rec.Origin is null && CanContribute(rec, who);
+
+    /// <summary>True when <paramref name="who"/> may add annotations and analyses to the record: admins, its owner,
+    /// contributors of its project.</summary>
+    public static bool CanContribute(DatasetRecord rec, Principal who) =>
+        who.IsAdmin || (who.UserId is not null && who.Role != Role.Viewer && (rec.OwnerId == who.UserId || who.Projects.Contains(rec.ProjectId)));
 
     /// <summary>Changes a record (visibility, embargo, descriptive fields).</summary>
     public DatasetRecord Update(string id, Principal who, RecordPatch patch)

@@ -89,11 +89,19 @@ public class AccessMatrixTests
                     failures.AppendLine($"{who} PATCH {name}: {(int)patch.StatusCode}, expected {(int)expectedPatch}");
                 }
 
+                // Annotations and analyses: the record's owner, contributors of its project and admins; contributors
+                // of other projects (colleague, outsider) who can see a record read it only.
                 var label = await http.PostAsync($"/api/datasets/{id}/annotations", new StringContent("""{"kind":"label","text":"grain boundary"}""", Encoding.UTF8, "application/json"));
-                var expectedLabel = !may ? HttpStatusCode.NotFound : who is "owner" or "admin" or "colleague" or "outsider" ? HttpStatusCode.Created : who == "anonymous" ? HttpStatusCode.Unauthorized : HttpStatusCode.Forbidden;
+                var expectedLabel = !may ? HttpStatusCode.NotFound : who is "owner" or "admin" ? HttpStatusCode.Created : who == "anonymous" ? HttpStatusCode.Unauthorized : HttpStatusCode.Forbidden;
                 if (label.StatusCode != expectedLabel)
                 {
                     failures.AppendLine($"{who} annotate {name}: {(int)label.StatusCode}, expected {(int)expectedLabel}");
+                }
+
+                var analysis = await http.PostAsync($"/api/datasets/{id}/analyses", new StringContent("""{"analysis":"count","parameters":{},"outputs":{"n":1}}""", Encoding.UTF8, "application/json"));
+                if (analysis.StatusCode != expectedLabel)
+                {
+                    failures.AppendLine($"{who} record an analysis on {name}: {(int)analysis.StatusCode}, expected {(int)expectedLabel}");
                 }
             }
         }

@@ -11,11 +11,11 @@ namespace Condenser.Catalog;
 /// <summary>Annotations and analyses of records: what people and programs add to the library.</summary>
 public sealed partial class Library
 {
-    /// <summary>Adds an annotation (contributors of the record's project and admins; viewers may not).</summary>
+    /// <summary>Adds an annotation (the record's owner, contributors of its project and admins).</summary>
     public Annotation Annotate(string id, Principal who, string kind, string text, string? region)
     {
         var rec = Get(id, who);
-        RequireContributor(who, "annotate");
+        RequireContributor(rec, who, "annotate");
 
         if (kind is not ("label" or "note" or "region") || string.IsNullOrWhiteSpace(text) || text.Length > 10_000 || (region?.Length ?? 0) > 100_000)
         {
@@ -36,17 +36,23 @@ public sealed partial class Library
         return Annotations(id, who).Last();
     }
 
-    /// <summary>Signed-in contributors and admins may add to records they can see (labels, analyses); viewers may not.</summary>
-    private static void RequireContributor(Principal who, string what)
+    /// <summary>
+    /// Who may add to a record (labels, notes, regions, analyses): its owner, contributors of its project and admins.
+    /// Anyone else who can see it reads only: viewers, and contributors of other projects (a public or institution
+    /// record is not theirs to label).
+    /// </summary>
+    private static void RequireContributor(DatasetRecord rec, Principal who, string what)
     {
         if (!who.IsAuthenticated)
         {
             throw new CatalogException(CatalogError.Unauthenticated, $"to {what} you must sign in");
         }
 
-        if (!(who.IsAdmin || (who.UserId is not null && who.Role != Role.Viewer)))
+        if (!CanContribute(rec, who))
         {
-            throw new CatalogException(CatalogError.Forbidden, $"{who.Name} may not {what} (viewers read only)");
+            throw new CatalogException(CatalogError.Forbidden, who.Role == Role.Viewer
+                ? $"{who.Name} may not {what} (viewers read only)"
+                : $"{who.Name} may not {what} on a record of another project");
         }
     }
 
@@ -63,7 +69,7 @@ public sealed partial class Library
     public AnalysisRecord RecordAnalysis(string id, Principal who, string name, JsonNode parameters, JsonNode outputs, string? software = null)
     {
         var rec = Get(id, who);
-        RequireContributor(who, "record analyses");
+        RequireContributor(rec, who, "record analyses");
         Db.Write((c, tx) => InsertAnalysis(c, tx, rec, who.UserId, name, parameters.ToJsonString(), software ?? SoftwareVersion, outputs.ToJsonString(), null));
         return Analyses(id, who).Last();
     }
@@ -72,7 +78,7 @@ public sealed partial class Library
     public AnalysisRecord RecordAnalysis(string id, Principal who, AnalysisResult result)
     {
         var rec = Get(id, who);
-        RequireContributor(who, "record analyses");
+        RequireContributor(rec, who, "record analyses");
         Db.Write((c, tx) => InsertAnalysis(c, tx, rec, who.UserId, result));
         return Analyses(id, who).Last();
     }
