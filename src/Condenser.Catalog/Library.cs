@@ -293,8 +293,8 @@ public sealed partial class Library : IDisposable
         Db.Write((c, tx) =>
         {
             long seq = Schema.NextSeq(c, tx);
-            c.Execute(tx, "UPDATE datasets SET seq = @seq, visibility = @v, embargo_ms = @e, title = @t, sample = @s, elements = @el, description = @d, updated_ms = @u, published = CASE WHEN @v = 'public' THEN 1 ELSE published END WHERE id = @id",
-                ("seq", seq), ("v", updated.Visibility.Name()), ("e", updated.EmbargoMs), ("t", updated.Title), ("s", updated.Sample),
+            c.Execute(tx, "UPDATE datasets SET seq = @seq, visibility = @v, embargo_ms = @e, title = @t, sample = @s, elements = @el, description = @d, updated_ms = @u, published = CASE WHEN (visibility = 'public' AND embargo_ms <= @now) OR (@v = 'public' AND @e <= @now) THEN 1 ELSE published END WHERE id = @id",
+                ("now", Clock.NowMs()), ("seq", seq), ("v", updated.Visibility.Name()), ("e", updated.EmbargoMs), ("t", updated.Title), ("s", updated.Sample),
                 ("el", DatasetRecord.JoinElements(updated.Elements)), ("d", updated.Description), ("u", updated.UpdatedMs), ("id", id));
             AuditLog.Write(c, tx, new AuditEntry(Clock.NowMs(), who.UserId, "update", id, System.Text.Json.JsonSerializer.Serialize(patch)));
             return 0;

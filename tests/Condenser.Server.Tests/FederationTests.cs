@@ -73,6 +73,28 @@ public class FederationTests
     }
 
     [Fact]
+    public async Task OnlyRecordsThatWerePubliclyVisibleAreRetracted()
+    {
+        await using var host = await ServerHost.Start("sqlite");
+        var dir = Path.Combine(host.Library.Folder, "r");
+        Directory.CreateDirectory(dir);
+        long soon = DateTimeOffset.UtcNow.AddSeconds(2).ToUnixTimeMilliseconds();
+        var shown = host.Catalog.Ingestor.IngestFile(Synthetic.WriteTiff(dir, "shown", Synthetic.Noise(16, 1)), Principal.Local, new IngestOptions { Visibility = Visibility.Public }).Ids.Single();
+        var embargoed = host.Catalog.Ingestor.IngestFile(Synthetic.WriteTiff(dir, "embargoed", Synthetic.Noise(16, 2)), Principal.Local, new IngestOptions { Visibility = Visibility.Public, EmbargoMs = soon }).Ids.Single();
+
+        // Both made private: the first had been visible to everyone, the second only ever under embargo.
+        host.Catalog.Update(shown, Principal.Local, new Catalog.RecordPatch { Visibility = Visibility.Private });
+        host.Catalog.Update(embargoed, Principal.Local, new Catalog.RecordPatch { Visibility = Visibility.Private });
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, soon - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) + 200));
+
+        using var http = host.Client();
+        var items = JsonNode.Parse(await http.GetStringAsync("/api/feed?since=0"))!["items"]!.AsArray();
+        var named = items.Select(i => i!["identifier"]!.GetValue<string>()).ToList();
+        Assert.Contains(shown, named);
+        Assert.DoesNotContain(embargoed, named);
+    }
+
+    [Fact]
     public async Task TheFeedPagesWithACursor()
     {
         await using var host = await ServerHost.Start("sqlite");

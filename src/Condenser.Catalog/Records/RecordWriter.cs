@@ -31,7 +31,7 @@ public static class RecordWriter
             ("el", DatasetRecord.JoinElements(d.Elements)), ("desc", d.Description), ("op", d.Operator), ("proj", d.ProjectId), ("owner", d.OwnerId),
             ("instn", d.Institution), ("vis", d.Visibility.Name()), ("emb", d.EmbargoMs), ("sess", d.SessionId), ("exp", d.ExperimentId),
             ("origin", d.Origin), ("info", d.Info),
-            ("pub", d.Visibility == Visibility.Public ? 1 : 0));
+            ("pub", d.Visibility == Visibility.Public && d.EmbargoMs <= Clock.NowMs() ? 1 : 0));
         if (n > 0 && d.Descriptor is not null)
         {
             Embeddings.Put(c, tx, d.Id, Embeddings.DescriptorModel, Embeddings.DescriptorVersion, d.Descriptor, d.IngestedMs);

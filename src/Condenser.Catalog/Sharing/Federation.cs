@@ -54,9 +54,10 @@ public sealed class Federation(Library catalog, HttpClient http)
             {
                 items.Add(JsonLd.Export(r, baseUrl));
             }
-            else if (published && r.EmbargoMs <= now)
+            else if (published)
             {
-                // Once public and past its embargo, so peers may hold it: tell them it is gone.
+                // Once publicly visible (public and past its embargo), so peers may hold it: tell them it is gone. A
+                // record that was public only while embargoed was never shown to anyone: nothing to retract.
                 items.Add(JsonLd.Retraction(r.Id, baseUrl));
             }
         }
