@@ -105,21 +105,57 @@ internal sealed class TiffPage
         for (int i = 0; i < page.Strips.Length; i++)
         {
             long count = i < page.StripCounts.Length ? page.StripCounts[i] : 0;
-            if (page.Strips[i] < 0 || count < 0 || page.Strips[i] + count > ifd.FileLength)
+            if (page.Strips[i] < 0 || count < 0 || page.Strips[i] > ifd.FileLength || count > ifd.FileLength - page.Strips[i])
             {
                 throw new EmFileException(path, ifd.Offset, $"page {index}: strip {i} ({count} bytes at {page.Strips[i]}) passes the end of the file");
             }
         }
 
-        // Stored bytes bound the decoded size: equal when uncompressed, at most a generous ratio when compressed.
-        long stored = page.StripCounts.Sum();
+        // Stored bytes bound the decoded size: equal when uncompressed, at most a generous ratio (1024:1, deflate's
+        // limit is about 1032:1) when compressed. Stored bytes are counted once however many strips or tiles name
+        // them: strips that all point at one small compressed block are a decompression bomb.
+        bool tiled = ifd.Has(322);
+        long[] offsets = tiled ? [.. ifd.Numbers(324).Select(v => (long)v)] : page.Strips;
+        long[] counts = tiled ? [.. ifd.Numbers(325).Select(v => (long)v)] : page.StripCounts;
+        long stored = DistinctBytes(offsets, counts, ifd.FileLength);
         long bound = compression == 1 ? stored + 16 : (1024 * stored) + (1 << 20);
-        if (!ifd.Has(322) && (stored <= 0 || (bits >= 8 && page.Bytes > bound)))
+        if ((!tiled && stored <= 0) || (bits >= 8 && page.Bytes > bound))
         {
-            throw new EmFileException(path, ifd.Offset, $"page {index}: {width}×{height} pixels need {page.Bytes} bytes but its strips hold {stored}");
+            string what = compression == 1 ? $"its {(tiled ? "tiles" : "strips")} hold {stored}" : $"its {(tiled ? "tiles" : "strips")} hold {stored} compressed (at most {bound} decoded: more is a decompression bomb)";
+            throw new EmFileException(path, ifd.Offset, $"page {index}: {width}×{height} pixels need {page.Bytes} bytes but {what}");
         }
 
         return page;
+    }
+
+    /// <summary>Bytes of the file the ranges (offset, count) cover, each byte counted once; ranges are clipped to the file.</summary>
+    internal static long DistinctBytes(long[] offsets, long[] counts, long fileLength)
+    {
+        var ranges = new List<(long Start, long End)>(offsets.Length);
+        for (int i = 0; i < offsets.Length && i < counts.Length; i++)
+        {
+            long start = Math.Clamp(offsets[i], 0, fileLength);
+            long end = counts[i] > fileLength - start ? fileLength : start + Math.Max(0, counts[i]);
+            if (end > start)
+            {
+                ranges.Add((start, end));
+            }
+        }
+
+        ranges.Sort();
+        long total = 0, reached = 0;
+        foreach (var (start, end) in ranges)
+        {
+            long from = Math.Max(start, reached);
+            if (end > from)
+            {
+                total += end - from;
+            }
+
+            reached = Math.Max(reached, end);
+        }
+
+        return total;
     }
 
     /// <summary>Decodes the current directory of <paramref name="tiff"/> into <paramref name="result"/> (C order, bits unpacked to 0/1).</summary>
