@@ -7,11 +7,13 @@ namespace Condenser.Server.Hosting;
 /// <summary>
 /// The server's periodic work: ingesting files that appear in the drop folder (once their size has been stable for one
 /// poll, so a file still being copied is not taken; ingested files move to <c>done/</c>, unreadable ones to
-/// <c>failed/</c> with a note) and pulling the public records of configured peers.
+/// <c>failed/</c> with a note), pulling the public records of configured peers, and removing stored objects that no
+/// record references (left by an ingest killed before its commit) once they are older than any ingest takes.
 /// </summary>
 public sealed class BackgroundPolls(Catalog.Library catalog, Federation federation, ServerOptions options, ILogger<BackgroundPolls> log) : BackgroundService
 {
     private readonly Dictionary<string, long> _sizes = new(StringComparer.Ordinal);
+    private DateTime _nextSweep = DateTime.MinValue;
 
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stop)
@@ -20,6 +22,16 @@ public sealed class BackgroundPolls(Catalog.Library catalog, Federation federati
         {
             try
             {
+                if (DateTime.UtcNow >= _nextSweep)
+                {
+                    _nextSweep = DateTime.UtcNow.AddHours(1);
+                    int swept = catalog.SweepOrphans(options.OrphanAge);
+                    if (swept > 0)
+                    {
+                        log.LogInformation("store: removed {Count} objects no record references", swept);
+                    }
+                }
+
                 if (options.DropFolder is { } drop)
                 {
                     PollDrop(drop, stop);

@@ -28,6 +28,9 @@ public sealed record ServerOptions
     /// <summary>How often peers and the drop folder are polled.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Stored objects no record references are removed once they are this old (at start and hourly).</summary>
+    public TimeSpan OrphanAge { get; init; } = Catalog.Library.DefaultOrphanAge;
+
     /// <summary>The folder of the web UI (default: wwwroot beside the assembly).</summary>
     public string? WebRoot { get; init; }
 }
