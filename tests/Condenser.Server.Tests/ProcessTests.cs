@@ -119,8 +119,9 @@ public class ProcessTests
         Assert.True(acknowledged.Count >= 25, "uploads were not acknowledged before the kill");
         Assert.True(acknowledged.Count < paths.Count, "the kill came after every upload had finished");
 
-        // After a restart: every acknowledged record is there, whole; no record lacks its file.
-        using var restarted = await ServerProcess.Start(lib.Folder, lib.Connection);
+        // After a restart: every acknowledged record is there, whole; no record lacks its file; and the objects the
+        // kill left without a record are swept (at once here: --orphan-age 0).
+        using var restarted = await ServerProcess.Start(lib.Folder, lib.Connection, "--orphan-age", "0");
         using var check = new HttpClient { BaseAddress = new Uri(restarted.Url) };
         check.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         foreach (var (id, path) in acknowledged)
@@ -154,6 +155,26 @@ public class ProcessTests
             cmd.CommandText = "PRAGMA integrity_check";
             Assert.Equal("ok", cmd.ExecuteScalar());
         }
+
+        var recorded = new HashSet<string>(StringComparer.Ordinal);
+        for (int page = 1; (page - 1) * 200 < total; page++)
+        {
+            foreach (var item in JsonNode.Parse(await check.GetStringAsync($"/api/datasets?project=crash&page_size=200&page={page}&facets=false"))!["items"]!.AsArray())
+            {
+                recorded.Add(item!["sha256"]!.GetValue<string>());
+            }
+        }
+
+        var objects = Path.Combine(lib.Folder, "store", "objects");
+        List<string> Unreferenced() => [.. Directory.EnumerateFiles(objects, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetFileName(Path.GetDirectoryName(f)) + Path.GetFileName(f)).Where(sha => !recorded.Contains(sha))];
+        var sweepDeadline = DateTime.UtcNow.AddSeconds(20);
+        while (Unreferenced().Count > 0 && DateTime.UtcNow < sweepDeadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Empty(Unreferenced());
 
         // Ingest goes on after the restart.
         using var more = new MultipartFormDataContent { { new ByteArrayContent(File.ReadAllBytes(paths[^1])), "file", Path.GetFileName(paths[^1]) } };

@@ -18,9 +18,10 @@ internal static class ServeCommand
         var drop = new Option<string?>("--drop") { Description = "a folder to watch: files copied there are ingested into project 'drop'" };
         var peers = new Option<string[]>("--peer") { Description = "URL of another Condenser whose public records are federated here (repeatable)" };
         var maxUpload = new Option<long>("--max-upload") { Description = "largest upload accepted, in bytes", DefaultValueFactory = _ => 64L << 30 };
+        var orphanAge = new Option<double>("--orphan-age") { Description = "hours after which a stored object no record references (left by an ingest killed before its commit) is removed", DefaultValueFactory = _ => Catalog.Library.DefaultOrphanAge.TotalHours };
         var c = new Command("serve", "run the platform: HTTP API (OpenAPI at /openapi/v1.json) and web UI on the library in --data");
         lib.AddTo(c);
-        foreach (var o in new Option[] { urls, demo, drop, peers, maxUpload })
+        foreach (var o in new Option[] { urls, demo, drop, peers, maxUpload, orphanAge })
         {
             c.Options.Add(o);
         }
@@ -35,6 +36,7 @@ internal static class ServeCommand
                 DropFolder = r.GetValue(drop),
                 Peers = r.GetValue(peers) ?? [],
                 MaxUploadBytes = r.GetValue(maxUpload),
+                OrphanAge = r.GetValue(orphanAge) is >= 0 and var hours ? TimeSpan.FromHours(hours) : throw new ArgumentException("--orphan-age must be 0 or more hours"),
             };
             string? demoSource = r.GetValue(demo) ? DemoSource() : null; // a missing folder is said before serving
             var app = CondenserServer.Build(options, catalog);
