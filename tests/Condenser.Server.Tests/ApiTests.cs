@@ -174,6 +174,36 @@ public class ApiTests
     }
 
     [Fact]
+    public async Task ALargePictureIsSentBinnedWithinTheResponseBound()
+    {
+        await using var host = await ServerHost.Start("sqlite");
+        const int n = 4200; // 17.6 Mpx: over the 16 Mpx an answer may hold, so binned 2 × 2
+        var values = new float[n * n];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (i % n) + (3 * (i / n % 7));
+        }
+
+        var dir = Path.Combine(host.Library.Folder, "big");
+        Directory.CreateDirectory(dir);
+        var id = host.Catalog.Ingestor.IngestFile(Synthetic.WriteTiff(dir, "big", values), Principal.Local, new IngestOptions { Visibility = Visibility.Public }).Ids.Single();
+        using var http = host.Client();
+        var r = await http.GetAsync($"/api/datasets/{id}/view/image");
+        Assert.True(r.IsSuccessStatusCode, $"{(int)r.StatusCode}");
+        Assert.Equal("2", r.Headers.GetValues("X-Binning").Single());
+        Assert.Equal($"{n / 2},{n / 2}", r.Headers.GetValues("X-Shape").Single());
+        Assert.Equal(2.0, double.Parse(r.Headers.GetValues("X-Scale").Single(), System.Globalization.CultureInfo.InvariantCulture));
+        var bytes = await r.Content.ReadAsByteArrayAsync();
+        Assert.True(bytes.Length <= 64 << 20);
+        var binned = MemoryMarshal.Cast<byte, float>(bytes);
+        foreach (var (y, x) in new[] { (0, 0), (17, 301), (n / 2 - 1, n / 2 - 1) })
+        {
+            double mean = (values[(2 * y * n) + (2 * x)] + values[(2 * y * n) + (2 * x) + 1] + values[((2 * y) + 1) * n + (2 * x)] + values[((2 * y) + 1) * n + (2 * x) + 1]) / 4;
+            Assert.Equal(mean, binned[(y * (n / 2)) + x], 3);
+        }
+    }
+
+    [Fact]
     public async Task ViewerValuesEqualTheFileAndTheVirtualDetectorSum()
     {
         await using var host = await ServerHost.Start("sqlite");

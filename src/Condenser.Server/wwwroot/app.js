@@ -110,7 +110,7 @@ async function viewData(url) {
   const r = await api(url);
   const buf = await r.arrayBuffer();
   const [rows, cols] = r.headers.get("X-Shape").split(",").map(Number);
-  return { data: new Float32Array(buf), info: { rows, cols, scale: +r.headers.get("X-Scale"), units: decodeURIComponent(r.headers.get("X-Units") || ""), caption: decodeURIComponent(r.headers.get("X-Caption") || "") } };
+  return { data: new Float32Array(buf), info: { rows, cols, binning: +(r.headers.get("X-Binning") || 1), scale: +r.headers.get("X-Scale"), units: decodeURIComponent(r.headers.get("X-Units") || ""), caption: decodeURIComponent(r.headers.get("X-Caption") || "") } };
 }
 
 async function datasetPage(id) {
@@ -197,11 +197,12 @@ async function buildViewers(d) {
     box.before(tools);
     tools.querySelector("#inner-ratio").addEventListener("input", e => innerRatio = Math.max(0, Math.min(0.95, +e.target.value || 0)));
     const real = new ImageView(box, { id: "real", onPick: async (y, x) => {
-      try { const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y}&x=${x}`); pattern.show(f.data, f.info, true); } catch (e) { showError(e); }
+      try { const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y * real.binning}&x=${x * real.binning}`); pattern.show(f.data, f.info, true); } catch (e) { showError(e); }
     } });
     const pattern = new ImageView(box, { id: "pattern", log: true, innerRatio: () => innerRatio, onDetector: async det => {
       try {
-        const v = await viewData(`/api/datasets/${d.id}/view/virtual?cy=${det.cy.toFixed(2)}&cx=${det.cx.toFixed(2)}&r_in=${det.rIn.toFixed(2)}&r_out=${det.rOut.toFixed(2)}`);
+        const b = pattern.binning;
+        const v = await viewData(`/api/datasets/${d.id}/view/virtual?cy=${(det.cy * b).toFixed(2)}&cx=${(det.cx * b).toFixed(2)}&r_in=${(det.rIn * b).toFixed(2)}&r_out=${(det.rOut * b).toFixed(2)}`);
         real.show(v.data, v.info, true);
       } catch (e) { showError(e); }
     } });
@@ -218,7 +219,7 @@ async function buildViewers(d) {
   }
   let spectrum = null;
   const view = new ImageView(box, { id: "image", onPick: spectrumImage ? async (y, x) => {
-    try { const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y}&x=${x}`); plotSpectrum(spectrum, f.data, f.info.scale, f.info.units, f.info.caption); } catch (e) { showError(e); }
+    try { const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y * view.binning}&x=${x * view.binning}`); plotSpectrum(spectrum, f.data, f.info.scale, f.info.units, f.info.caption); } catch (e) { showError(e); }
   } : null });
   view.show(v.data, v.info);
   if (spectrumImage) { spectrum = document.createElement("canvas"); spectrum.width = 420; spectrum.height = 260; spectrum.id = "spectrum"; box.append(spectrum); }

@@ -97,6 +97,7 @@ class ImageView {
   show(data, info, keepView) {
     this.data = data; this.rows = info.rows; this.cols = info.cols;
     this.scale = info.scale; this.units = info.units;
+    this.binning = info.binning || 1; // a large picture comes binned: its pixel (y, x) is the data's (y·b, x·b)
     this.caption.textContent = info.caption || "";
     if (!keepView || !this.bitmap) this.fit();
     this.render();

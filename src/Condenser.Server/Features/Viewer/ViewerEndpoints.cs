@@ -16,14 +16,22 @@ namespace Condenser.Server.Features.Viewer;
 /// <summary>
 /// Values for the web viewer, as float32 little-endian arrays with their shape and calibration in headers
 /// (<c>X-Shape: rows,cols</c>, <c>X-Scale</c>, <c>X-Units</c> and <c>X-Caption</c> percent-encoded): the picture of a dataset, the frame
-/// (pattern or spectrum) at a scan position, and the virtual image of a detector drawn on a 4D-STEM pattern.
+/// (pattern or spectrum) at a scan position, and the virtual image of a detector drawn on a 4D-STEM pattern. A picture
+/// of more than <see cref="MaxPixels"/> pixels is sent binned (mean of b × b blocks, <c>X-Binning: b</c>, the scale
+/// multiplied by b), so that no answer exceeds 64 MiB; the cache holds at most <see cref="MaxCacheBytes"/>.
 /// </summary>
 public static class ViewerEndpoints
 {
+    /// <summary>The most pixels one answer holds (16 Mi float32 values: 64 MiB).</summary>
+    public const long MaxPixels = 16L << 20;
+
+    /// <summary>The most bytes of pictures kept for the next request.</summary>
+    public const long MaxCacheBytes = 256L << 20;
+
     private static readonly ConcurrentDictionary<string, Picture> Cache = new(StringComparer.Ordinal);
     private const int CacheEntries = 64;
 
-    private sealed record Picture(float[] Values, int Rows, int Cols, Axis XAxis, string Caption);
+    private sealed record Picture(float[] Values, int Rows, int Cols, Axis XAxis, string Caption, int Binning = 1);
 
     /// <summary>Maps the endpoints.</summary>
     public static void Map(WebApplication app)
@@ -132,8 +140,9 @@ public static class ViewerEndpoints
             return hit;
         }
 
-        var p = make();
-        if (Cache.Count >= CacheEntries)
+        var p = Binned(make());
+        long held = Cache.Values.Sum(c => (long)c.Values.Length * sizeof(float));
+        if (Cache.Count >= CacheEntries || held + ((long)p.Values.Length * sizeof(float)) > MaxCacheBytes)
         {
             Cache.Clear();
         }
@@ -142,10 +151,49 @@ public static class ViewerEndpoints
         return p;
     }
 
+    /// <summary>The picture, or its mean over b × b blocks (the smallest b that fits <see cref="MaxPixels"/>).</summary>
+    private static Picture Binned(Picture p)
+    {
+        long pixels = (long)p.Rows * p.Cols;
+        if (pixels <= MaxPixels)
+        {
+            return p;
+        }
+
+        int b = (int)Math.Ceiling(Math.Sqrt(pixels / (double)MaxPixels));
+        while ((long)((p.Rows + b - 1) / b) * ((p.Cols + b - 1) / b) > MaxPixels)
+        {
+            b++;
+        }
+
+        int rows = (p.Rows + b - 1) / b, cols = (p.Cols + b - 1) / b;
+        var sums = new double[(long)rows * cols];
+        var counts = new int[sums.Length];
+        for (int y = 0; y < p.Rows; y++)
+        {
+            long src = (long)y * p.Cols, dst = (long)(y / b) * cols;
+            for (int x = 0; x < p.Cols; x++)
+            {
+                sums[dst + (x / b)] += p.Values[src + x];
+                counts[dst + (x / b)]++;
+            }
+        }
+
+        var values = new float[sums.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(sums[i] / counts[i]);
+        }
+
+        return p with { Values = values, Rows = rows, Cols = cols, XAxis = p.XAxis with { Scale = p.XAxis.Scale * b, Size = cols }, Binning = b };
+    }
+
     private static IResult Send(HttpContext ctx, Picture p)
     {
+        p = Binned(p);
         var h = ctx.Response.Headers;
         h["X-Shape"] = $"{p.Rows},{p.Cols}";
+        h["X-Binning"] = p.Binning.ToString(CultureInfo.InvariantCulture);
         h["X-Scale"] = p.XAxis.Scale.ToString("R", CultureInfo.InvariantCulture);
         h["X-Units"] = Uri.EscapeDataString(p.XAxis.Units ?? string.Empty);
         h["X-Caption"] = Uri.EscapeDataString(p.Caption);
