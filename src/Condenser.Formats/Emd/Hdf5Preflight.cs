@@ -58,7 +58,14 @@ internal sealed partial class Hdf5Preflight
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var walk = new Hdf5Preflight(path, handle);
-        walk.Run();
+        try
+        {
+            walk.Run();
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or ArgumentException or OverflowException)
+        {
+            // A structure this walk misread: it refuses only on evidence, so the file goes on to PureHDF's own checks.
+        }
     }
 
     private void Run()
@@ -269,6 +276,11 @@ internal sealed partial class Hdf5Preflight
         int linkType = 0;
         if ((flags & 0x08) != 0)
         {
+            if (o >= b.Length)
+            {
+                return;
+            }
+
             linkType = b[o++];
         }
 
