@@ -134,27 +134,44 @@ internal sealed partial class Hdf5Preflight
         }
     }
 
-    /// <summary>Small files are scanned whole for collections ("GCOL", version 1, three zero bytes): damaged
-    /// dataset strings reach them as well as attributes do.</summary>
+    /// <summary>Files up to <see cref="ScanWholeFileBytes"/> are scanned whole for collections ("GCOL", version 1,
+    /// three zero bytes): damaged dataset strings reach them as well as attributes do.</summary>
     private void CheckEveryGlobalHeap()
     {
-        if (_image is not { } all)
+        if (_length > ScanWholeFileBytes)
         {
             return;
         }
 
-        int got = all.Length;
+        // Streamed in windows that overlap by the signature's length less one, so no signature falls between two.
         ReadOnlySpan<byte> signature = [(byte)'G', (byte)'C', (byte)'O', (byte)'L', 1, 0, 0, 0];
-        for (int from = 0; from < got;)
+        var window = new byte[Math.Min(_length, 1L << 20)];
+        for (long start = 0; start < _length;)
         {
-            int hit = all.AsSpan(from, got - from).IndexOf(signature);
-            if (hit < 0)
+            int got = ReadUpTo(start, window);
+            if (got < signature.Length)
             {
                 break;
             }
 
-            CheckGlobalHeap(from + hit);
-            from += hit + 1;
+            var span = window.AsSpan(0, got);
+            for (int from = 0; from <= got - signature.Length;)
+            {
+                int hit = span[from..].IndexOf(signature);
+                if (hit < 0)
+                {
+                    break;
+                }
+
+                CheckGlobalHeap(start + from + hit);
+                from += hit + 1;
+            }
+
+            start += got - (signature.Length - 1);
+            if (got < window.Length)
+            {
+                break;
+            }
         }
     }
 

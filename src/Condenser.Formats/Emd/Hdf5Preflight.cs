@@ -38,6 +38,9 @@ internal sealed partial class Hdf5Preflight
     private int _lengthSize = 8;
     private int _steps;
 
+    /// <summary>Files up to this size (bytes) are read once into memory and walked there.</summary>
+    private const long ImageBytes = 1L << 20;
+
     /// <summary>The whole file, when it is small enough to read at once (one read instead of one per structure).</summary>
     private byte[]? _image;
 
@@ -46,7 +49,7 @@ internal sealed partial class Hdf5Preflight
         _path = path;
         _file = file;
         _length = RandomAccess.GetLength(file);
-        if (_length <= ScanWholeFileBytes)
+        if (_length <= ImageBytes)
         {
             var image = new byte[_length];
             _image = ReadUpTo(0, image) == _length ? image : null;
