@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(DecomposeCommand.Create());
         root.Subcommands.Add(EelsMapCommand.Create());
         root.Subcommands.Add(AtomsCommand.Create());
+        root.Subcommands.Add(SegmentCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());

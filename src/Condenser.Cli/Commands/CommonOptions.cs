@@ -81,4 +81,20 @@ internal sealed class CommonOptions
 
         return v;
     }
+
+    /// <summary>Parses a comma-separated list of finite numbers; <paramref name="what"/> names the option in the error.</summary>
+    public static double[] ParseDoubles(string text, string what)
+    {
+        var parts = text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);
+        var v = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) || !double.IsFinite(v[i]))
+            {
+                throw new ArgumentException($"{what} '{text}': '{parts[i]}' is not a number");
+            }
+        }
+
+        return v;
+    }
 }

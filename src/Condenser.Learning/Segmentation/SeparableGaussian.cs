@@ -1,0 +1,145 @@
+using System.Numerics.Tensors;
+
+namespace Condenser.Learning.Segmentation;
+
+/// <summary>
+/// Gaussian smoothing of float images, one separable pass per axis, with the kernel truncated at 4σ as
+/// scipy.ndimage.gaussian_filter does (radius ⌊4σ + 0.5⌋, weights normalised to sum 1). The SIMD path works on an
+/// image already padded by the kernel's radius on every side and fills only the interior; the scalar reference beside
+/// it reflects at the edges itself ("reflect" mode, d c b a | a b c d).
+/// </summary>
+public static class SeparableGaussian
+{
+    /// <summary>The kernel's radius for <paramref name="sigma"/> (pixels), as scipy truncates it.</summary>
+    public static int Radius(double sigma) => sigma <= 0 ? 0 : (int)((4 * sigma) + 0.5);
+
+    /// <summary>The normalised kernel of 2·radius + 1 weights.</summary>
+    public static float[] Kernel(double sigma)
+    {
+        int r = Radius(sigma);
+        var k = new double[(2 * r) + 1];
+        double sum = 0;
+        for (int i = -r; i <= r; i++)
+        {
+            k[i + r] = sigma <= 0 ? 1 : Math.Exp(-0.5 * i * i / (sigma * sigma));
+            sum += k[i + r];
+        }
+
+        return k.Select(v => (float)(v / sum)).ToArray();
+    }
+
+    /// <summary>
+    /// Smooths the padded image <paramref name="source"/> (<paramref name="height"/> × <paramref name="width"/>, row
+    /// major) into <paramref name="destination"/>: exact where a point lies at least the radius away from every edge;
+    /// within the radius of an edge the values are the source's (the caller pads by at least the radius and keeps only
+    /// the interior). <paramref name="scratch"/> holds one image.
+    /// </summary>
+    public static void SmoothInterior(ReadOnlySpan<float> source, Span<float> destination, Span<float> scratch, int height, int width, float[] kernel)
+    {
+        int r = kernel.Length / 2;
+        Check(source.Length, destination.Length, scratch.Length, height, width);
+        source.CopyTo(scratch);
+        if (r == 0)
+        {
+            source.CopyTo(destination);
+            return;
+        }
+
+        // Along rows: scratch[y, x] = Σ k[t] source[y, x + t − r] for r ≤ x < width − r.
+        int inner = width - (2 * r);
+        if (inner > 0)
+        {
+            for (int y = 0; y < height; y++)
+            {
+                var src = source.Slice(y * width, width);
+                var dst = scratch.Slice((y * width) + r, inner);
+                TensorPrimitives.Multiply(src.Slice(0, inner), kernel[0], dst);
+                for (int t = 1; t < kernel.Length; t++)
+                {
+                    TensorPrimitives.MultiplyAdd(src.Slice(t, inner), kernel[t], dst, dst);
+                }
+            }
+        }
+
+        // Along columns: destination[y, ·] = Σ k[t] scratch[y + t − r, ·] for r ≤ y < height − r.
+        scratch.CopyTo(destination);
+        for (int y = r; y < height - r; y++)
+        {
+            var dst = destination.Slice(y * width, width);
+            TensorPrimitives.Multiply(scratch.Slice((y - r) * width, width), kernel[0], dst);
+            for (int t = 1; t < kernel.Length; t++)
+            {
+                TensorPrimitives.MultiplyAdd(scratch.Slice((y - r + t) * width, width), kernel[t], dst, dst);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Scalar reference: the whole image smoothed with "reflect" edges (what scipy.ndimage.gaussian_filter gives with
+    /// <c>truncate=4</c>), in double precision.
+    /// </summary>
+    public static float[] SmoothReflect(ReadOnlySpan<float> image, int height, int width, double sigma)
+    {
+        Check(image.Length, image.Length, image.Length, height, width);
+        var k = Kernel(sigma);
+        int r = k.Length / 2;
+        var rows = new double[image.Length];
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                double s = 0;
+                for (int t = -r; t <= r; t++)
+                {
+                    s += k[t + r] * (double)image[(y * width) + Reflect(x + t, width)];
+                }
+
+                rows[(y * width) + x] = s;
+            }
+        }
+
+        var result = new float[image.Length];
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                double s = 0;
+                for (int t = -r; t <= r; t++)
+                {
+                    s += k[t + r] * rows[(Reflect(y + t, height) * width) + x];
+                }
+
+                result[(y * width) + x] = (float)s;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>scipy's "reflect" index (d c b a | a b c d | d c b a) for any <paramref name="i"/>.</summary>
+    public static int Reflect(int i, int n)
+    {
+        if (n == 1)
+        {
+            return 0;
+        }
+
+        int period = 2 * n;
+        i %= period;
+        if (i < 0)
+        {
+            i += period;
+        }
+
+        return i < n ? i : period - 1 - i;
+    }
+
+    private static void Check(int source, int destination, int scratch, int height, int width)
+    {
+        long n = (long)height * width;
+        if (height < 1 || width < 1 || source != n || destination != n || scratch < n)
+        {
+            throw new ArgumentException($"Gaussian smoothing: {source}/{destination}/{scratch} values for a {height}×{width} image");
+        }
+    }
+}
