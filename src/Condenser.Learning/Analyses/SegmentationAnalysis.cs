@@ -39,7 +39,7 @@ public static class SegmentationAnalysis
         var pages = LabelPages(labels, frames);
         var pixel = PixelSize(run.Dataset);
         var model = PixelClassifier.Train(frames, pages, options with { Forest = options.Forest with { Workers = run.Options.Workers } }, run.Options.Cancel);
-        model = new PixelClassifier(model.Bank, model.Forest, model.Training with { PixelSize = pixel?.Size, Units = pixel?.Units });
+        model = model.WithTraining(model.Training with { PixelSize = pixel?.Size, Units = pixel?.Units });
         var parameters = new MetadataTree();
         parameters["labels"] = labels.Name;
         parameters["scales_px"] = string.Join(",", options.Scales);

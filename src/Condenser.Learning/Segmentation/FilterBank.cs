@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
 namespace Condenser.Learning.Segmentation;
 
 /// <summary>
@@ -58,115 +62,194 @@ public sealed class FilterBank
 
     /// <summary>
     /// The features of rows <paramref name="row0"/>..<paramref name="row1"/> of <paramref name="image"/>
-    /// (<paramref name="height"/> × <paramref name="width"/>, row major): <see cref="Count"/> planes of
-    /// (row1 − row0) × width values.
+    /// (<paramref name="height"/> × <paramref name="width"/>, row major): <see cref="Count"/> planes whose first
+    /// (row1 − row0) × width values are the band's. The planes and every intermediate belong to
+    /// <paramref name="workspace"/> (a new one when null) and are overwritten by its next use: one workspace per thread.
     /// </summary>
-    public float[][] Compute(ReadOnlySpan<float> image, int height, int width, int row0, int row1)
+    public float[][] Compute(ReadOnlySpan<float> image, int height, int width, int row0, int row1, FeatureWorkspace? workspace = null)
     {
         if (image.Length != (long)height * width || row0 < 0 || row1 > height || row1 <= row0)
         {
             throw new ArgumentException($"filter bank: rows {row0}..{row1} of a {height}×{width} image ({image.Length} values)");
         }
 
-        int pad = Halo, ph = row1 - row0 + (2 * pad), pw = width + (2 * pad), n = ph * pw;
-        var padded = new float[n];
+        int pad = Halo, rows = row1 - row0, ph = rows + (2 * pad), pw = width + (2 * pad), n = ph * pw;
+        var ws = workspace ?? new FeatureWorkspace();
+        ws.Ensure(n, rows * width, Count);
+        var planes = ws.Planes;
+        var padded = ws.Buffers[0];
+        var squared = ws.Buffers[1];
+        var g2 = ws.Buffers[2];
+        var scratch = ws.Buffers[3];
+        float[] sxx = ws.Buffers[4], syy = ws.Buffers[5], sxy = ws.Buffers[6], t = ws.Buffers[7];
+        float[] g = ws.Buffers[8], spare = ws.Buffers[9];
+
+        // The band and its halo, reflected at the image's edges.
         for (int y = 0; y < ph; y++)
         {
-            int sy = SeparableGaussian.Reflect(row0 - pad + y, height);
-            var src = image.Slice(sy * width, width);
+            var src = image.Slice(SeparableGaussian.Reflect(row0 - pad + y, height) * width, width);
             var dst = padded.AsSpan(y * pw, pw);
-            for (int x = 0; x < pw; x++)
+            src.CopyTo(dst.Slice(pad, width));
+            for (int x = 0; x < pad; x++)
             {
                 dst[x] = src[SeparableGaussian.Reflect(x - pad, width)];
+                dst[pw - 1 - x] = src[SeparableGaussian.Reflect(width + pad - 1 - x, width)];
             }
         }
 
-        int core = (row1 - row0) * width;
-        var planes = new float[Count][];
-        planes[0] = Core(padded, ph, pw, pad, row1 - row0, width);
-        var squared = new float[n];
-        for (int i = 0; i < n; i++)
+        for (int y = 0; y < rows; y++)
         {
-            squared[i] = padded[i] * padded[i];
+            padded.AsSpan(((y + pad) * pw) + pad, width).CopyTo(planes[0].AsSpan(y * width, width));
         }
 
-        var g = new float[n];
-        var g2 = new float[n];
-        var scratch = new float[n];
+        TensorPrimitives.Multiply(padded.AsSpan(0, n), padded.AsSpan(0, n), squared.AsSpan(0, n));
         var previous = padded;
-        var gx = new float[n];
-        var gy = new float[n];
-        var sxx = new float[n];
-        var syy = new float[n];
-        var sxy = new float[n];
-        var t = new float[n];
         for (int s = 0; s < Scales.Length; s++)
         {
             var kernel = SeparableGaussian.Kernel(Scales[s]);
-            SeparableGaussian.SmoothInterior(padded, g, scratch, ph, pw, kernel);
-            SeparableGaussian.SmoothInterior(squared, g2, scratch, ph, pw, kernel);
-            int f0 = 1 + (s * PerScale.Length);
-            var features = new float[PerScale.Length][];
-            for (int f = 0; f < features.Length; f++)
-            {
-                features[f] = new float[core];
-            }
+            SeparableGaussian.SmoothInterior(padded.AsSpan(0, n), g.AsSpan(0, n), scratch, ph, pw, kernel);
+            SeparableGaussian.SmoothInterior(squared.AsSpan(0, n), g2.AsSpan(0, n), scratch, ph, pw, kernel);
 
-            // Gradients, and the gradient's products for the structure tensor, over the padded band (one pixel in).
+            // The gradient's products, one pixel in from the padded band's edges (the edges themselves are zero);
+            // smoothed at σ/2 they are the structure tensor.
+            sxx.AsSpan(0, pw).Clear();
+            syy.AsSpan(0, pw).Clear();
+            sxy.AsSpan(0, pw).Clear();
             for (int y = 1; y < ph - 1; y++)
             {
-                int row = y * pw;
-                for (int x = 1; x < pw - 1; x++)
-                {
-                    int i = row + x;
-                    float dx = 0.5f * (g[i + 1] - g[i - 1]), dy = 0.5f * (g[i + pw] - g[i - pw]);
-                    gx[i] = dx;
-                    gy[i] = dy;
-                    sxx[i] = dx * dx;
-                    syy[i] = dy * dy;
-                    sxy[i] = dx * dy;
-                }
+                GradientProducts(g, y * pw, pw, sxx, syy, sxy);
             }
 
+            sxx.AsSpan((ph - 1) * pw, pw).Clear();
+            syy.AsSpan((ph - 1) * pw, pw).Clear();
+            sxy.AsSpan((ph - 1) * pw, pw).Clear();
             var outer = SeparableGaussian.Kernel(Scales[s] / 2);
-            SeparableGaussian.SmoothInterior(sxx, t, scratch, ph, pw, outer);
+            SeparableGaussian.SmoothInterior(sxx.AsSpan(0, n), t.AsSpan(0, n), scratch, ph, pw, outer);
             (sxx, t) = (t, sxx);
-            SeparableGaussian.SmoothInterior(syy, t, scratch, ph, pw, outer);
+            SeparableGaussian.SmoothInterior(syy.AsSpan(0, n), t.AsSpan(0, n), scratch, ph, pw, outer);
             (syy, t) = (t, syy);
-            SeparableGaussian.SmoothInterior(sxy, t, scratch, ph, pw, outer);
+            SeparableGaussian.SmoothInterior(sxy.AsSpan(0, n), t.AsSpan(0, n), scratch, ph, pw, outer);
             (sxy, t) = (t, sxy);
-            for (int y = 0; y < row1 - row0; y++)
+            int f0 = 1 + (s * PerScale.Length);
+            for (int y = 0; y < rows; y++)
             {
-                int prow = (y + pad) * pw;
-                for (int x = 0; x < width; x++)
-                {
-                    int i = prow + x + pad, o = (y * width) + x;
-                    float c = g[i], l = g[i - 1], r = g[i + 1], u = g[i - pw], d = g[i + pw];
-                    float hxx = l - (2 * c) + r, hyy = u - (2 * c) + d;
-                    float hxy = 0.25f * (g[i + pw + 1] - g[i + pw - 1] - g[i - pw + 1] + g[i - pw - 1]);
-                    var (h1, h2) = Eigen(hxx, hyy, hxy);
-                    var (s1, s2) = Eigen(sxx[i], syy[i], sxy[i]);
-                    features[0][o] = c;
-                    features[1][o] = MathF.Sqrt((gx[i] * gx[i]) + (gy[i] * gy[i]));
-                    features[2][o] = hxx + hyy;
-                    features[3][o] = h1;
-                    features[4][o] = h2;
-                    features[5][o] = s1;
-                    features[6][o] = s2;
-                    features[7][o] = MathF.Sqrt(MathF.Max(0, g2[i] - (c * c)));
-                    features[8][o] = previous[i] - c;
-                }
+                FeatureRow(new FeatureInputs(g, previous, g2, sxx, syy, sxy), ((y + pad) * pw) + pad, pw, planes, f0, y * width, width);
             }
 
-            for (int f = 0; f < features.Length; f++)
-            {
-                planes[f0 + f] = features[f];
-            }
-
-            (previous, g) = (g, previous == padded ? new float[n] : previous);
+            // This scale's smoothing is the next one's finer scale.
+            (previous, g) = (g, previous == padded ? spare : previous);
         }
 
         return planes;
+    }
+
+    /// <summary>The smoothed images one row of features is computed from (all of the padded band's size).</summary>
+    private readonly record struct FeatureInputs(float[] Smooth, float[] Finer, float[] SmoothOfSquare, float[] Sxx, float[] Syy, float[] Sxy);
+
+    /// <summary>Row products of the central-difference gradient of <paramref name="g"/>, columns 1..width − 2 (columns 0 and width − 1 zero).</summary>
+    private static void GradientProducts(float[] g, int row, int width, float[] sxx, float[] syy, float[] sxy)
+    {
+        sxx[row] = syy[row] = sxy[row] = 0;
+        sxx[row + width - 1] = syy[row + width - 1] = sxy[row + width - 1] = 0;
+        int x = 1;
+        ref float gr = ref MemoryMarshal.GetArrayDataReference(g);
+        if (Vector.IsHardwareAccelerated)
+        {
+            var half = new Vector<float>(0.5f);
+            for (; x <= width - 1 - Vector<float>.Count; x += Vector<float>.Count)
+            {
+                nuint i = (nuint)(row + x);
+                var dx = half * (Vector.LoadUnsafe(ref gr, i + 1) - Vector.LoadUnsafe(ref gr, i - 1));
+                var dy = half * (Vector.LoadUnsafe(ref gr, i + (nuint)width) - Vector.LoadUnsafe(ref gr, i - (nuint)width));
+                (dx * dx).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(sxx), i);
+                (dy * dy).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(syy), i);
+                (dx * dy).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(sxy), i);
+            }
+        }
+
+        for (; x < width - 1; x++)
+        {
+            int i = row + x;
+            float dx = 0.5f * (g[i + 1] - g[i - 1]), dy = 0.5f * (g[i + width] - g[i - width]);
+            sxx[i] = dx * dx;
+            syy[i] = dy * dy;
+            sxy[i] = dx * dy;
+        }
+    }
+
+    /// <summary>
+    /// One row of one scale's features: from padded index <paramref name="i0"/> of the inputs into planes
+    /// <paramref name="f0"/>.. at <paramref name="o0"/>. The vector and scalar paths do the same operations in the same
+    /// order, so a pixel's features do not depend on where the row's vectors fall.
+    /// </summary>
+    private static void FeatureRow(FeatureInputs input, int i0, int pw, float[][] planes, int f0, int o0, int width)
+    {
+        int x = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref float g = ref MemoryMarshal.GetArrayDataReference(input.Smooth);
+            ref float finer = ref MemoryMarshal.GetArrayDataReference(input.Finer);
+            ref float g2 = ref MemoryMarshal.GetArrayDataReference(input.SmoothOfSquare);
+            ref float sxx = ref MemoryMarshal.GetArrayDataReference(input.Sxx);
+            ref float syy = ref MemoryMarshal.GetArrayDataReference(input.Syy);
+            ref float sxy = ref MemoryMarshal.GetArrayDataReference(input.Sxy);
+            Vector<float> half = new(0.5f), quarter = new(0.25f), two = new(2f);
+            nuint up = (nuint)pw;
+            for (; x <= width - Vector<float>.Count; x += Vector<float>.Count)
+            {
+                nuint i = (nuint)(i0 + x), o = (nuint)(o0 + x);
+                var c = Vector.LoadUnsafe(ref g, i);
+                var l = Vector.LoadUnsafe(ref g, i - 1);
+                var r = Vector.LoadUnsafe(ref g, i + 1);
+                var u = Vector.LoadUnsafe(ref g, i - up);
+                var d = Vector.LoadUnsafe(ref g, i + up);
+                var hxx = l - (two * c) + r;
+                var hyy = u - (two * c) + d;
+                var hxy = quarter * (Vector.LoadUnsafe(ref g, i + up + 1) - Vector.LoadUnsafe(ref g, i + up - 1) - Vector.LoadUnsafe(ref g, i - up + 1) + Vector.LoadUnsafe(ref g, i - up - 1));
+                var gx = half * (r - l);
+                var gy = half * (d - u);
+                var (h1, h2) = Eigen(hxx, hyy, hxy);
+                var (s1, s2) = Eigen(Vector.LoadUnsafe(ref sxx, i), Vector.LoadUnsafe(ref syy, i), Vector.LoadUnsafe(ref sxy, i));
+                c.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(planes[f0]), o);
+                Vector.SquareRoot((gx * gx) + (gy * gy)).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(planes[f0 + 1]), o);
+                (hxx + hyy).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(planes[f0 + 2]), o);
+                h1.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(planes[f0 + 3]), o);
+                h2.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(planes[f0 + 4]), o);
+                s1.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(planes[f0 + 5]), o);
+                s2.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(planes[f0 + 6]), o);
+                Vector.SquareRoot(Vector.Max(Vector<float>.Zero, Vector.LoadUnsafe(ref g2, i) - (c * c))).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(planes[f0 + 7]), o);
+                (Vector.LoadUnsafe(ref finer, i) - c).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(planes[f0 + 8]), o);
+            }
+        }
+
+        for (; x < width; x++)
+        {
+            int i = i0 + x, o = o0 + x;
+            var gs = input.Smooth;
+            float c = gs[i], l = gs[i - 1], r = gs[i + 1], u = gs[i - pw], d = gs[i + pw];
+            float hxx = l - (2 * c) + r, hyy = u - (2 * c) + d;
+            float hxy = 0.25f * (gs[i + pw + 1] - gs[i + pw - 1] - gs[i - pw + 1] + gs[i - pw - 1]);
+            float gx = 0.5f * (r - l), gy = 0.5f * (d - u);
+            var (h1, h2) = Eigen(hxx, hyy, hxy);
+            var (s1, s2) = Eigen(input.Sxx[i], input.Syy[i], input.Sxy[i]);
+            planes[f0][o] = c;
+            planes[f0 + 1][o] = MathF.Sqrt((gx * gx) + (gy * gy));
+            planes[f0 + 2][o] = hxx + hyy;
+            planes[f0 + 3][o] = h1;
+            planes[f0 + 4][o] = h2;
+            planes[f0 + 5][o] = s1;
+            planes[f0 + 6][o] = s2;
+            planes[f0 + 7][o] = MathF.Sqrt(MathF.Max(0, input.SmoothOfSquare[i] - (c * c)));
+            planes[f0 + 8][o] = input.Finer[i] - c;
+        }
+    }
+
+    private static (Vector<float> Larger, Vector<float> Smaller) Eigen(Vector<float> a, Vector<float> b, Vector<float> c)
+    {
+        var half = new Vector<float>(0.5f);
+        Vector<float> mean = half * (a + b), diff = half * (a - b);
+        var root = Vector.SquareRoot((diff * diff) + (c * c));
+        return (mean + root, mean - root);
     }
 
     /// <summary>Eigenvalues of the symmetric 2×2 matrix [[a, c], [c, b]], larger first.</summary>
@@ -176,15 +259,31 @@ public sealed class FilterBank
         float root = MathF.Sqrt((half * half) + (c * c));
         return (mean + root, mean - root);
     }
+}
 
-    private static float[] Core(float[] padded, int ph, int pw, int pad, int rows, int width)
+/// <summary>
+/// The buffers one thread's <see cref="FilterBank.Compute"/> works in, kept between bands so a band costs no fresh
+/// memory: ten padded-band images and the feature planes.
+/// </summary>
+public sealed class FeatureWorkspace
+{
+    /// <summary>The feature planes of the last band.</summary>
+    internal float[][] Planes { get; private set; } = [];
+
+    /// <summary>Padded-band images.</summary>
+    internal float[][] Buffers { get; private set; } = [];
+
+    /// <summary>Grows the buffers to <paramref name="padded"/> values each and the planes to <paramref name="core"/>.</summary>
+    internal void Ensure(int padded, int core, int planes)
     {
-        var core = new float[rows * width];
-        for (int y = 0; y < rows; y++)
+        if (Buffers.Length == 0 || Buffers[0].Length < padded)
         {
-            padded.AsSpan(((y + pad) * pw) + pad, width).CopyTo(core.AsSpan(y * width, width));
+            Buffers = [.. Enumerable.Range(0, 10).Select(_ => new float[padded])];
         }
 
-        return core;
+        if (Planes.Length != planes || Planes[0].Length < core)
+        {
+            Planes = [.. Enumerable.Range(0, planes).Select(_ => new float[core])];
+        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Condenser.Learning.Segmentation;
 
 /// <summary>Images to segment: frames of one height and width, read one at a time as float32 (row major).</summary>
@@ -38,8 +40,11 @@ public sealed record SegmentationMaps(byte[][] Classes, float[][] Entropy, long[
 /// </summary>
 public sealed class PixelClassifier
 {
-    /// <summary>Pixels per band (rows × width) that features are computed for at once.</summary>
-    public const int BandPixels = 1 << 20;
+    /// <summary>
+    /// Pixels per band (rows × width) that features are computed for at once, unless the filters' halo asks for more
+    /// rows (a band has at least four halos of rows, so padding costs at most half again).
+    /// </summary>
+    public const int BandPixels = 1 << 18;
 
     /// <summary>A classifier of the forest's classes (labels 1..K are the forest's 0..K − 1).</summary>
     public PixelClassifier(FilterBank bank, RandomForest forest, TrainingSummary training)
@@ -54,11 +59,20 @@ public sealed class PixelClassifier
         Training = training;
     }
 
+    /// <summary>
+    /// Workspaces that training leaves for the first <see cref="Apply"/> (fresh memory costs page faults that outweigh
+    /// the filters); Apply lets them go when it is done, so an idle classifier holds none.
+    /// </summary>
+    private ConcurrentBag<FeatureWorkspace> _workspaces = [];
+
     /// <summary>The filter bank.</summary>
     public FilterBank Bank { get; }
 
     /// <summary>The forest.</summary>
     public RandomForest Forest { get; }
+
+    /// <summary>This classifier with <paramref name="training"/> in place of its training summary (training's workspaces go with it).</summary>
+    public PixelClassifier WithTraining(TrainingSummary training) => new(Bank, Forest, training) { _workspaces = _workspaces };
 
     /// <summary>Number of classes.</summary>
     public int Classes => Forest.Classes;
@@ -163,88 +177,104 @@ public sealed class PixelClassifier
         }
 
         var samples = new float[(long)chosen.Count * bank.Count];
-        int bandRows = BandRows(h, w);
+        var workspaces = new ConcurrentBag<FeatureWorkspace>();
+        int bandRows = BandRows(h, w, bank.Halo);
         var work = chosen.Select((p, i) => (p.Frame, Band: p.Pixel / w / bandRows, Index: i)).GroupBy(p => (p.Frame, p.Band)).ToList();
         foreach (var frameGroup in work.GroupBy(g => g.Key.Frame))
         {
             cancel.ThrowIfCancellationRequested();
             var image = images.Read(frameGroup.Key);
-            Parallel.ForEach(frameGroup, new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = Workers(options.Forest.Workers) }, band =>
-            {
-                int row0 = band.Key.Band * bandRows, row1 = Math.Min(h, row0 + bandRows);
-                var planes = bank.Compute(image, h, w, row0, row1);
-                foreach (var (_, _, i) in band)
+            Parallel.ForEach(
+                frameGroup,
+                new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = Workers(options.Forest.Workers) },
+                () => workspaces.TryTake(out var ws) ? ws : new FeatureWorkspace(),
+                (band, _, workspace) =>
                 {
-                    int p = chosen[i].Pixel - (row0 * w);
-                    for (int f = 0; f < planes.Length; f++)
+                    int row0 = band.Key.Band * bandRows, row1 = Math.Min(h, row0 + bandRows);
+                    var planes = bank.Compute(image, h, w, row0, row1, workspace);
+                    foreach (var (_, _, i) in band)
                     {
-                        samples[((long)i * bank.Count) + f] = planes[f][p];
+                        int p = chosen[i].Pixel - (row0 * w);
+                        for (int f = 0; f < planes.Length; f++)
+                        {
+                            samples[((long)i * bank.Count) + f] = planes[f][p];
+                        }
                     }
-                }
-            });
+
+                    return workspace;
+                },
+                workspaces.Add);
         }
 
         var forest = RandomForest.Train(samples, [.. chosen.Select(p => p.Class)], bank.Count, k, [.. chosen.Select(p => p.Shot)], options.Forest, cancel);
         var training = new TrainingSummary([.. pixels.Select(p => (long)p.Count)], shots, used);
-        return new PixelClassifier(bank, forest, training);
+        return new PixelClassifier(bank, forest, training) { _workspaces = workspaces };
     }
 
     /// <summary>Segments every frame of <paramref name="images"/>; <paramref name="progress"/> gets the fraction done.</summary>
     public SegmentationMaps Apply(ImageFrames images, int workers = 0, IProgress<double>? progress = null, CancellationToken cancel = default)
     {
         int h = images.Height, w = images.Width, k = Classes, trees = Forest.Trees.Count;
-        int bandRows = BandRows(h, w), bands = (h + bandRows - 1) / bandRows;
+        int bandRows = BandRows(h, w, Bank.Halo), bands = (h + bandRows - 1) / bandRows;
         var classes = new byte[images.Count][];
         var entropy = new float[images.Count][];
         var perTree = new long[trees * k];
         double norm = 1 / Math.Log(k);
         var logs = Enumerable.Range(0, trees + 1).Select(v => v == 0 ? 0 : v / (double)trees * Math.Log(v / (double)trees)).ToArray();
         long done = 0, total = (long)images.Count * bands;
+        var workspaces = Interlocked.Exchange(ref _workspaces, []);
         for (int f = 0; f < images.Count; f++)
         {
             cancel.ThrowIfCancellationRequested();
             var image = images.Read(f);
             var cls = classes[f] = new byte[h * w];
             var ent = entropy[f] = new float[h * w];
-            Parallel.For(0, bands, new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = Workers(workers) }, band =>
-            {
-                int row0 = band * bandRows, row1 = Math.Min(h, row0 + bandRows), count = (row1 - row0) * w;
-                var planes = Bank.Compute(image, h, w, row0, row1);
-                var votes = new ushort[count * k];
-                var local = new long[trees * k];
-                Forest.Vote(planes, 0, count, votes, local);
-                int offset = row0 * w;
-                for (int i = 0; i < count; i++)
+            Parallel.For(
+                0,
+                bands,
+                new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = Workers(workers) },
+                () => workspaces.TryTake(out var ws) ? ws : new FeatureWorkspace(),
+                (band, _, workspace) =>
                 {
-                    var v = votes.AsSpan(i * k, k);
-                    int best = 0;
-                    double s = 0;
-                    for (int c = 0; c < k; c++)
+                    int row0 = band * bandRows, row1 = Math.Min(h, row0 + bandRows), count = (row1 - row0) * w;
+                    var planes = Bank.Compute(image, h, w, row0, row1, workspace);
+                    var votes = new ushort[count * k];
+                    var local = new long[trees * k];
+                    Forest.Vote(planes, 0, count, votes, local);
+                    int offset = row0 * w;
+                    for (int i = 0; i < count; i++)
                     {
-                        best = v[c] > v[best] ? c : best;
-                        s -= logs[v[c]];
+                        var v = votes.AsSpan(i * k, k);
+                        int best = 0;
+                        double s = 0;
+                        for (int c = 0; c < k; c++)
+                        {
+                            best = v[c] > v[best] ? c : best;
+                            s -= logs[v[c]];
+                        }
+
+                        cls[offset + i] = (byte)(best + 1);
+                        ent[offset + i] = (float)(s * norm);
                     }
 
-                    cls[offset + i] = (byte)(best + 1);
-                    ent[offset + i] = (float)(s * norm);
-                }
-
-                lock (perTree)
-                {
-                    for (int i = 0; i < local.Length; i++)
+                    lock (perTree)
                     {
-                        perTree[i] += local[i];
+                        for (int i = 0; i < local.Length; i++)
+                        {
+                            perTree[i] += local[i];
+                        }
                     }
-                }
 
-                progress?.Report(Interlocked.Increment(ref done) / (double)total);
-            });
+                    progress?.Report(Interlocked.Increment(ref done) / (double)total);
+                    return workspace;
+                },
+                workspaces.Add);
         }
 
         return new SegmentationMaps(classes, entropy, perTree);
     }
 
-    private static int BandRows(int height, int width) => Math.Clamp(BandPixels / Math.Max(1, width), 16, Math.Max(16, height));
+    private static int BandRows(int height, int width, int halo) => Math.Min(Math.Max(16, height), Math.Max(BandPixels / Math.Max(1, width), Math.Max(16, 4 * halo)));
 
     private static int Workers(int workers) => workers > 0 ? workers : -1;
 }

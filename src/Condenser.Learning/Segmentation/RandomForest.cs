@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Condenser.Learning.Segmentation;
 
 /// <summary>
@@ -21,7 +24,10 @@ public sealed class RandomForest
         Features = features;
         Classes = classes;
         Trees = trees;
+        _walks = [.. trees.Select(TreeWalk.Of)];
     }
+
+    private readonly TreeWalk[] _walks;
 
     /// <summary>Number of features a sample has.</summary>
     public int Features { get; }
@@ -60,11 +66,23 @@ public sealed class RandomForest
         var trees = new ForestTree[options.Trees];
         Parallel.For(0, options.Trees, new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = options.Workers > 0 ? options.Workers : -1 }, t =>
         {
-            var random = new Random(HashCode.Combine(options.Seed, t));
+            var random = new Random(TreeSeed(options.Seed, t));
             var counts = draw.Draw(random);
             trees[t] = new TreeGrower(bins, thresholds, labels, features, classes, options, random).Grow(counts);
         });
         return new RandomForest(features, classes, trees);
+    }
+
+    /// <summary>
+    /// The seed of tree <paramref name="tree"/>'s random draws: a fixed mix (SplitMix64's finaliser) of the forest's
+    /// seed and the tree's index, the same in every process (unlike <see cref="HashCode"/>, which is randomised per process).
+    /// </summary>
+    internal static int TreeSeed(int seed, int tree)
+    {
+        ulong z = ((ulong)(uint)seed << 32) + (uint)tree + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
     }
 
     /// <summary>Builds a forest from stored trees (a saved model), checking every index.</summary>
@@ -97,30 +115,58 @@ public sealed class RandomForest
 
         votes.Clear();
 
-        // Blocks of pixels, all trees each: the block's feature values stay in the first-level cache.
-        const int Block = 256;
+        // Blocks of pixels: the block's features are copied pixel by pixel into one small buffer that stays in the
+        // first-level cache for all the trees (the planes themselves lie megabytes apart, and their same offsets
+        // would contend for the same cache sets). Every pixel steps one level per pass (a leaf steps onto itself),
+        // so the steps of different pixels overlap and no branch depends on the data.
+        const int Block = 128;
+        int features = Features;
+        var buffer = new float[Block * features];
+        Span<int> node = stackalloc int[Block];
         for (int b0 = 0; b0 < count; b0 += Block)
         {
-            int b1 = Math.Min(count, b0 + Block);
-            for (int t = 0; t < Trees.Count; t++)
+            int n = Math.Min(count - b0, Block), p0 = first + b0;
+            for (int f = 0; f < features; f++)
             {
-                var tree = Trees[t];
-                var feature = tree.Feature;
-                var threshold = tree.Threshold;
-                var left = tree.Left;
-                for (int i = b0; i < b1; i++)
+                var plane = planes[f].AsSpan(p0, n);
+                for (int i = 0; i < n; i++)
                 {
-                    int node = 0, p = first + i;
-                    while (feature[node] >= 0)
-                    {
-                        node = left[node] + (planes[feature[node]][p] > threshold[node] ? 1 : 0);
-                    }
+                    buffer[(i * features) + f] = plane[i];
+                }
+            }
 
-                    int c = left[node];
-                    votes[(i * Classes) + c]++;
-                    if (perTree.Length != 0)
+            for (int t = 0; t < _walks.Length; t++)
+            {
+                var walk = _walks[t];
+                var steps = walk.Steps;
+                for (int i = 0; i < n; i++)
+                {
+                    node[i] = 0;
+                }
+
+                // Unchecked indexing: a tree's nodes, features and children were checked when it was made or loaded.
+                ref TreeStep root = ref MemoryMarshal.GetArrayDataReference(steps);
+                ref float values = ref MemoryMarshal.GetArrayDataReference(buffer);
+                for (int level = 0; level < walk.Depth; level++)
+                {
+                    for (int i = 0, row = 0; i < n; i++, row += features)
                     {
-                        perTree[(t * Classes) + c]++;
+                        ref readonly var step = ref Unsafe.Add(ref root, node[i]);
+                        node[i] = step.Next + (Unsafe.Add(ref values, row + step.Feature) > step.Threshold ? 1 : 0);
+                    }
+                }
+
+                var leafClass = walk.Class;
+                for (int i = 0; i < n; i++)
+                {
+                    votes[((b0 + i) * Classes) + leafClass[node[i]]]++;
+                }
+
+                if (perTree.Length != 0)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        perTree[(t * Classes) + leafClass[node[i]]]++;
                     }
                 }
             }
@@ -243,3 +289,39 @@ public sealed record ForestTree(int[] Feature, float[] Threshold, int[] Left)
         }
     }
 }
+
+/// <summary>
+/// A tree laid out for <see cref="RandomForest.Vote"/>: one step per node (feature, threshold, next node); a leaf
+/// splits on feature 0 at +∞ and leads to itself, so every pixel can take <see cref="Depth"/> steps whatever its
+/// path; <see cref="Class"/> is a leaf's class.
+/// </summary>
+internal sealed record TreeWalk(TreeStep[] Steps, int[] Class, int Depth)
+{
+    public static TreeWalk Of(ForestTree tree)
+    {
+        int n = tree.Nodes;
+        var steps = new TreeStep[n];
+        var cls = new int[n];
+        var depth = new int[n];
+        int deepest = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (tree.Feature[i] < 0)
+            {
+                steps[i] = new TreeStep(0, float.PositiveInfinity, i);
+                cls[i] = tree.Left[i];
+                deepest = Math.Max(deepest, depth[i]);
+            }
+            else
+            {
+                steps[i] = new TreeStep(tree.Feature[i], tree.Threshold[i], tree.Left[i]);
+                depth[tree.Left[i]] = depth[tree.Left[i] + 1] = depth[i] + 1;
+            }
+        }
+
+        return new TreeWalk(steps, cls, deepest);
+    }
+}
+
+/// <summary>One node of a <see cref="TreeWalk"/>: values above <see cref="Threshold"/> of <see cref="Feature"/> go to Next + 1, the others to Next.</summary>
+internal readonly record struct TreeStep(int Feature, float Threshold, int Next);

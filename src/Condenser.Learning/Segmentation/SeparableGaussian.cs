@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Condenser.Learning.Segmentation;
 
@@ -38,39 +39,103 @@ public static class SeparableGaussian
     {
         int r = kernel.Length / 2;
         Check(source.Length, destination.Length, scratch.Length, height, width);
-        source.CopyTo(scratch);
-        if (r == 0)
+        scratch = scratch[..(height * width)];
+        if (r == 0 || width <= 2 * r || height <= 2 * r)
         {
             source.CopyTo(destination);
             return;
         }
 
-        // Along rows: scratch[y, x] = Σ k[t] source[y, x + t − r] for r ≤ x < width − r.
-        int inner = width - (2 * r);
-        if (inner > 0)
+        // Along rows: scratch[y, x] = Σ k[t] source[y, x + t − r] for r ≤ x < width − r; the edge columns are copied.
+        for (int y = 0; y < height; y++)
         {
-            for (int y = 0; y < height; y++)
+            var src = source.Slice(y * width, width);
+            var dst = scratch.Slice(y * width, width);
+            src[..r].CopyTo(dst);
+            src[(width - r)..].CopyTo(dst[(width - r)..]);
+            ConvolveRow(src, dst.Slice(r, width - (2 * r)), kernel);
+        }
+
+        // Along columns, in strips of columns whose window of 2r + 1 rows stays in cache: destination[y, ·] =
+        // Σ k[t] scratch[y + t − r, ·] for r ≤ y < height − r; the edge rows are copied.
+        scratch[..(r * width)].CopyTo(destination);
+        scratch[((height - r) * width)..].CopyTo(destination[((height - r) * width)..]);
+        for (int x0 = 0; x0 < width; x0 += Strip)
+        {
+            int x1 = Math.Min(width, x0 + Strip);
+            for (int y = r; y < height - r; y++)
             {
-                var src = source.Slice(y * width, width);
-                var dst = scratch.Slice((y * width) + r, inner);
-                TensorPrimitives.Multiply(src.Slice(0, inner), kernel[0], dst);
-                for (int t = 1; t < kernel.Length; t++)
+                ConvolveColumn(scratch, destination, width, y, x0, x1, kernel);
+            }
+        }
+    }
+
+    /// <summary>Columns per strip of the column pass (floats).</summary>
+    private const int Strip = 512;
+
+    /// <summary>destination[x] = Σ k[t] source[x + t] for the destination's length (symmetric kernel: pairs of taps share a weight).</summary>
+    private static void ConvolveRow(ReadOnlySpan<float> source, Span<float> destination, float[] kernel)
+    {
+        int r = kernel.Length / 2, n = destination.Length, x = 0;
+        ref float s = ref MemoryMarshal.GetReference(source);
+        ref float d = ref MemoryMarshal.GetReference(destination);
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; x <= n - Vector<float>.Count; x += Vector<float>.Count)
+            {
+                var acc = new Vector<float>(kernel[r]) * Vector.LoadUnsafe(ref s, (nuint)(x + r));
+                for (int t = 0; t < r; t++)
                 {
-                    TensorPrimitives.MultiplyAdd(src.Slice(t, inner), kernel[t], dst, dst);
+                    acc += new Vector<float>(kernel[t]) * (Vector.LoadUnsafe(ref s, (nuint)(x + t)) + Vector.LoadUnsafe(ref s, (nuint)(x + (2 * r) - t)));
                 }
+
+                acc.StoreUnsafe(ref d, (nuint)x);
             }
         }
 
-        // Along columns: destination[y, ·] = Σ k[t] scratch[y + t − r, ·] for r ≤ y < height − r.
-        scratch.CopyTo(destination);
-        for (int y = r; y < height - r; y++)
+        for (; x < n; x++)
         {
-            var dst = destination.Slice(y * width, width);
-            TensorPrimitives.Multiply(scratch.Slice((y - r) * width, width), kernel[0], dst);
-            for (int t = 1; t < kernel.Length; t++)
+            float acc = kernel[r] * source[x + r];
+            for (int t = 0; t < r; t++)
             {
-                TensorPrimitives.MultiplyAdd(scratch.Slice((y - r + t) * width, width), kernel[t], dst, dst);
+                acc += kernel[t] * (source[x + t] + source[x + (2 * r) - t]);
             }
+
+            destination[x] = acc;
+        }
+    }
+
+    /// <summary>Row <paramref name="y"/> of destination, columns x0..x1: Σ k[t] source[y + t − r, x] (symmetric kernel).</summary>
+    private static void ConvolveColumn(ReadOnlySpan<float> source, Span<float> destination, int width, int y, int x0, int x1, float[] kernel)
+    {
+        int r = kernel.Length / 2, x = x0;
+        ref float s = ref MemoryMarshal.GetReference(source);
+        ref float d = ref MemoryMarshal.GetReference(destination);
+        nuint centre = (nuint)(y * width);
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; x <= x1 - Vector<float>.Count; x += Vector<float>.Count)
+            {
+                var acc = new Vector<float>(kernel[r]) * Vector.LoadUnsafe(ref s, centre + (nuint)x);
+                for (int t = 0; t < r; t++)
+                {
+                    nuint above = (nuint)(((y - r + t) * width) + x), below = (nuint)(((y + r - t) * width) + x);
+                    acc += new Vector<float>(kernel[t]) * (Vector.LoadUnsafe(ref s, above) + Vector.LoadUnsafe(ref s, below));
+                }
+
+                acc.StoreUnsafe(ref d, centre + (nuint)x);
+            }
+        }
+
+        for (; x < x1; x++)
+        {
+            float acc = kernel[r] * source[(y * width) + x];
+            for (int t = 0; t < r; t++)
+            {
+                acc += kernel[t] * (source[((y - r + t) * width) + x] + source[((y + r - t) * width) + x]);
+            }
+
+            destination[(y * width) + x] = acc;
         }
     }
 
