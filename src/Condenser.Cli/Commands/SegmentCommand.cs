@@ -19,6 +19,9 @@ namespace Condenser.Cli.Commands;
 /// </remarks>
 internal static class SegmentCommand
 {
+    /// <summary>Longest side of the figure beside the segmentation (pixels).</summary>
+    private const int FigurePixels = 1024;
+
     public static Command Create()
     {
         var a = new AnalysisOptions();
@@ -96,8 +99,21 @@ internal static class SegmentCommand
                 var seg = result.Result[SegmentationAnalysis.Classes];
                 int h = seg.Shape.Signal[0], w = seg.Shape.Signal[1];
                 var png = Path.ChangeExtension(outPath, ".png");
-                var values = result.Maps.Classes[0].Select(v => (double)v).ToArray();
-                Condenser.Rendering.PngRenderer.Write(new Condenser.Processing.Imaging.PreviewImage(w, h, values, null, seg.Axes[^1], "class"), png, log: false, minSize: 512, colorBar: true);
+                // The figure is an overview: a map larger than 1024 px is shown by every n-th pixel (a class map is not averaged).
+                int step = Math.Max(1, (int)Math.Ceiling(Math.Max(h, w) / (double)FigurePixels));
+                int fh = (h + step - 1) / step, fw = (w + step - 1) / step;
+                var classes = result.Maps.Classes[0];
+                var values = new double[fh * fw];
+                for (int y = 0; y < fh; y++)
+                {
+                    for (int x = 0; x < fw; x++)
+                    {
+                        values[(y * fw) + x] = classes[(y * step * w) + (x * step)];
+                    }
+                }
+
+                var axis = seg.Axes[^1] with { Size = fw, Scale = seg.Axes[^1].Scale * step };
+                Condenser.Rendering.PngRenderer.Write(new Condenser.Processing.Imaging.PreviewImage(fw, fh, values, null, axis, "class"), png, log: false, minSize: 512, colorBar: true);
                 figure["figure"] = png;
                 figure["model"] = savePath;
                 figure["uncertainty"] = entropyPath;

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using Condenser.Processing.Imaging;
 
 namespace Condenser.Learning.Segmentation;
 
@@ -87,13 +88,13 @@ public sealed class FilterBank
         // The band and its halo, reflected at the image's edges.
         for (int y = 0; y < ph; y++)
         {
-            var src = image.Slice(SeparableGaussian.Reflect(row0 - pad + y, height) * width, width);
+            var src = image.Slice(Filters.Reflect(row0 - pad + y, height) * width, width);
             var dst = padded.AsSpan(y * pw, pw);
             src.CopyTo(dst.Slice(pad, width));
             for (int x = 0; x < pad; x++)
             {
-                dst[x] = src[SeparableGaussian.Reflect(x - pad, width)];
-                dst[pw - 1 - x] = src[SeparableGaussian.Reflect(width + pad - 1 - x, width)];
+                dst[x] = src[Filters.Reflect(x - pad, width)];
+                dst[pw - 1 - x] = src[Filters.Reflect(width + pad - 1 - x, width)];
             }
         }
 

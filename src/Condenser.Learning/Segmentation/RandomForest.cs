@@ -77,7 +77,7 @@ public sealed class RandomForest
     /// The seed of tree <paramref name="tree"/>'s random draws: a fixed mix (SplitMix64's finaliser) of the forest's
     /// seed and the tree's index, the same in every process (unlike <see cref="HashCode"/>, which is randomised per process).
     /// </summary>
-    internal static int TreeSeed(int seed, int tree)
+    public static int TreeSeed(int seed, int tree)
     {
         ulong z = ((ulong)(uint)seed << 32) + (uint)tree + 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;

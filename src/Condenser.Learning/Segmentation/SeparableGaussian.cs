@@ -1,33 +1,22 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using Condenser.Processing.Imaging;
 
 namespace Condenser.Learning.Segmentation;
 
 /// <summary>
 /// Gaussian smoothing of float images, one separable pass per axis, with the kernel truncated at 4σ as
 /// scipy.ndimage.gaussian_filter does (radius ⌊4σ + 0.5⌋, weights normalised to sum 1). The SIMD path works on an
-/// image already padded by the kernel's radius on every side and fills only the interior; the scalar reference beside
-/// it reflects at the edges itself ("reflect" mode, d c b a | a b c d).
+/// image already padded by the kernel's radius on every side and fills only the interior; its scalar reference is
+/// <see cref="Filters.Gaussian"/> (double precision, edges reflected as scipy's "reflect" mode: d c b a | a b c d).
 /// </summary>
 public static class SeparableGaussian
 {
     /// <summary>The kernel's radius for <paramref name="sigma"/> (pixels), as scipy truncates it.</summary>
-    public static int Radius(double sigma) => sigma <= 0 ? 0 : (int)((4 * sigma) + 0.5);
+    public static int Radius(double sigma) => Filters.GaussianRadius(sigma);
 
-    /// <summary>The normalised kernel of 2·radius + 1 weights.</summary>
-    public static float[] Kernel(double sigma)
-    {
-        int r = Radius(sigma);
-        var k = new double[(2 * r) + 1];
-        double sum = 0;
-        for (int i = -r; i <= r; i++)
-        {
-            k[i + r] = sigma <= 0 ? 1 : Math.Exp(-0.5 * i * i / (sigma * sigma));
-            sum += k[i + r];
-        }
-
-        return k.Select(v => (float)(v / sum)).ToArray();
-    }
+    /// <summary>The normalised kernel of 2·radius + 1 weights, in single precision.</summary>
+    public static float[] Kernel(double sigma) => [.. Filters.GaussianKernel(sigma).Select(v => (float)v)];
 
     /// <summary>
     /// Smooths the padded image <paramref name="source"/> (<paramref name="height"/> × <paramref name="width"/>, row
@@ -137,66 +126,6 @@ public static class SeparableGaussian
 
             destination[(y * width) + x] = acc;
         }
-    }
-
-    /// <summary>
-    /// Scalar reference: the whole image smoothed with "reflect" edges (what scipy.ndimage.gaussian_filter gives with
-    /// <c>truncate=4</c>), in double precision.
-    /// </summary>
-    public static float[] SmoothReflect(ReadOnlySpan<float> image, int height, int width, double sigma)
-    {
-        Check(image.Length, image.Length, image.Length, height, width);
-        var k = Kernel(sigma);
-        int r = k.Length / 2;
-        var rows = new double[image.Length];
-        for (int y = 0; y < height; y++)
-        {
-            for (int x = 0; x < width; x++)
-            {
-                double s = 0;
-                for (int t = -r; t <= r; t++)
-                {
-                    s += k[t + r] * (double)image[(y * width) + Reflect(x + t, width)];
-                }
-
-                rows[(y * width) + x] = s;
-            }
-        }
-
-        var result = new float[image.Length];
-        for (int y = 0; y < height; y++)
-        {
-            for (int x = 0; x < width; x++)
-            {
-                double s = 0;
-                for (int t = -r; t <= r; t++)
-                {
-                    s += k[t + r] * rows[(Reflect(y + t, height) * width) + x];
-                }
-
-                result[(y * width) + x] = (float)s;
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>scipy's "reflect" index (d c b a | a b c d | d c b a) for any <paramref name="i"/>.</summary>
-    public static int Reflect(int i, int n)
-    {
-        if (n == 1)
-        {
-            return 0;
-        }
-
-        int period = 2 * n;
-        i %= period;
-        if (i < 0)
-        {
-            i += period;
-        }
-
-        return i < n ? i : period - 1 - i;
     }
 
     private static void Check(int source, int destination, int scratch, int height, int width)

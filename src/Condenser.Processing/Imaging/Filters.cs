@@ -23,12 +23,26 @@ public static class Filters
             return result;
         }
 
-        int radius = (int)((4 * sigma) + 0.5);
+        var kernel = GaussianKernel(sigma);
+        int radius = kernel.Length / 2;
+        var tmp = new double[result.Length];
+        Convolve(result, tmp, height, width, kernel, radius, alongRows: true);
+        Convolve(tmp, result, height, width, kernel, radius, alongRows: false);
+        return result;
+    }
+
+    /// <summary>The kernel's radius for <paramref name="sigma"/> (pixels), truncated at 4σ as scipy does: ⌊4σ + 0.5⌋.</summary>
+    public static int GaussianRadius(double sigma) => sigma <= 0 ? 0 : (int)((4 * sigma) + 0.5);
+
+    /// <summary>The normalised Gaussian kernel of 2·<see cref="GaussianRadius"/> + 1 weights (a single 1 for σ = 0).</summary>
+    public static double[] GaussianKernel(double sigma)
+    {
+        int radius = GaussianRadius(sigma);
         var kernel = new double[(2 * radius) + 1];
         double sum = 0;
         for (int i = -radius; i <= radius; i++)
         {
-            kernel[i + radius] = Math.Exp(-0.5 * i * i / (sigma * sigma));
+            kernel[i + radius] = sigma <= 0 ? 1 : Math.Exp(-0.5 * i * i / (sigma * sigma));
             sum += kernel[i + radius];
         }
 
@@ -37,10 +51,7 @@ public static class Filters
             kernel[i] /= sum;
         }
 
-        var tmp = new double[result.Length];
-        Convolve(result, tmp, height, width, kernel, radius, alongRows: true);
-        Convolve(tmp, result, height, width, kernel, radius, alongRows: false);
-        return result;
+        return kernel;
     }
 
     /// <summary>
@@ -99,8 +110,8 @@ public static class Filters
         });
     }
 
-    /// <summary>scipy's "reflect" boundary (d c b a | a b c d | d c b a).</summary>
-    private static int Reflect(int i, int n)
+    /// <summary>scipy's "reflect" boundary (d c b a | a b c d | d c b a): the index within 0..n − 1 that index <paramref name="i"/> reads.</summary>
+    public static int Reflect(int i, int n)
     {
         if (n == 1)
         {
