@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(PatternStatisticsCommand.Create());
         root.Subcommands.Add(StrainCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(AnomalyCommand.Create());
         root.Subcommands.Add(DecomposeCommand.Create());
         root.Subcommands.Add(EelsMapCommand.Create());
         root.Subcommands.Add(AtomsCommand.Create());

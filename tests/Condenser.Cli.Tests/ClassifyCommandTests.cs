@@ -71,3 +71,53 @@ public sealed class ClassifyCommandTests : IDisposable
         Assert.Contains("'dbscan'", stderr);
     }
 }
+
+/// <summary><c>condenser anomaly</c> end to end: patterns planted in a twin scan come first among the candidates.</summary>
+public sealed class AnomalyCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("condenser-anomaly-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void PlantedRingPatternsAreTheTopCandidatesOfBothMethods()
+    {
+        var scan = Path.Combine(_dir, "scan.raw");
+        var (code, _, stderr) = CliRunner.Run("twin", "acquire", "--mode", "4dstem", "--camera-pixels", "32", "--dwell-us", "100", "--scene", "polycrystal", "--fov", "200", "--pixels", "32", "-o", scan);
+        Assert.True(code == 0, stderr);
+        // Three positions get a ring where the twin has a disk: a pattern seen nowhere else, three times.
+        int[] planted = [100, 517, 900];
+        var ring = new byte[32 * 32 * 2];
+        for (int i = 0; i < 32 * 32; i++)
+        {
+            double r = Math.Sqrt(Math.Pow((i / 32) - 16, 2) + Math.Pow((i % 32) - 16, 2));
+            BitConverter.TryWriteBytes(ring.AsSpan(i * 2), (ushort)(Math.Abs(r - 10) < 1.5 ? 200 : 0));
+        }
+
+        using (var f = File.OpenWrite(scan))
+        {
+            foreach (int p in planted)
+            {
+                f.Position = (long)p * ring.Length;
+                f.Write(ring);
+            }
+        }
+
+        foreach (var method in new[] { "reconstruction", "isolation" })
+        {
+            (code, var stdout, stderr) = CliRunner.Run("anomaly", scan, "--method", method, "-o", Path.Combine(_dir, $"{method}.emd"), "--json");
+            Assert.True(code == 0, stderr);
+            var json = JsonNode.Parse(stdout)!;
+            var candidates = json["candidates"]!.AsArray().Select(c => (c!["y"]!.GetValue<int>() * 32) + c["x"]!.GetValue<int>()).ToArray();
+            Assert.Equal(10, candidates.Length);
+            Assert.Equal(planted, candidates.Take(3).Order().ToArray());
+            Assert.Equal(method, json["provenance"]!["parameters"]!["method"]!.GetValue<string>());
+            using var file = FormatRegistry.Open(Path.Combine(_dir, $"{method}.emd"));
+            Assert.Equal(32 * 32, file.Datasets.Single(d => d.Metadata.Title == "anomaly score").Shape.ElementCount);
+        }
+
+        (code, _, stderr) = CliRunner.Run("anomaly", scan, "--method", "lof", "-o", Path.Combine(_dir, "x.emd"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("'lof'", stderr);
+    }
+}
