@@ -69,16 +69,16 @@ public static class AnomalyAnalysis
         }
 
         int k = Math.Min(p.Components, visited[0].Length);
-        var doubles = visited.AsParallel().AsOrdered().Select(f => f.Select(v => (double)v).ToArray()).ToArray();
+        var doubles = PatternFeatures.AsDoubles(visited);
         // A first fit spans the anomalies too when they are frequent enough to make a component of their own; the
         // components are refitted on the 95 % of positions most typical under the first fit (Hotelling's T² over
         // the components plus the residual, each relative to its median), and every position is scored against that.
-        var first = Fit(doubles, Enumerable.Range(0, doubles.Length));
+        var first = PatternFeatures.FitPca(doubles, Enumerable.Range(0, doubles.Length));
         var distance = doubles.AsParallel().AsOrdered().Select(x => (T2: Hotelling(first, x, k), R: Residual(first, x, k))).ToArray();
         double t2Median = Math.Max(Median(distance.Select(d => d.T2).ToArray()), 1e-300), rMedian = Math.Max(Median(distance.Select(d => d.R * d.R).ToArray()), 1e-300);
         var typicality = distance.Select(d => (d.T2 / t2Median) + (d.R * d.R / rMedian)).ToArray();
         double cut = typicality.Order().ElementAt(Math.Max(1, (int)(0.95 * typicality.Length)) - 1);
-        var pca = Fit(doubles, Enumerable.Range(0, doubles.Length).Where(i => typicality[i] <= cut));
+        var pca = PatternFeatures.FitPca(doubles, Enumerable.Range(0, doubles.Length).Where(i => typicality[i] <= cut));
         double[] scores;
         if (p.Method == AnomalyMethod.Reconstruction)
         {
@@ -86,25 +86,12 @@ public static class AnomalyAnalysis
         }
         else
         {
-            var reduced = doubles.AsParallel().AsOrdered().Select(x => pca.Scores(x, k).Select(v => (float)v).ToArray()).ToArray();
+            var reduced = PatternFeatures.Scores(pca, doubles, k);
             scores = IsolationForest.Fit(reduced).Score(reduced);
         }
 
-        var all = new double[features.Features.Length];
-        var positions = new List<int>();
-        for (int i = 0, j = 0; i < all.Length; i++)
-        {
-            if (features.Features[i] is null)
-            {
-                all[i] = double.NaN;
-            }
-            else
-            {
-                all[i] = scores[j++];
-                positions.Add(i);
-            }
-        }
-
+        var all = PatternFeatures.Scatter(features.Features, scores);
+        var positions = Enumerable.Range(0, all.Length).Where(i => features.Features[i] is not null).ToList();
         int width = ds.Shape.Navigation[^1];
         var candidates = positions.OrderByDescending(i => all[i]).Take(p.Candidates)
             .Select(i => (JsonNode)new JsonObject { ["y"] = i / width, ["x"] = i % width, ["score"] = all[i] }).ToArray();
@@ -125,18 +112,6 @@ public static class AnomalyAnalysis
             ["candidates"] = new JsonArray(candidates),
         };
         return run.Result(Name, Version, parameters, [ResultDatasets.ScanMap(ds, Score, all)], summary);
-    }
-
-    private static Pca Fit(double[][] x, IEnumerable<int> rows)
-    {
-        var pca = new Pca(x[0].Length);
-        foreach (int i in rows)
-        {
-            pca.Accumulate(x[i]);
-        }
-
-        pca.Solve();
-        return pca;
     }
 
     /// <summary>Hotelling's T²: Σ score² / variance over the first <paramref name="k"/> components.</summary>

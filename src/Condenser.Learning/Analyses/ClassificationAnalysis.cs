@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Condenser.Data;
 using Condenser.Learning.Clustering;
-using Condenser.Learning.Decomposition;
 using Condenser.Processing.Analyses;
 using Condenser.Processing.FourDStem;
 
@@ -94,7 +93,8 @@ public static class ClassificationAnalysis
             parameters["features"] = $"patterns binned to ≤16×16, square root, unit length; first {p.Dimensions} principal components";
             parameters["dimensions"] = p.Dimensions;
             parameters["criterion"] = "lowest BIC = −2 ln L + p ln n, full covariances, regularisation 1e-6, EM from k-means seed 1";
-            var reduced = Reduce(visited, p.Dimensions);
+            var x = PatternFeatures.AsDoubles(visited);
+            var reduced = PatternFeatures.Scores(PatternFeatures.FitPca(x, Enumerable.Range(0, x.Length)), x, Math.Min(p.Dimensions, x[0].Length));
             GaussianMixture model;
             if (k == 0)
             {
@@ -114,46 +114,12 @@ public static class ClassificationAnalysis
             summary["iterations"] = model.Iterations;
             summary["mean_log_likelihood"] = model.MeanLogLikelihood;
             summary["mean_probability"] = probability.Average();
-            sets.Add(ResultDatasets.ScanMap(ds, Probability, Scatter(features.Features, probability)));
+            sets.Add(ResultDatasets.ScanMap(ds, Probability, PatternFeatures.Scatter(features.Features, probability)));
         }
 
         summary["clusters"] = k;
         summary["class_sizes"] = new JsonArray(Enumerable.Range(0, k).Select(i => (JsonNode)labels.Count(l => l == i)).ToArray());
-        sets.Insert(0, ResultDatasets.ScanMap(ds, Class, Scatter(features.Features, labels.Select(l => (double)l).ToArray())));
+        sets.Insert(0, ResultDatasets.ScanMap(ds, Class, PatternFeatures.Scatter(features.Features, labels.Select(l => (double)l).ToArray())));
         return run.Result(Name, Version, parameters, sets, summary);
-    }
-
-    /// <summary>The first <paramref name="dimensions"/> principal-component scores of each feature vector.</summary>
-    private static float[][] Reduce(float[][] features, int dimensions)
-    {
-        int c = features[0].Length;
-        var pca = new Pca(c);
-        var row = new double[c];
-        foreach (var f in features)
-        {
-            for (int i = 0; i < c; i++)
-            {
-                row[i] = f[i];
-            }
-
-            pca.Accumulate(row);
-        }
-
-        pca.Solve();
-        int d = Math.Min(dimensions, c);
-        return features.AsParallel().AsOrdered().Select(f => pca.Scores(f.Select(v => (double)v).ToArray(), d).Select(v => (float)v).ToArray()).ToArray();
-    }
-
-    /// <summary>Values of the visited positions spread over every position (NaN where a run did not visit).</summary>
-    private static double[] Scatter(float[][] perPosition, double[] visitedValues)
-    {
-        var all = new double[perPosition.Length];
-        int j = 0;
-        for (int i = 0; i < all.Length; i++)
-        {
-            all[i] = perPosition[i] is null ? double.NaN : visitedValues[j++];
-        }
-
-        return all;
     }
 }
