@@ -33,7 +33,7 @@ public sealed class IsolationForest
         Parallel.For(0, trees, t =>
         {
             var rng = new Random(Segmentation.RandomForest.TreeSeed(seed, t));
-            var rows = Enumerable.Range(0, x.Count).OrderBy(_ => rng.Next()).Take(psi).ToArray();
+            var rows = Subsample(x.Count, psi, rng);
             var nodes = new List<Node>();
             Grow(x, rows, 0, rows.Length, 0, limit, rng, nodes);
             grown[t] = [.. nodes];
@@ -66,6 +66,21 @@ public sealed class IsolationForest
         2 => 1,
         _ => (2 * (Math.Log(n - 1) + 0.5772156649015329 + (0.5 / (n - 1)) - (1.0 / (12.0 * (n - 1) * (n - 1))))) - (2.0 * (n - 1) / n),
     };
+
+    /// <summary><paramref name="size"/> distinct rows of <paramref name="count"/>, drawn by a partial Fisher–Yates shuffle (cost follows the subsample, not the data).</summary>
+    private static int[] Subsample(int count, int size, Random rng)
+    {
+        var picked = new Dictionary<int, int>(size * 2);
+        var rows = new int[size];
+        for (int i = 0; i < size; i++)
+        {
+            int j = rng.Next(i, count);
+            rows[i] = picked.GetValueOrDefault(j, j);
+            picked[j] = picked.GetValueOrDefault(i, i);
+        }
+
+        return rows;
+    }
 
     private static double PathLength(Node[] tree, float[] x)
     {
