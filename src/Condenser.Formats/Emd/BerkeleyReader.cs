@@ -97,8 +97,11 @@ internal static partial class BerkeleyReader
         Hdf5.CheckSize(path, data, type);
 
         // EMD v0.2 lists dimensions fastest first in practice (HyperSpy and Prismatic write them so, and HyperSpy
-        // reads them transposed); 4D "datacube" arrays and EMD 1.0 arrays are stored in presentation order.
-        bool transpose = !emd1 && data.Name != "datacube";
+        // reads them transposed); 4D "datacube" arrays, py4DSTEM's own files (up to 0.13: everything under
+        // /4DSTEM_experiment, data shaped R_y, R_x, Q_y, Q_x with dim1 the first) and EMD 1.0 arrays are stored in
+        // presentation order. HyperSpy 1.7 transposes py4DSTEM's files too.
+        bool py4dstem = groupPath.StartsWith("/4DSTEM_experiment/", StringComparison.Ordinal);
+        bool transpose = !emd1 && !py4dstem && data.Name != "datacube";
         var stored = data.Space.Dimensions;
         var dims = transpose ? stored.Reverse().ToArray() : stored;
         var shape = dims.Select(d => d > int.MaxValue ? throw new EmFileException(path, -1, $"{groupPath}: dimension {d} is too large") : (int)d).ToArray();
@@ -131,7 +134,7 @@ internal static partial class BerkeleyReader
         {
             md.Title = Hdf5.AttrString(group, "title") ?? group.Name;
             string kind = shape.Length - navCount == 1 ? SignalTypes.Spectrum
-                : emd1 || axes.Skip(navCount).Any(a => a.Units.StartsWith("1/", StringComparison.Ordinal) || a.Units == "mrad") ? SignalTypes.Diffraction
+                : emd1 || (py4dstem && navCount > 0) || axes.Skip(navCount).Any(a => a.Units.StartsWith("1/", StringComparison.Ordinal) || a.Units == "mrad") ? SignalTypes.Diffraction
                 : SignalTypes.Image;
             md.SignalType = SignalTypeRules.Infer(kind, navCount);
             ReadCalibrations(root, original);

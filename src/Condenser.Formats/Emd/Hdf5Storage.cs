@@ -36,7 +36,7 @@ internal static class Hdf5Storage
         // Axes [split, rank) are read whole; a slab is one index of the axes before split.
         if (split == 0)
         {
-            return new MemoryStorage(Locked(gate, () => Hdf5.ReadAll(ds), path));
+            return new MemoryStorage(Locked(gate, () => ReadWhole(ds, dims, inner), path));
         }
 
         long slabs = 1;
@@ -46,11 +46,25 @@ internal static class Hdf5Storage
         }
 
         int[] varying = [.. Enumerable.Range(0, split)];
+        var chunked = Locked(gate, () => Hdf5ChunkedReader.For(ds, dims, varying), path);
         return new DecodedFrameStorage(slabs, inner, (index, dst) =>
         {
             var (start, count) = Hdf5.Block(dims, varying, index);
-            ReadLocked(gate, path, ds, start, count, dst);
+            ReadLocked(gate, path, ds, start, count, dst, chunked);
         });
+    }
+
+    /// <summary>A whole array of <paramref name="bytes"/> bytes (at most one slab), chunk by chunk where it is chunked.</summary>
+    private static byte[] ReadWhole(IH5Dataset ds, ulong[] dims, long bytes)
+    {
+        if (Hdf5ChunkedReader.For(ds, dims, []) is not { } chunked)
+        {
+            return Hdf5.ReadAll(ds);
+        }
+
+        var all = new byte[bytes];
+        chunked.Read(new ulong[dims.Length], dims, all, Hdf5ChunkedReader.COrderStrides(dims));
+        return all;
     }
 
     /// <summary>Presents a dataset stored (…, frames) with frames last as (frames, …).</summary>
@@ -64,18 +78,19 @@ internal static class Hdf5Storage
             frameElements *= (long)dims[i];
         }
 
+        var chunked = Locked(gate, () => Hdf5ChunkedReader.For(ds, dims, [rank - 1]), path);
         return new DecodedFrameStorage((long)dims[rank - 1], frameElements * type.Size(), (f, dst) =>
         {
             var (start, count) = Hdf5.Block(dims, [rank - 1], f);
-            ReadLocked(gate, path, ds, start, count, dst);
+            ReadLocked(gate, path, ds, start, count, dst, chunked);
         });
     }
 
     /// <summary>
     /// Presents a dataset stored with its axes reversed (EMD v0.2 as HyperSpy writes it) in presentation order. Each
     /// frame (the last <paramref name="signalRank"/> presented axes) is one block of the stored array (its leading
-    /// axes whole, one index of each trailing axis): read as such and transposed in memory, chunk-aligned for files
-    /// chunked frame by frame.
+    /// axes whole, one index of each trailing axis): read as such and transposed in memory; chunked data is assembled
+    /// from its chunks straight into presentation order, in batches of rows where chunks span several frames.
     /// </summary>
     public static ArrayStorage Reversed(IH5Dataset ds, ulong[] stored, int signalRank, DType type, Lock gate)
     {
@@ -90,13 +105,76 @@ internal static class Hdf5Storage
         long frames = nav.Aggregate(1L, (a, b) => a * b);
         int size = type.Size();
         byte[]? block = null;
+        var chunked = Locked(gate, () => Hdf5ChunkedReader.For(ds, stored, varying) ?? Hdf5ChunkedReader.ForContiguous(ds, stored, varying), path);
+        if (chunked is not null && varying.Length > 0
+            && BatchOfRows(stored, frames, frameElements * size, chunked.Chunk[rank - 1]) is { } rows)
+        {
+            return ReversedInBatches(ds, stored, frames, frameElements * size, rows, chunked, gate, path);
+        }
+
         return new DecodedFrameStorage(frames, frameElements * size, (f, dst) =>
         {
             // Called under the storage's lock: one block buffer serves every frame.
-            block ??= new byte[dst.Length];
             var (start, count) = Hdf5.Block(stored, varying, f);
-            ReadLocked(gate, path, ds, start, count, block);
+            if (chunked is not null)
+            {
+                // Assembled from the chunks straight into presentation order.
+                ReadLocked(gate, path, ds, start, count, dst, chunked, reversed: true);
+                return;
+            }
+
+            block ??= new byte[dst.Length];
+            ReadLocked(gate, path, ds, start, count, block, null);
             ReverseAxes(block, dst, storedSignal, size);
+        });
+    }
+
+    /// <summary>
+    /// Rows of the slowest presented navigation axis (the last stored axis) read at once when chunks span several
+    /// frames: up to <see cref="SlabBytes"/>, whole chunks along that axis where they fit; null when one row alone is
+    /// over four slabs (then frames are read one by one).
+    /// </summary>
+    private static long? BatchOfRows(ulong[] stored, long frames, long frameBytes, ulong chunkAlongRows)
+    {
+        long rowCount = (long)stored[^1];
+        long rowBytes = frames / rowCount * frameBytes;
+        if (rowBytes > 4 * SlabBytes)
+        {
+            return null;
+        }
+
+        long rows = Math.Clamp(SlabBytes / rowBytes, 1, rowCount);
+        return rows >= (long)chunkAlongRows ? rows / (long)chunkAlongRows * (long)chunkAlongRows : rows;
+    }
+
+    /// <summary>
+    /// A reversed array whose chunks span several frames, read <paramref name="rows"/> rows of the last stored axis at
+    /// a time: a batch is assembled from the chunks in presentation order (each chunk visited once per batch, not once
+    /// per frame) and its frames served from it.
+    /// </summary>
+    private static DecodedFrameStorage ReversedInBatches(IH5Dataset ds, ulong[] stored, long frames, long frameBytes, long rows, Hdf5ChunkedReader chunked, Lock gate, string? path)
+    {
+        int rank = stored.Length;
+        long rowFrames = frames / (long)stored[^1];
+        byte[]? batch = null;
+        long batchRow = -1;
+        return new DecodedFrameStorage(frames, frameBytes, (f, dst) =>
+        {
+            // Called under the storage's lock.
+            long first = f / rowFrames / rows * rows;
+            if (first != batchRow)
+            {
+                var start = new ulong[rank];
+                var count = stored.ToArray();
+                start[rank - 1] = (ulong)first;
+                count[rank - 1] = (ulong)Math.Min(rows, (long)stored[^1] - first);
+                batch ??= new byte[rows * rowFrames * frameBytes];
+                batchRow = -1;
+                ReadLocked(gate, path, ds, start, count, batch.AsSpan(0, checked((int)((long)count[rank - 1] * rowFrames * frameBytes))), chunked, reversed: true);
+                batchRow = first;
+            }
+
+            batch!.AsSpan(checked((int)((f - (first * rowFrames)) * frameBytes)), (int)frameBytes).CopyTo(dst);
         });
     }
 
@@ -180,12 +258,18 @@ internal static class Hdf5Storage
         }
     }
 
-    private static void ReadLocked(Lock gate, string? path, IH5Dataset ds, ulong[] start, ulong[] count, Span<byte> destination)
+    private static void ReadLocked(Lock gate, string? path, IH5Dataset ds, ulong[] start, ulong[] count, Span<byte> destination, Hdf5ChunkedReader? chunked, bool reversed = false)
     {
         lock (gate)
         {
             try
             {
+                if (chunked is not null)
+                {
+                    chunked.Read(start, count, destination, reversed ? Hdf5ChunkedReader.ReversedStrides(count) : Hdf5ChunkedReader.COrderStrides(count));
+                    return;
+                }
+
                 Hdf5.ReadBlock(ds, start, count, destination);
             }
             catch (Exception e) when (e is not EmFileException)
