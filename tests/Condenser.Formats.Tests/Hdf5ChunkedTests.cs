@@ -50,7 +50,21 @@ public sealed class Hdf5ChunkedTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void EveryFrameEqualsWhatH5pyWrote(string name)
+    public void EveryFrameEqualsWhatH5pyWrote(string name) => Check(name);
+
+    /// <summary>
+    /// The same with 8 KiB slabs: the arrays are read slab by slab and in batches of slabs or rows, as arrays over
+    /// 64 MiB are, instead of whole.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EveryFrameEqualsWhatH5pyWroteReadInSmallSlabs(string name)
+    {
+        using var small = Emd.Hdf5Storage.UseSlabBytes(8192);
+        Check(name);
+    }
+
+    private void Check(string name)
     {
         HyperSpy.RequireInstalled();
         var spec = Specs.Single(s => s.Name == name);
