@@ -113,9 +113,23 @@ public sealed partial class Library : IDisposable
         return id;
     }
 
-    /// <summary>Ids of the records of a stored file.</summary>
+    /// <summary>Ids of the records of a stored file (every copy: each project that ingested it has its own).</summary>
     public IReadOnlyList<string> IdsOfFile(string fileSha256) =>
-        Db.Read(c => c.Query(null, "SELECT id FROM datasets WHERE file_sha256 = @s ORDER BY dataset_index", r => r.GetString(0), ("s", fileSha256)));
+        Db.Read(c => c.Query(null, "SELECT id FROM datasets WHERE file_sha256 = @s ORDER BY project_id, dataset_index", r => r.GetString(0), ("s", fileSha256)));
+
+    /// <summary>
+    /// Ids of the records of a stored file that <paramref name="who"/> may read, those of <paramref name="projectId"/>
+    /// first (a duplicate is answered with them; a file the caller may not see is no duplicate for them).
+    /// </summary>
+    public IReadOnlyList<string> IdsOfFileVisibleTo(string fileSha256, Principal who, string? projectId)
+    {
+        var args = new List<(string Name, object? Value)> { ("s", fileSha256), ("p", projectId ?? string.Empty) };
+        var acl = AccessRule.Sql(who, args, Clock.NowMs());
+        var rows = Db.Read(c => c.Query(null, $"SELECT d.id, d.project_id FROM datasets d WHERE d.file_sha256 = @s AND {acl} ORDER BY d.project_id, d.dataset_index",
+            r => (Id: r.GetString(0), Project: r.GetString(1)), [.. args]));
+        var own = rows.Where(r => r.Project == projectId).Select(r => r.Id).ToList();
+        return own.Count > 0 ? own : rows.GroupBy(r => r.Project).FirstOrDefault()?.Select(r => r.Id).ToList() ?? [];
+    }
 
     /// <summary>Commits the records of one file in one transaction; returns the ids inserted (none when another ingest won the race).</summary>
     public IReadOnlyList<string> Commit(IReadOnlyList<DatasetRecord> records, Principal who, IngestOptions options, IReadOnlyList<(string DatasetId, AnalysisResult Result)>? analyses = null)
@@ -312,7 +326,7 @@ public sealed partial class Library : IDisposable
             throw new CatalogException(CatalogError.NotFound, $"the files of dataset {rec.Id} are not in this library's store" + (rec.Origin is null ? string.Empty : $" (it is federated from {rec.Origin})"));
         }
 
-        var view = Store.View(rec.FileSha256, rec.Files);
+        var view = Store.View(rec.Files);
         return FormatRegistry.Get(rec.Format).Open(Path.Combine(view, rec.Files[0].Name));
     }
 

@@ -149,4 +149,51 @@ public class AccessTests
         Assert.Equal(CatalogError.Invalid, Assert.Throws<CatalogException>(() => AccessNames.ParseVisibility("3")).Error);
         Assert.Equal(CatalogError.Invalid, Assert.Throws<CatalogException>(() => AccessNames.ParseRole("root")).Error);
     }
+
+    [Theory]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
+    public void ADuplicateTheUploaderMayNotSeeIsANewRecordOfTheirOwn(string backend)
+    {
+        // Otto uploads bytes identical to Olga's private record: before, he was told "duplicate" with her record's id
+        // (which said that it exists) and his project got nothing.
+        using var lib = TestLibrary.Create(backend);
+        using var c = lib.Open();
+        var (owner, _) = c.Users.Add("olga", Role.Contributor, "Lab A", ["alpha"]);
+        var (outsider, _) = c.Users.Add("otto", Role.Contributor, "Lab B", ["gamma"]);
+        var (colleague, _) = c.Users.Add("gus", Role.Contributor, "Lab B", ["gamma"]);
+        var olga = c.Users.PrincipalOf(owner.Id)!;
+        var otto = c.Users.PrincipalOf(outsider.Id)!;
+        var gus = c.Users.PrincipalOf(colleague.Id)!;
+        var dir = Path.Combine(lib.Folder, "files");
+        Directory.CreateDirectory(dir);
+        var file = Synthetic.WriteTiff(dir, "secret", Synthetic.Noise(16, 3));
+        var hers = c.Ingestor.IngestFile(file, olga, new IngestOptions { Project = "alpha", Visibility = Visibility.Private, Sample = "hers" });
+        Assert.Equal(IngestStatus.Ingested, hers.Status);
+        int objects = Directory.EnumerateFiles(Path.Combine(c.Store.Root, "objects"), "*", SearchOption.AllDirectories).Count();
+
+        var copy = Path.Combine(lib.Folder, "mine.tif");
+        File.Copy(file, copy);
+        var his = c.Ingestor.IngestFile(copy, otto, new IngestOptions { Project = "gamma", Visibility = Visibility.Project });
+        Assert.True(his.Status == IngestStatus.Ingested, his.Error);
+        Assert.Empty(his.Ids.Intersect(hers.Ids));
+        var record = c.Get(his.Ids.Single(), otto);
+        Assert.Equal("gamma", record.ProjectName);
+        Assert.Equal("mine.tif", record.FileName);
+        Assert.Equal(CatalogError.NotFound, Assert.Throws<CatalogException>(() => c.Get(hers.Ids.Single(), otto)).Error);
+
+        // One stored object serves both; hers is untouched and still hidden from him.
+        Assert.Equal(objects, Directory.EnumerateFiles(Path.Combine(c.Store.Root, "objects"), "*", SearchOption.AllDirectories).Count());
+        Assert.Equal(record.FileSha256, c.Get(hers.Ids.Single(), olga).FileSha256);
+        Assert.Equal("hers", c.Get(hers.Ids.Single(), olga).Sample);
+        Assert.Equal(CatalogError.NotFound, Assert.Throws<CatalogException>(() => c.Get(his.Ids.Single(), olga)).Error);
+        using (var opened = c.OpenFile(record))
+        {
+            Assert.NotEmpty(opened.Datasets);
+        }
+
+        // Now there is a record he may see: a colleague in his project (and he again) get it as the duplicate.
+        Assert.Equal(his.Ids, c.Ingestor.IngestFile(copy, gus, new IngestOptions { Project = "gamma" }) is { Status: IngestStatus.Duplicate } d ? d.Ids : []);
+        Assert.Equal(his.Ids, c.Ingestor.IngestFile(file, otto, new IngestOptions { Project = "gamma" }).Ids);
+        Assert.Equal(hers.Ids, c.Ingestor.IngestFile(file, olga, new IngestOptions { Project = "alpha" }).Ids);
+    }
 }

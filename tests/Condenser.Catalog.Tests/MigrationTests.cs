@@ -39,6 +39,25 @@ public class MigrationTests
                 conn.Execute(tx, "DROP TABLE embeddings");
                 conn.Execute(tx, "ALTER TABLE analyses DROP COLUMN provenance");
                 conn.Execute(tx, "INSERT INTO analyses (dataset_id, user_id, created_ms, analysis, parameters, software, inputs, outputs) VALUES (@d, NULL, 3, 'fft', '{\"window\": \"hann\"}', 'elsewhere 1.0', '[]', '{}')", ("d", ids[3]));
+                conn.Execute(tx, "DROP INDEX datasets_file_project");
+                if (backend == "sqlite")
+                {
+                    // Records unique per file and dataset, as version 1 made the table (SQLite adds a constraint
+                    // only by making the table again).
+                    var table = (string)conn.Scalar(tx, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'datasets'")!;
+                    var indexes = conn.Query(tx, "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'datasets' AND sql IS NOT NULL", r => r.GetString(0));
+                    var v1 = System.Text.RegularExpressions.Regex.Replace(table, @"^CREATE TABLE\s+""?datasets""?", "CREATE TABLE datasets_v1");
+                    conn.Execute(tx, v1[..v1.LastIndexOf(')')] + ", UNIQUE (file_sha256, dataset_index))");
+                    conn.Execute(tx, "INSERT INTO datasets_v1 SELECT * FROM datasets");
+                    conn.Execute(tx, "DROP TABLE datasets");
+                    conn.Execute(tx, "ALTER TABLE datasets_v1 RENAME TO datasets");
+                    indexes.ForEach(i => conn.Execute(tx, i));
+                }
+                else
+                {
+                    conn.Execute(tx, "ALTER TABLE datasets ADD CONSTRAINT datasets_file_sha256_dataset_index_key UNIQUE (file_sha256, dataset_index)");
+                }
+
                 conn.Execute(tx, "DELETE FROM schema_migrations");
                 conn.Execute(tx, "UPDATE schema_info SET version = 1");
                 conn.Execute(tx, "INSERT INTO annotations (dataset_id, user_id, created_ms, kind, text, region) VALUES (@d, NULL, 1, 'region', 'precipitate', @r)",
@@ -53,7 +72,7 @@ public class MigrationTests
         using (var c = lib.Open())
         {
             Assert.Equal(Schema.Version, c.Db.Read(conn => Schema.Current(conn, null)));
-            Assert.Equal(3, Schema.Version);
+            Assert.Equal(4, Schema.Version);
             var migrated = c.Db.Read(conn => conn.Query(null, "SELECT dataset_id, vector FROM embeddings WHERE model = 'descriptor' AND model_version = '1'", r => (r.GetString(0), r.Bytes("vector")!)));
             Assert.Equal(ids.Count, migrated.Count);
             Assert.All(migrated, m => Assert.Equal(vectors[m.Item1], m.Item2));
@@ -78,6 +97,13 @@ public class MigrationTests
             // New records keep their descriptor in the embeddings table.
             var id = c.Ingestor.IngestFile(Synthetic.WriteTiff(dir, "after", Synthetic.Blob(64, 9)), Principal.Local, new IngestOptions()).Ids.Single();
             Assert.Equal(5, c.Similar(id, Principal.Local, 5).Count);
+
+            // Records are unique per project now: a contributor who may not see a file's records gets a copy.
+            var (user, _) = c.Users.Add("otto", Role.Contributor, "Lab B", ["gamma"]);
+            var copy = c.Ingestor.IngestFile(Path.Combine(dir, "im0.tif"), c.Users.PrincipalOf(user.Id)!, new IngestOptions { Project = "gamma" });
+            Assert.True(copy.Status == IngestStatus.Ingested, copy.Error);
+            Assert.NotEqual(ids[0], copy.Ids.Single());
+            Assert.Equal(ids.Count + 2, c.Db.Read(conn => Convert.ToInt32(conn.Scalar(null, "SELECT COUNT(*) FROM datasets"), System.Globalization.CultureInfo.InvariantCulture)));
 
             // A region is checked against the dataset and kept in its coordinates, calibrated.
             var a = c.Annotate(ids[2], Principal.Local, "region", "defect", """{"space": "signal", "shape": "point", "points": [[12.5, 40]]}""");

@@ -19,6 +19,7 @@ public static class Migrations
         new(1, "tables of the first library", (c, tx, sql) => Run(c, tx, V1(sql))),
         new(2, "embeddings table in place of the descriptor column; annotation regions in dataset coordinates", V2),
         new(3, "the provenance of analyses Condenser ran, as EMD files and --json write it", (c, tx, _) => c.Execute(tx, "ALTER TABLE analyses ADD COLUMN provenance TEXT")),
+        new(4, "a file's records unique per project, not per file (a copy for a project that may not see the others)", V4),
     ];
 
     private static void Run(DbConnection c, DbTransaction tx, IEnumerable<string> statements)
@@ -66,6 +67,48 @@ public static class Migrations
         $"CREATE TABLE IF NOT EXISTS audit (id {sql.AutoId}, time_ms BIGINT NOT NULL, user_id TEXT, action TEXT NOT NULL, dataset_id TEXT, detail TEXT)",
         "CREATE TABLE IF NOT EXISTS peers (url TEXT PRIMARY KEY, cursor TEXT NOT NULL, last_ms BIGINT NOT NULL)",
     ];
+
+    /// <summary>
+    /// Version 4: records are unique per file, dataset and project instead of per file and dataset, so that someone
+    /// who ingests bytes already in the library under records they may not read gets records of their own. SQLite
+    /// cannot drop a table's constraint: the table is rebuilt from its own definition without it, with its indexes.
+    /// </summary>
+    private static void V4(DbConnection c, DbTransaction tx, Sql sql)
+    {
+        if (sql == Sql.Postgres)
+        {
+            c.Execute(tx, "ALTER TABLE datasets DROP CONSTRAINT IF EXISTS datasets_file_sha256_dataset_index_key");
+        }
+        else
+        {
+            var table = (string)c.Scalar(tx, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'datasets'")!;
+            var indexes = c.Query(tx, "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'datasets' AND sql IS NOT NULL", r => r.GetString(0));
+            var without = System.Text.RegularExpressions.Regex.Replace(table, @",\s*UNIQUE\s*\(\s*file_sha256\s*,\s*dataset_index\s*\)", string.Empty);
+            var rebuilt = System.Text.RegularExpressions.Regex.Replace(without, @"^CREATE TABLE\s+(IF NOT EXISTS\s+)?""?datasets""?", "CREATE TABLE datasets_v4");
+            if (rebuilt == without)
+            {
+                throw new InvalidOperationException("the datasets table is not one Condenser made: " + table[..Math.Min(table.Length, 200)]);
+            }
+
+            if (without == table)
+            {
+                // The constraint is gone already.
+                c.Execute(tx, "CREATE UNIQUE INDEX IF NOT EXISTS datasets_file_project ON datasets (file_sha256, dataset_index, project_id)");
+                return;
+            }
+
+            c.Execute(tx, rebuilt);
+            c.Execute(tx, "INSERT INTO datasets_v4 SELECT * FROM datasets");
+            c.Execute(tx, "DROP TABLE datasets");
+            c.Execute(tx, "ALTER TABLE datasets_v4 RENAME TO datasets");
+            foreach (var index in indexes)
+            {
+                c.Execute(tx, index);
+            }
+        }
+
+        c.Execute(tx, "CREATE UNIQUE INDEX IF NOT EXISTS datasets_file_project ON datasets (file_sha256, dataset_index, project_id)");
+    }
 
     /// <summary>
     /// Version 2: similarity vectors move into <c>embeddings</c> (one row per record, model and model version; the

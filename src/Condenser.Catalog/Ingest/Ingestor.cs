@@ -146,10 +146,19 @@ public sealed class Ingestor(Library catalog)
             var companions = format.Companions(path);
 
             var (sha, size, created) = catalog.Store.Put(path, cancel);
-            var existing = catalog.IdsOfFile(sha);
-            if (existing.Count > 0)
+            var projectId = who.IsAdmin ? null : catalog.Users.ProjectId(options.Project);
+            string? copyOf = null;
+            if (catalog.IdsOfFile(sha).Count > 0)
             {
-                return new IngestOutcome(name, IngestStatus.Duplicate, existing);
+                var visible = catalog.IdsOfFileVisibleTo(sha, who, projectId);
+                if (visible.Count > 0)
+                {
+                    return new IngestOutcome(name, IngestStatus.Duplicate, visible);
+                }
+
+                // Records of these bytes exist that the caller may not read: naming them would say that they exist.
+                // The caller gets a copy of their own, in their project, pointing at the same stored object.
+                copyOf = projectId;
             }
 
             var files = new List<StoredFile> { new(ObjectStore.SafeName(name), sha, size) };
@@ -167,17 +176,20 @@ public sealed class Ingestor(Library catalog)
                 }
 
                 var analyses = new List<(string DatasetId, AnalysisResult Result)>();
-                var records = Describe(files, format, who, options, analyses, cancel);
+                var records = Describe(files, format, who, options, copyOf, analyses, cancel);
                 var ids = catalog.Commit(records, who, options, analyses);
-                return new IngestOutcome(name, ids.Count > 0 ? IngestStatus.Ingested : IngestStatus.Duplicate, ids.Count > 0 ? ids : catalog.IdsOfFile(sha));
+                return new IngestOutcome(name, ids.Count > 0 ? IngestStatus.Ingested : IngestStatus.Duplicate, ids.Count > 0 ? ids : catalog.IdsOfFileVisibleTo(sha, who, projectId));
             }
             catch
             {
                 // Nothing of a file that could not be ingested stays behind: its objects, view and previews go.
+                var previews = Enumerable.Range(0, 64).Select(i => DatasetRecord.MakeId(sha, i, copyOf)).ToList();
                 foreach (var s in fresh)
                 {
-                    catalog.Store.Remove(s, [.. Enumerable.Range(0, 64).Select(i => DatasetRecord.MakeId(sha, i))]);
+                    catalog.Store.Remove(s, previews);
                 }
+
+                catalog.Store.RemovePreviews(previews);
 
                 throw;
             }
@@ -199,12 +211,12 @@ public sealed class Ingestor(Library catalog)
 
     /// <summary>A message without the store's internal paths (the file's own name says enough).</summary>
     private string Clean(string message) =>
-        System.Text.RegularExpressions.Regex.Replace(message, System.Text.RegularExpressions.Regex.Escape(catalog.Store.Root) + @"/(views/[0-9a-f]{64}|tmp/[0-9a-f]{32})/", string.Empty);
+        System.Text.RegularExpressions.Regex.Replace(message, System.Text.RegularExpressions.Regex.Escape(catalog.Store.Root) + @"/(views/[0-9a-f]{64}(-[0-9a-f]{16})?|tmp/[0-9a-f]{32})/", string.Empty);
 
     /// <summary>Opens the stored copy and describes every dataset; previews are written to the store before the records are committed.</summary>
-    private List<DatasetRecord> Describe(List<StoredFile> files, IEmFormat format, Principal who, IngestOptions options, List<(string DatasetId, AnalysisResult Result)> analyses, CancellationToken cancel)
+    private List<DatasetRecord> Describe(List<StoredFile> files, IEmFormat format, Principal who, IngestOptions options, string? copyOf, List<(string DatasetId, AnalysisResult Result)> analyses, CancellationToken cancel)
     {
-        var view = catalog.Store.View(files[0].Sha256, files);
+        var view = catalog.Store.View(files);
         using var file = format.Open(Path.Combine(view, files[0].Name));
         var records = new List<DatasetRecord>();
         long now = Clock.NowMs();
@@ -213,7 +225,7 @@ public sealed class Ingestor(Library catalog)
             var ds = file.Datasets[i];
             var summary = DatasetSummary.Compute(ds, cancel);
             var info = DatasetDescription.Describe(ds, summary, original: true);
-            var id = DatasetRecord.MakeId(files[0].Sha256, i);
+            var id = DatasetRecord.MakeId(files[0].Sha256, i, copyOf);
             PreviewSet? previews = null;
             try
             {

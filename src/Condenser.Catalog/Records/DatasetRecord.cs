@@ -252,9 +252,13 @@ public sealed record DatasetRecord
             ? t.ToUnixTimeMilliseconds()
             : throw new CatalogException(CatalogError.Invalid, $"{what} '{s}' is not an ISO 8601 date");
 
-    /// <summary>The stable id of dataset <paramref name="index"/> of a file.</summary>
-    public static string MakeId(string fileSha256, int index) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes($"{fileSha256}:{index}")))[..16];
+    /// <summary>
+    /// The stable id of dataset <paramref name="index"/> of a file; a further copy of the file (ingested into a
+    /// project by someone who may not see the records already made of it) names its project in <paramref name="copyOf"/>.
+    /// </summary>
+    public static string MakeId(string fileSha256, int index, string? copyOf = null) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(
+            copyOf is null ? $"{fileSha256}:{index}" : $"{fileSha256}:{index}:{copyOf}")))[..16];
 
     /// <summary>Descriptor ↔ bytes (float32 little-endian).</summary>
     public static byte[] DescriptorBytes(float[] d) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.AsSpan()).ToArray();

@@ -127,10 +127,14 @@ public sealed class ObjectStore
 
     /// <summary>
     /// A folder in which the stored files of one record appear under their original names (hard links, or copies
-    /// where links are not possible), so that a reader finds a file's companions beside it.
+    /// where links are not possible), so that a reader finds a file's companions beside it. One folder per set of
+    /// names and contents: copies of one file ingested under other names (by someone who may not see the first
+    /// records) have folders of their own.
     /// </summary>
-    public string View(string key, IReadOnlyList<StoredFile> files)
+    public string View(IReadOnlyList<StoredFile> files)
     {
+        var set = string.Concat(files.Select(f => $"{SafeName(f.Name)}\0{f.Sha256}\n"));
+        var key = files[0].Sha256 + "-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(set)))[..16];
         var dir = Path.Combine(Root, "views", key);
         if (!Directory.Exists(dir))
         {
@@ -168,12 +172,17 @@ public sealed class ObjectStore
             File.Delete(path);
         }
 
-        var view = Path.Combine(Root, "views", sha256);
-        if (Directory.Exists(view))
+        foreach (var view in Directory.EnumerateDirectories(Path.Combine(Root, "views"), sha256 + "*"))
         {
             Directory.Delete(view, true);
         }
 
+        RemovePreviews(recordIds);
+    }
+
+    /// <summary>Removes the previews of records (an ingest that failed before its records committed).</summary>
+    public void RemovePreviews(IEnumerable<string> recordIds)
+    {
         foreach (var id in recordIds)
         {
             foreach (var kind in new[] { "preview", "thumb", "pattern", "virtual" })
