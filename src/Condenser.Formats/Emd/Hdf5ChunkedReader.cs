@@ -74,8 +74,29 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
             return null;
         }
 
-        return new Hdf5ChunkedReader(native, dims, chunk, Math.Min(WorkingSetBytes(dims, chunk, varying, ds.Type.Size), MaximumBytes));
+        // Read-ahead along the fastest varying axis: each PureHDF call costs about as much as the chunk index is large
+        // (a few ms for h5py's B-tree of thousands of chunks), so a stack chunked frame by frame went at ~15 MB/s one
+        // chunk per call. Two passes may read at once (one per worker), hence twice the working set.
+        int ahead = varying.Length > 0 ? varying[^1] : -1;
+        var reader = new Hdf5ChunkedReader(native, dims, chunk, 0);
+        long step = reader._chunkBytes;
+        for (int a = 0; a < dims.Length; a++)
+        {
+            step = varying.Contains(a) ? step : (long)Math.Min((double)step * reader._grid[a], long.MaxValue / 4);
+        }
+
+        // Only where one read touches little (a block of at most 1 MiB of chunks): with larger ones the calls are few
+        // already, and holding more chunks cost more than it saved (0.55 → 0.82 s for 128 MB chunked per pattern).
+        ulong chunksAhead = ahead < 0 || step > 1L << 20 ? 0 : (ulong)Math.Clamp(ReadAheadBytes / step, 0, (long)reader._grid[ahead] - 1);
+        long capacity = 2 * (WorkingSetBytes(dims, chunk, varying, ds.Type.Size) + ((long)chunksAhead * step));
+        return new Hdf5ChunkedReader(native, dims, chunk, Math.Min(capacity, MaximumBytes)) { _aheadAxis = ahead, _chunksAhead = chunksAhead };
     }
+
+    /// <summary>Decoded bytes fetched ahead of a read, along the fastest axis of the access pattern.</summary>
+    public const long ReadAheadBytes = 16L << 20;
+
+    private int _aheadAxis = -1;
+    private ulong _chunksAhead;
 
     /// <summary>
     /// A reader that treats a contiguous dataset as chunked in blocks of whole rows (about 4 MiB: the trailing axes
@@ -197,6 +218,16 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
             g1[a] = (start[a] + count[a] - 1) / _chunk[a];
         }
 
+        if (_chunksAhead > 0 && !Held(g0, g0))
+        {
+            var far = (ulong[])g1.Clone();
+            far[_aheadAxis] = Math.Min(_grid[_aheadAxis] - 1, far[_aheadAxis] + _chunksAhead);
+            if (Chunks(g0, far) * _chunkBytes <= CapacityBytes / 2)
+            {
+                Fetch(g0, far);
+            }
+        }
+
         // Chunks are fetched a group at a time, one PureHDF call selecting one element at each chunk's origin; a
         // group is the chunk grid of the trailing axes that the cache holds at once, the leading axes one by one.
         int split = rank;
@@ -216,7 +247,11 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
 
         while (true)
         {
-            Fetch(lo, hi);
+            if (!Held(lo, hi))
+            {
+                Fetch(lo, hi);
+            }
+
             CopyGroup(lo, hi, start, count, destination, strides);
             int k = split - 1;
             while (k >= 0 && ++lo[k] > g1[k])
@@ -233,6 +268,50 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
             for (int a = 0; a < split; a++)
             {
                 hi[a] = lo[a];
+            }
+        }
+    }
+
+    /// <summary>Chunks in g0 … g1 (inclusive, per axis).</summary>
+    private static long Chunks(ulong[] g0, ulong[] g1)
+    {
+        long n = 1;
+        for (int a = 0; a < g0.Length; a++)
+        {
+            n *= (long)(g1[a] - g0[a] + 1);
+        }
+
+        return n;
+    }
+
+    /// <summary>True when every chunk in g0 … g1 is held.</summary>
+    private bool Held(ulong[] g0, ulong[] g1)
+    {
+        int rank = _dims.Length;
+        var at = (ulong[])g0.Clone();
+        while (true)
+        {
+            ulong index = 0;
+            for (int a = 0; a < rank; a++)
+            {
+                index = (index * _grid[a]) + at[a];
+            }
+
+            if (!_chunks.ContainsKey(index))
+            {
+                return false;
+            }
+
+            int k = rank - 1;
+            while (k >= 0 && ++at[k] > g1[k])
+            {
+                at[k] = g0[k];
+                k--;
+            }
+
+            if (k < 0)
+            {
+                return true;
             }
         }
     }

@@ -58,48 +58,10 @@ internal static class Hdf5Storage
 
         int[] varying = [.. Enumerable.Range(0, split)];
         var chunked = Locked(gate, () => Hdf5ChunkedReader.For(ds, dims, varying), path);
-        if (chunked is not null && inner <= SlabBytes / 2)
-        {
-            return StoredInBatches(ds, dims, split, slabs, inner, chunked, gate, path);
-        }
-
         return new DecodedFrameStorage(slabs, inner, (index, dst) =>
         {
             var (start, count) = Hdf5.Block(dims, varying, index);
             ReadLocked(gate, path, ds, start, count, dst, chunked);
-        });
-    }
-
-    /// <summary>
-    /// A chunked array read several slabs at a time: consecutive indices of the last axis before
-    /// <paramref name="split"/> (within one index of the axes before it), up to <see cref="SlabBytes"/>. Each PureHDF
-    /// call costs about as much as its chunk index is large (a few ms for h5py's B-tree of thousands of chunks), so a
-    /// stack chunked frame by frame was read at tens of MB/s one frame per call.
-    /// </summary>
-    private static DecodedFrameStorage StoredInBatches(IH5Dataset ds, ulong[] dims, int split, long slabs, long slabBytes, Hdf5ChunkedReader chunked, Lock gate, string? path)
-    {
-        int last = split - 1;
-        long row = (long)dims[last];
-        long per = Math.Clamp(SlabBytes / slabBytes, 1, row);
-        int[] varying = [.. Enumerable.Range(0, split)];
-        byte[]? batch = null;
-        long batchFirst = -1;
-        return new DecodedFrameStorage(slabs, slabBytes, (index, dst) =>
-        {
-            // Called under the storage's lock.
-            long along = index % row;
-            long first = index - along + (along / per * per);
-            if (first != batchFirst)
-            {
-                var (start, count) = Hdf5.Block(dims, varying, first);
-                count[last] = (ulong)Math.Min(per, row - (first % row));
-                batch ??= new byte[per * slabBytes];
-                batchFirst = -1;
-                ReadLocked(gate, path, ds, start, count, batch.AsSpan(0, checked((int)((long)count[last] * slabBytes))), chunked);
-                batchFirst = first;
-            }
-
-            batch!.AsSpan(checked((int)((index - first) * slabBytes)), (int)slabBytes).CopyTo(dst);
         });
     }
 
@@ -180,19 +142,19 @@ internal static class Hdf5Storage
 
     /// <summary>
     /// Rows of the slowest presented navigation axis (the last stored axis) read at once when chunks span several
-    /// frames: up to <see cref="SlabBytes"/>, whole chunks along that axis where they fit; null when one row alone is
-    /// over four slabs (then frames are read one by one).
+    /// frames: up to half <see cref="SlabBytes"/> (two batches are kept), whole chunks along that axis where they fit; null when one row alone is
+    /// over two slabs (then frames are read one by one).
     /// </summary>
     private static long? BatchOfRows(ulong[] stored, long frames, long frameBytes, ulong chunkAlongRows)
     {
         long rowCount = (long)stored[^1];
         long rowBytes = frames / rowCount * frameBytes;
-        if (rowBytes > 4 * SlabBytes)
+        if (rowBytes > 2 * SlabBytes)
         {
             return null;
         }
 
-        long rows = Math.Clamp(SlabBytes / rowBytes, 1, rowCount);
+        long rows = Math.Clamp(SlabBytes / 2 / rowBytes, 1, rowCount);
         return rows >= (long)chunkAlongRows ? rows / (long)chunkAlongRows * (long)chunkAlongRows : rows;
     }
 
@@ -205,25 +167,31 @@ internal static class Hdf5Storage
     {
         int rank = stored.Length;
         long rowFrames = frames / (long)stored[^1];
-        byte[]? batch = null;
-        long batchRow = -1;
+
+        // Two batches, the most recently used kept: passes run on two workers, each in its own part of the scan.
+        var batches = new (long First, byte[]? Data)[] { (-1, null), (-1, null) };
         return new DecodedFrameStorage(frames, frameBytes, (f, dst) =>
         {
             // Called under the storage's lock.
             long first = f / rowFrames / rows * rows;
-            if (first != batchRow)
+            if (batches[0].First != first)
+            {
+                (batches[0], batches[1]) = (batches[1], batches[0]);
+            }
+
+            if (batches[0].First != first)
             {
                 var start = new ulong[rank];
                 var count = stored.ToArray();
                 start[rank - 1] = (ulong)first;
                 count[rank - 1] = (ulong)Math.Min(rows, (long)stored[^1] - first);
-                batch ??= new byte[rows * rowFrames * frameBytes];
-                batchRow = -1;
-                ReadLocked(gate, path, ds, start, count, batch.AsSpan(0, checked((int)((long)count[rank - 1] * rowFrames * frameBytes))), chunked, reversed: true);
-                batchRow = first;
+                var data = batches[0].Data ?? new byte[rows * rowFrames * frameBytes];
+                batches[0] = (-1, data);
+                ReadLocked(gate, path, ds, start, count, data.AsSpan(0, checked((int)((long)count[rank - 1] * rowFrames * frameBytes))), chunked, reversed: true);
+                batches[0] = (first, data);
             }
 
-            batch!.AsSpan(checked((int)((f - (first * rowFrames)) * frameBytes)), (int)frameBytes).CopyTo(dst);
+            batches[0].Data.AsSpan(checked((int)((f - (first * rowFrames)) * frameBytes)), (int)frameBytes).CopyTo(dst);
         });
     }
 
