@@ -20,6 +20,7 @@ LAYOUTS = [
     ("py4DSTEM", (1, 1, QY, QX)), ("py4DSTEM", (4, 4, QY, QX)), ("py4DSTEM", (8, 8, 32, 32)), ("py4DSTEM", (NY, NX, 4, 4)),
     ("py4DSTEM", None),
     ("HyperSpy", (QX, QY, 1, 1)), ("HyperSpy", (QX, QY, 8, 8)), ("HyperSpy", (32, 32, 16, 16)), ("HyperSpy", None),
+    ("EMD 1.0 stack", (1, QY, QX)),
 ]
 
 
@@ -35,6 +36,14 @@ def write(path, layout, data, chunks):
     with h5py.File(path, "w") as f:
         if layout == "py4DSTEM":
             g = f.create_group("4DSTEM_experiment/data/datacubes/datacube_0")
+        elif layout == "EMD 1.0 stack":
+            g = f.create_group("stack")
+            g.attrs["emd_group_type"] = "array"
+            data = data.reshape(NY * NX, QY, QX)  # the positions as one stack of frames
+            for k, n in enumerate(data.shape):
+                g.create_dataset(f"dim{k}", data=np.arange(n, dtype=float))
+            g.create_dataset("data", data=data, chunks=chunks, compression="gzip", compression_opts=4, shuffle=True)
+            return g["data"].name
         else:
             g = f.create_group("signals/scan")
             data = np.ascontiguousarray(data.transpose())  # HyperSpy stores the axes reversed
