@@ -80,8 +80,8 @@ public sealed class Hdf5ChunkedTests : IDisposable
 
         int writtenRows = (int)Math.Round(stored[0] * spec.Written);
         var frame = new byte[ds.FrameBytes];
-        var storedStrides = Strides(stored);
-        var presentedStrides = Strides(presented);
+        var storedStrides = Emd.Hdf5ChunkedReader.COrderStrides([.. stored.Select(d => (ulong)d)]);
+        var presentedStrides = Emd.Hdf5ChunkedReader.COrderStrides([.. presented.Select(d => (ulong)d)]);
         var index = new long[presented.Length];
         for (long f = 0; f < ds.FrameCount; f++)
         {
@@ -157,18 +157,5 @@ public sealed class Hdf5ChunkedTests : IDisposable
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, "h5py_chunked.py failed: " + err);
         return path;
-    }
-
-    private static long[] Strides(int[] shape)
-    {
-        var s = new long[shape.Length];
-        long p = 1;
-        for (int a = shape.Length - 1; a >= 0; a--)
-        {
-            s[a] = p;
-            p *= shape[a];
-        }
-
-        return s;
     }
 }

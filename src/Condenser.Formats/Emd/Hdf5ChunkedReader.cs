@@ -285,7 +285,13 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
     }
 
     /// <summary>True when every chunk in g0 … g1 is held.</summary>
-    private bool Held(ulong[] g0, ulong[] g1)
+    private bool Held(ulong[] g0, ulong[] g1) => Grid(g0, g1).All(c => _chunks.ContainsKey(c.Index));
+
+    /// <summary>
+    /// The chunks g0 … g1 (inclusive, per axis) in C order: each one's linear index (PureHDF's) and grid coordinates
+    /// (one array, updated in place: read it before the next step).
+    /// </summary>
+    private IEnumerable<(ulong Index, ulong[] At)> Grid(ulong[] g0, ulong[] g1)
     {
         int rank = _dims.Length;
         var at = (ulong[])g0.Clone();
@@ -297,11 +303,7 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
                 index = (index * _grid[a]) + at[a];
             }
 
-            if (!_chunks.ContainsKey(index))
-            {
-                return false;
-            }
-
+            yield return (index, at);
             int k = rank - 1;
             while (k >= 0 && ++at[k] > g1[k])
             {
@@ -311,7 +313,7 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
 
             if (k < 0)
             {
-                return true;
+                yield break;
             }
         }
     }
@@ -319,15 +321,11 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
     /// <summary>Copies the chunks g0 … g1 (inclusive, per axis), fetched just before, into the block.</summary>
     private void CopyGroup(ulong[] g0, ulong[] g1, ulong[] start, ulong[] count, Span<byte> destination, long[] strides)
     {
-        int rank = _dims.Length;
-        var at = (ulong[])g0.Clone();
-        var origin = new ulong[rank];
-        while (true)
+        var origin = new ulong[_dims.Length];
+        foreach (var (index, at) in Grid(g0, g1))
         {
-            ulong index = 0;
-            for (int a = 0; a < rank; a++)
+            for (int a = 0; a < origin.Length; a++)
             {
-                index = (index * _grid[a]) + at[a];
                 origin[a] = at[a] * _chunk[a];
             }
 
@@ -348,18 +346,6 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
                 var clipped = origin.Select((o, a) => Math.Min(_chunk[a], _dims[a] - o)).ToArray();
                 var region = Hdf5.ReadBlock(_ds, origin, clipped);
                 Copy(region, clipped, origin, start, count, destination, strides);
-            }
-
-            int k = rank - 1;
-            while (k >= 0 && ++at[k] > g1[k])
-            {
-                at[k] = g0[k];
-                k--;
-            }
-
-            if (k < 0)
-            {
-                return;
             }
         }
     }
@@ -448,39 +434,26 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
     private void ReadBlocks(ulong[] g0, ulong[] g1)
     {
         int rank = _dims.Length;
-        var at = (ulong[])g0.Clone();
         var origin = new ulong[rank];
         var clipped = new ulong[rank];
-        while (true)
+        foreach (var (index, at) in Grid(g0, g1))
         {
-            ulong index = 0;
+            if (_chunks.ContainsKey(index))
+            {
+                continue;
+            }
+
             for (int a = 0; a < rank; a++)
             {
-                index = (index * _grid[a]) + at[a];
                 origin[a] = at[a] * _chunk[a];
                 clipped[a] = Math.Min(_chunk[a], _dims[a] - origin[a]);
             }
 
-            if (!_chunks.ContainsKey(index))
-            {
-                var block = new byte[_chunkBytes];
-                long n = clipped.Aggregate((long)_size, (p, c) => p * (long)c);
-                Hdf5.ReadBlock(_ds, origin, clipped, block.AsSpan(0, (int)n));
-                DecodesOnThisThread++;
-                Keep(index, block);
-            }
-
-            int k = rank - 1;
-            while (k >= 0 && ++at[k] > g1[k])
-            {
-                at[k] = g0[k];
-                k--;
-            }
-
-            if (k < 0)
-            {
-                return;
-            }
+            var block = new byte[_chunkBytes];
+            long n = clipped.Aggregate((long)_size, (p, c) => p * (long)c);
+            Hdf5.ReadBlock(_ds, origin, clipped, block.AsSpan(0, (int)n));
+            DecodesOnThisThread++;
+            Keep(index, block);
         }
     }
 
