@@ -123,7 +123,7 @@ public sealed partial class Library : IDisposable
     /// </summary>
     public IReadOnlyList<string> IdsOfFileVisibleTo(string fileSha256, Principal who, string? projectId)
     {
-        var args = new List<(string Name, object? Value)> { ("s", fileSha256), ("p", projectId ?? string.Empty) };
+        var args = new List<(string Name, object? Value)> { ("s", fileSha256) };
         var acl = AccessRule.Sql(who, args, Clock.NowMs());
         var rows = Db.Read(c => c.Query(null, $"SELECT d.id, d.project_id FROM datasets d WHERE d.file_sha256 = @s AND {acl} ORDER BY d.project_id, d.dataset_index",
             r => (Id: r.GetString(0), Project: r.GetString(1)), [.. args]));

@@ -98,7 +98,7 @@ internal static partial class BerkeleyReader
 
         // EMD v0.2 lists dimensions fastest first in practice (HyperSpy and Prismatic write them so, and HyperSpy
         // reads them transposed); 4D "datacube" arrays, py4DSTEM's own files (up to 0.13: everything under
-        // /4DSTEM_experiment, data shaped R_y, R_x, Q_y, Q_x with dim1 the first) and EMD 1.0 arrays are stored in
+        // /4DSTEM_experiment: the scan axes first, dim1 naming the first stored axis) and EMD 1.0 arrays are stored in
         // presentation order. HyperSpy 1.7 transposes py4DSTEM's files too.
         bool py4dstem = groupPath.StartsWith("/4DSTEM_experiment/", StringComparison.Ordinal);
         bool transpose = !emd1 && !py4dstem && data.Name != "datacube";

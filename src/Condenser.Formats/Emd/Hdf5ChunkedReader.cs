@@ -12,8 +12,9 @@ namespace Condenser.Formats.Emd;
 /// crawl at tens of MB/s; a chunk shared by several frames was also decoded once per frame.
 /// </summary>
 /// <remarks>
-/// The cache holds the working set of the access pattern (<see cref="WorkingSetBytes"/>: frames read in order need,
-/// at one time, the chunks of one chunk-row of the slowest varying axis), up to <see cref="MaximumBytes"/>. Each
+/// The cache holds twice the working set of the access pattern (<see cref="WorkingSetBytes"/>: frames read in order
+/// need, at one time, the chunks of one chunk-row of the slowest varying axis; a pass runs on two workers) and what is
+/// read ahead, up to <see cref="MaximumBytes"/>. Each
 /// PureHDF call may decode only the chunks it selects: a damaged chunk index otherwise makes PureHDF decode without
 /// end. Chunks PureHDF does not hand over (never written: the fill value) are read through its hyperslab path.
 /// </remarks>
@@ -34,11 +35,12 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
     private readonly long _chunkBytes;
     private readonly Dictionary<ulong, LinkedListNode<(ulong Index, Memory<byte> Chunk)>> _chunks = [];
     private readonly LinkedList<(ulong Index, Memory<byte> Chunk)> _order = new();
+    private readonly bool _contiguous;
     private long _held;
     private long _callBudget;
     private long _callDecoded;
-
-    private readonly bool _contiguous;
+    private int _aheadAxis = -1;
+    private ulong _chunksAhead;
 
     private Hdf5ChunkedReader(PureHDF.VOL.Native.NativeDataset ds, ulong[] dims, ulong[] chunk, long capacityBytes, bool contiguous = false)
     {
@@ -78,25 +80,19 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
         // (a few ms for h5py's B-tree of thousands of chunks), so a stack chunked frame by frame went at ~15 MB/s one
         // chunk per call. Two passes may read at once (one per worker), hence twice the working set.
         int ahead = varying.Length > 0 ? varying[^1] : -1;
-        var reader = new Hdf5ChunkedReader(native, dims, chunk, 0);
-        long step = reader._chunkBytes;
-        for (int a = 0; a < dims.Length; a++)
-        {
-            step = varying.Contains(a) ? step : (long)Math.Min((double)step * reader._grid[a], long.MaxValue / 4);
-        }
+        var grid = dims.Select((d, a) => (d + chunk[a] - 1) / chunk[a]).ToArray();
+        double chunkBytes = chunk.Aggregate((double)ds.Type.Size, (p, c) => p * c);
+        long step = (long)Math.Min(Enumerable.Range(0, dims.Length).Where(a => !varying.Contains(a)).Aggregate(chunkBytes, (p, a) => p * grid[a]), long.MaxValue / 4);
 
         // Only where one read touches little (a block of at most 1 MiB of chunks): with larger ones the calls are few
         // already, and holding more chunks cost more than it saved (0.55 → 0.82 s for 128 MB chunked per pattern).
-        ulong chunksAhead = ahead < 0 || step > 1L << 20 ? 0 : (ulong)Math.Clamp(ReadAheadBytes / step, 0, (long)reader._grid[ahead] - 1);
+        ulong chunksAhead = ahead < 0 || step > 1L << 20 ? 0 : (ulong)Math.Clamp(ReadAheadBytes / step, 0, (long)grid[ahead] - 1);
         long capacity = 2 * (WorkingSetBytes(dims, chunk, varying, ds.Type.Size) + ((long)chunksAhead * step));
         return new Hdf5ChunkedReader(native, dims, chunk, Math.Min(capacity, MaximumBytes)) { _aheadAxis = ahead, _chunksAhead = chunksAhead };
     }
 
     /// <summary>Decoded bytes fetched ahead of a read, along the fastest axis of the access pattern.</summary>
     public const long ReadAheadBytes = 16L << 20;
-
-    private int _aheadAxis = -1;
-    private ulong _chunksAhead;
 
     /// <summary>
     /// A reader that treats a contiguous dataset as chunked in blocks of whole rows (about 4 MiB: the trailing axes
@@ -130,7 +126,7 @@ internal sealed class Hdf5ChunkedReader : PureHDF.VOL.Native.IReadingChunkCache
             }
         }
 
-        return new Hdf5ChunkedReader(native, dims, chunk, Math.Min(WorkingSetBytes(dims, chunk, varying, ds.Type.Size), MaximumBytes), contiguous: true);
+        return new Hdf5ChunkedReader(native, dims, chunk, Math.Min(2 * WorkingSetBytes(dims, chunk, varying, ds.Type.Size), MaximumBytes), contiguous: true);
     }
 
     /// <summary>
