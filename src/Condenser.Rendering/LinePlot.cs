@@ -28,6 +28,34 @@ public static class LinePlot
         data.SaveTo(file);
     }
 
+    /// <summary>
+    /// The scree of a PCA: log₁₀ of each component's explained variance ratio against its number (from 1), both axes
+    /// labelled. Components at numerical zero (ratio below 10⁻¹⁰ of the first: the last of a rank-deficient set sit at
+    /// 10⁻¹⁶) are left out, or one of them squeezes every other onto the top of the plot; the title says how many.
+    /// </summary>
+    /// <param name="path">The PNG written.</param>
+    /// <param name="log10Ratios">log₁₀ of the explained variance ratio of the first components, in order.</param>
+    /// <returns>The number of components drawn.</returns>
+    public static int WriteScree(string path, IReadOnlyList<double> log10Ratios)
+    {
+        double first = log10Ratios.Count > 0 && double.IsFinite(log10Ratios[0]) ? log10Ratios[0] : 0;
+        var x = new List<double>();
+        var y = new List<double>();
+        for (int i = 0; i < log10Ratios.Count; i++)
+        {
+            if (double.IsFinite(log10Ratios[i]) && log10Ratios[i] >= first - 10)
+            {
+                x.Add(i + 1);
+                y.Add(log10Ratios[i]);
+            }
+        }
+
+        int hidden = log10Ratios.Count - x.Count;
+        string title = hidden == 0 ? "scree" : string.Create(CultureInfo.InvariantCulture, $"scree ({hidden} components below 1e-10 of the first not drawn)");
+        Write(path, title, "component", "log10 explained variance ratio", [new PlotSeries("explained variance ratio", x, y, Points: true)]);
+        return x.Count;
+    }
+
     /// <summary>The plot as a bitmap.</summary>
     public static SKBitmap Draw(string title, string xLabel, string yLabel, IReadOnlyList<PlotSeries> series, int width = 720, int height = 420)
     {

@@ -154,10 +154,15 @@ public static class PngRenderer
 
     /// <summary>
     /// A vector field as colour (hue = direction, brightness = length up to its 99th percentile) with a colour wheel
-    /// in the corner that shows which hue means which direction.
+    /// in the corner that shows which hue means which direction. The field's mean (a uniform shift: descan, a tilted
+    /// beam) is removed first, or every position would show its one hue; the caption gives the mean removed. Returns
+    /// it (y, x).
     /// </summary>
-    public static void WriteVectorField(string path, double[] fy, double[] fx, int ny, int nx, Axis xAxis, int minSize = 512)
+    public static (double Y, double X) WriteVectorField(string path, double[] fy, double[] fx, int ny, int nx, Axis xAxis, int minSize = 512)
     {
+        double my = fy.Where(double.IsFinite).DefaultIfEmpty(0).Average(), mx = fx.Where(double.IsFinite).DefaultIfEmpty(0).Average();
+        fy = [.. fy.Select(v => v - my)];
+        fx = [.. fx.Select(v => v - mx)];
         var mags = fy.Select((v, i) => Math.Sqrt((v * v) + (fx[i] * fx[i]))).Where(double.IsFinite).Order().ToArray();
         double top = mags.Length == 0 ? 1 : Math.Max(1e-300, mags[(int)(0.99 * (mags.Length - 1))]);
         var rgba = new byte[ny * nx * 4];
@@ -171,7 +176,8 @@ public static class PngRenderer
         }
 
         var typeface = Fonts.Label;
-        using var bitmap = Picture(new PreviewImage(nx, ny, null, rgba, xAxis, "DPC field"), false, minSize, typeface);
+        string caption = string.Create(CultureInfo.InvariantCulture, $"DPC field, mean shift ({my:G3}, {mx:G3}) removed");
+        using var bitmap = Picture(new PreviewImage(nx, ny, null, rgba, xAxis, caption), false, minSize, typeface);
         using (var canvas = new SKCanvas(bitmap))
         {
             int r = Math.Max(24, bitmap.Height / 10), cx = r + 10, cy = r + 10;
@@ -186,11 +192,26 @@ public static class PngRenderer
                     }
                 }
             }
+
+            if (typeface is not null)
+            {
+                // Said on the figure: the colours are relative to the mean shift.
+                using var font = new SKFont(typeface, Math.Max(13, bitmap.Height * 0.03f));
+                using var back = new SKPaint { Color = new SKColor(0, 0, 0, 150) };
+                using var ink = new SKPaint { Color = SKColors.White, IsAntialias = true };
+                float width = Math.Min(bitmap.Width - 4, font.MeasureText(caption) + 12), height = font.Size + 12;
+                canvas.DrawRect(2, bitmap.Height - height - 2, width, height, back);
+                canvas.DrawText(caption, 8, bitmap.Height - 8 - (font.Size * 0.2f), SKTextAlign.Left, font, ink);
+            }
         }
 
         using var data = EncodePng(bitmap);
-        using var s = File.Create(path);
-        data.SaveTo(s);
+        using (var s = File.Create(path))
+        {
+            data.SaveTo(s);
+        }
+
+        return (my, mx);
     }
 
     /// <summary>
@@ -248,18 +269,34 @@ public static class PngRenderer
         double length = NiceLength(fov);
         float barPx = (float)(length / axis.Scale * ow / samples);
         float margin = ow * 0.04f, thickness = Math.Max(4, oh * 0.012f);
-        float x0 = ow - margin - barPx, y0 = oh - margin - thickness;
+        float textSize = Math.Max(14, oh * 0.04f);
+        using var font = typeface is null ? null : new SKFont(typeface, textSize);
+        string label = Units.Format(length, axis.Units);
+        var box = ScaleBarBox(ow, oh, barPx, font?.MeasureText(label) ?? 0, textSize, thickness, margin);
         using var back = new SKPaint { Color = new SKColor(0, 0, 0, 150), IsAntialias = true };
         using var bar = new SKPaint { Color = SKColors.White, IsAntialias = true };
-        float textSize = Math.Max(14, oh * 0.04f);
-        canvas.DrawRect(x0 - 8, y0 - textSize - 14, barPx + 16, thickness + textSize + 22, back);
-        canvas.DrawRect(x0, y0, barPx, thickness, bar);
-        if (typeface is not null)
+        canvas.DrawRect(box, back);
+        float centre = box.MidX, y0 = box.Bottom - 8 - thickness;
+        canvas.DrawRect(centre - (barPx / 2), y0, barPx, thickness, bar);
+        if (font is not null)
         {
-            using var font = new SKFont(typeface, textSize);
-            string label = string.Create(CultureInfo.InvariantCulture, $"{length:G3} {axis.Units}");
-            canvas.DrawText(label, x0 + (barPx / 2), y0 - 6, SKTextAlign.Center, font, bar);
+            canvas.DrawText(label, centre, y0 - 6, SKTextAlign.Center, font, bar);
         }
+    }
+
+    /// <summary>
+    /// The scale bar's backing box in an <paramref name="ow"/> × <paramref name="oh"/> figure: wide enough for the bar
+    /// and its label (<paramref name="labelWidth"/> px), in the lower right corner, moved left rather than cut where
+    /// the label is wider than the margin allows.
+    /// </summary>
+    public static SKRect ScaleBarBox(int ow, int oh, float barPx, float labelWidth, float textSize, float thickness, float margin)
+    {
+        float width = Math.Min(ow - 4, Math.Max(barPx, labelWidth) + 16);
+        float height = thickness + textSize + 22;
+        float right = Math.Min(ow - 2, ow - margin + 8);
+        float left = Math.Max(2, right - width);
+        float bottom = Math.Min(oh - 2, oh - margin + 8);
+        return new SKRect(left, Math.Max(2, bottom - height), left + width, bottom);
     }
 
     private static SKBitmap Plot(PreviewImage image, SKTypeface? typeface)

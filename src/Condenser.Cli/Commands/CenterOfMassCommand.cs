@@ -35,8 +35,13 @@ internal static class CenterOfMassCommand
 
                 int ny = ds.Shape.Navigation[0], nx = ds.Shape.Navigation[1];
                 var field = Path.ChangeExtension(outPath, ".field.png");
-                Condenser.Rendering.PngRenderer.WriteVectorField(field, result.Values(CenterOfMassAnalysis.FieldY), result.Values(CenterOfMassAnalysis.FieldX), ny, nx, ds.Axes[1]);
-                return new() { ["figure"] = Results.WriteFigure(outPath, ds, result.Values(CenterOfMassAnalysis.Idpc), "iDPC"), ["field_figure"] = field };
+                var (my, mx) = Condenser.Rendering.PngRenderer.WriteVectorField(field, result.Values(CenterOfMassAnalysis.FieldY), result.Values(CenterOfMassAnalysis.FieldX), ny, nx, ds.Axes[1]);
+                return new()
+                {
+                    ["figure"] = Results.WriteFigure(outPath, ds, result.Values(CenterOfMassAnalysis.Idpc), "iDPC"),
+                    ["field_figure"] = field,
+                    ["field_figure_mean_removed"] = new System.Text.Json.Nodes.JsonArray(my, mx),
+                };
             });
             return 0;
         }));

@@ -34,9 +34,9 @@ internal static class DecomposeCommand
                 if (result.Datasets.Any(d => d.Name == DecompositionAnalysis.Scree))
                 {
                     var scree = Path.ChangeExtension(outPath, ".scree.png");
-                    var ratios = result.Values(DecompositionAnalysis.Scree);
-                    Condenser.Rendering.PngRenderer.Write(new Condenser.Processing.Imaging.PreviewImage(ratios.Length, 1, ratios, null, new Axis("component", ratios.Length, 1, 0, ""), "log10 explained variance ratio"), scree, log: false);
+                    var shown = Condenser.Rendering.LinePlot.WriteScree(scree, result.Values(DecompositionAnalysis.Scree));
                     details["scree"] = scree;
+                    details["scree_components_drawn"] = shown;
                 }
 
                 var first = result.Datasets[0];
