@@ -89,6 +89,65 @@ public class BrowserTests
     }
 
     [Fact]
+    public async Task ARefusedTokenFallsBackToAnonymousAndSignOutSignsOut()
+    {
+        // Before, a wrong token left the search on "searching…" and record pages blank, even for public data.
+        await using var host = await ServerHost.Start("sqlite");
+        var c = host.Catalog;
+        var open = c.Ingestor.IngestFile(Path.Combine(host.Library.CopyFixtures("digitalmicrograph/2D/test_STEM_image.dm3"), "test_STEM_image.dm3"), Principal.Local, new IngestOptions { Project = "demo", Visibility = Visibility.Public });
+        var hidden = c.Ingestor.IngestFile(Path.Combine(host.Library.CopyFixtures("digitalmicrograph/2D/test-1.dm3"), "test-1.dm3"), Principal.Local, new IngestOptions { Project = "lab" });
+        var token = c.Users.Add("reader", Role.Viewer, null, ["lab"]).Token;
+
+        using var browser = Browser(Path.Combine(host.Library.Folder, "chromium-profile"));
+        var js = (IJavaScriptExecutor)browser;
+        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        browser.Navigate().GoToUrl(host.Url);
+        wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 1);
+
+        // A token kept from an earlier visit that the server no longer accepts: the public record is listed, the
+        // page says why it is anonymous, and the token is forgotten.
+        js.ExecuteScript("localStorage.setItem('condenser-token', 'not-a-token')");
+        browser.Navigate().Refresh();
+        wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 1);
+        Assert.Contains("refused", browser.FindElement(By.Id("who-notice")).Text, StringComparison.Ordinal);
+        Assert.Equal("anonymous", browser.FindElement(By.Id("who-name")).Text);
+        Assert.Null(js.ExecuteScript("return localStorage.getItem('condenser-token')"));
+
+        // The same on a record page reached directly.
+        js.ExecuteScript("localStorage.setItem('condenser-token', 'not-a-token')");
+        browser.Navigate().GoToUrl(host.Url + "/#/d/" + open.Ids.Single());
+        browser.Navigate().Refresh();
+        var title = c.Get(open.Ids.Single(), Principal.Anonymous);
+        wait.Until(b => b.FindElement(By.Id("title")).Text == (title.Title ?? title.FileName));
+        Assert.True(browser.FindElement(By.Id("who-notice")).Displayed);
+
+        // A wrong token typed in: refused the same way; the right one signs in and shows the project's record.
+        browser.Navigate().GoToUrl(host.Url + "/#/");
+        wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 1);
+        browser.FindElement(By.Id("token")).SendKeys("wrong");
+        browser.FindElement(By.Id("sign-in")).Click();
+        wait.Until(b => b.FindElement(By.Id("who-notice")).Text.Contains("refused", StringComparison.Ordinal));
+        wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 1);
+        browser.FindElement(By.Id("token")).Clear();
+        browser.FindElement(By.Id("token")).SendKeys(token);
+        browser.FindElement(By.Id("sign-in")).Click();
+        wait.Until(b => b.FindElement(By.Id("who-name")).Text.StartsWith("reader", StringComparison.Ordinal));
+        wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 2);
+        Assert.False(browser.FindElement(By.Id("who-notice")).Displayed);
+        Assert.Single(browser.FindElements(By.CssSelector($".card[data-id='{hidden.Ids.Single()}']")));
+
+        // Signing out forgets the token and shows what anyone may see.
+        Assert.False(browser.FindElement(By.Id("token")).Displayed);
+        browser.FindElement(By.Id("sign-out")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 1);
+        Assert.Equal("anonymous", browser.FindElement(By.Id("who-name")).Text);
+        Assert.True(browser.FindElement(By.Id("token")).Displayed);
+        Assert.False(browser.FindElement(By.Id("sign-out")).Displayed);
+        Assert.Null(js.ExecuteScript("return localStorage.getItem('condenser-token')"));
+        Assert.Empty(browser.FindElements(By.Id("error")));
+    }
+
+    [Fact]
     public async Task AnAutopilotRunIsStartedFollowedStoppedAndResumedFromThePage()
     {
         await using var host = await ServerHost.Start("sqlite");

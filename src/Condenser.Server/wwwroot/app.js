@@ -7,8 +7,28 @@ const FACETS = [["signal_type", "Signal"], ["technique", "Technique"], ["instrum
 let token = localStorage.getItem("condenser-token") || "";
 
 function headers() { return token ? { Authorization: "Bearer " + token } : {}; }
+
+// Signing in and out. A token the server refuses (wrong, revoked) is dropped: the page goes on as anonymous and says so.
+function setToken(value, notice) {
+  token = value;
+  if (token) localStorage.setItem("condenser-token", token); else localStorage.removeItem("condenser-token");
+  document.getElementById("token").value = token;
+  document.getElementById("token").hidden = !!token;
+  document.getElementById("sign-in").hidden = !!token;
+  document.getElementById("sign-out").hidden = !token;
+  const n = document.getElementById("who-notice");
+  n.textContent = notice || ""; n.hidden = !notice;
+  if (!token) document.getElementById("who-name").textContent = "anonymous";
+}
+function refused() { setToken("", "The token was refused: signed out, showing what anyone may see."); }
+
 async function api(path, opts = {}) {
-  const r = await fetch(path, { ...opts, headers: { ...headers(), ...(opts.headers || {}) } });
+  let r = await fetch(path, { ...opts, headers: { ...headers(), ...(opts.headers || {}) } });
+  if (r.status === 401 && token) {
+    // Retried as anonymous, so that public data still shows.
+    refused();
+    r = await fetch(path, { ...opts, headers: { ...(opts.headers || {}) } });
+  }
   if (!r.ok) {
     let detail = r.statusText;
     try { const p = await r.json(); detail = p.detail || p.title || detail; } catch { }
@@ -28,15 +48,20 @@ async function loadImage(img, url) {
 }
 
 async function whoAmI() {
-  try { const me = await json("/api/me"); document.getElementById("who-name").textContent = `${me.name} (${me.role})`; }
-  catch (e) { document.getElementById("who-name").textContent = "token refused"; }
+  if (!token) return;
+  try {
+    const r = await fetch("/api/me", { headers: headers() });
+    if (r.status === 401 || r.status === 403) return refused();
+    const me = await r.json();
+    document.getElementById("who-name").textContent = `${me.name} (${me.role})`;
+  } catch (e) { showError(e); }
 }
 
-document.getElementById("sign-in").addEventListener("click", () => {
-  token = document.getElementById("token").value.trim();
-  localStorage.setItem("condenser-token", token);
-  whoAmI(); route();
+document.getElementById("sign-in").addEventListener("click", async () => {
+  setToken(document.getElementById("token").value.trim());
+  await whoAmI(); route();
 });
+document.getElementById("sign-out").addEventListener("click", () => { setToken(""); route(); });
 document.getElementById("search-form").addEventListener("submit", e => {
   e.preventDefault();
   const p = new URLSearchParams(location.hash.split("?")[1] || "");
@@ -225,6 +250,5 @@ async function buildViewers(d) {
   if (spectrumImage) { spectrum = document.createElement("canvas"); spectrum.width = 420; spectrum.height = 260; spectrum.id = "spectrum"; box.append(spectrum); }
 }
 
-if (token) document.getElementById("token").value = token;
-whoAmI();
-route();
+setToken(token);
+whoAmI().then(route);
