@@ -153,7 +153,9 @@ public sealed partial class Library : IDisposable
                     experiment = c.Scalar(tx, "SELECT id FROM experiments WHERE project_id = @p AND name = @n", ("p", rec.ProjectId), ("n", options.Experiment)) as string;
                 }
 
-                var session = RecordWriter.AssignSession(c, tx, rec.ProjectId, rec.Instrument, rec.AcquiredMs ?? rec.IngestedMs);
+                // Sessions follow acquisition time; a record without one belongs to none (its ingest time says nothing
+                // of when it was acquired).
+                var session = rec.AcquiredMs is { } acquired ? RecordWriter.AssignSession(c, tx, rec.ProjectId, rec.Instrument, acquired) : null;
                 var full = rec with { Institution = institution, ProjectName = projectName, SessionId = session, ExperimentId = experiment };
                 if (RecordWriter.Insert(c, tx, full))
                 {

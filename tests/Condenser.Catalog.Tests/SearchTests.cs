@@ -19,6 +19,47 @@ public class SearchTests
 
     [Theory]
     [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
+    public void AnUnknownAcquisitionDateStaysUnknown(string backend)
+    {
+        // Before, a record without an acquisition date was counted under its ingest year and put into a session by
+        // its ingest time.
+        var (lib, c) = Library(backend);
+        using (lib)
+        using (c)
+        {
+            var dir = Path.Combine(lib.Folder, "undated");
+            Directory.CreateDirectory(dir);
+            foreach (var i in new[] { 1, 2 })
+            {
+                c.Ingestor.IngestFile(Synthetic.WriteTiff(dir, $"undated{i}", Synthetic.Noise(16, i)), Principal.Local, new IngestOptions { Project = "images" });
+            }
+
+            var all = c.Search(new SearchQuery { PageSize = 200 }, Principal.Local);
+            var undated = all.Items.Where(i => i.AcquiredMs is null).ToList();
+            var dated = all.Items.Where(i => i.AcquiredMs is not null).ToList();
+            Assert.True(undated.Count >= 2 && dated.Count >= 1, $"{undated.Count} undated, {dated.Count} dated");
+
+            var years = all.Facets["year"].ToDictionary(v => v.Value, v => v.Count);
+            Assert.Equal(undated.Count, years[SearchQuery.UnknownYear]);
+            foreach (var group in dated.GroupBy(i => DateTimeOffset.FromUnixTimeMilliseconds(i.AcquiredMs!.Value).UtcDateTime.Year.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            {
+                Assert.Equal(group.Count(), years[group.Key]);
+            }
+
+            Assert.Equal(all.Total, years.Values.Sum());
+            var unknown = c.Search(new SearchQuery { Year = SearchQuery.UnknownYear, PageSize = 200 }, Principal.Local);
+            Assert.Equal(undated.Select(i => i.Id).Order(), unknown.Items.Select(i => i.Id).Order());
+            var first = years.Keys.First(k => k != SearchQuery.UnknownYear);
+            Assert.All(c.Search(new SearchQuery { Year = first, PageSize = 200 }, Principal.Local).Items, i => Assert.NotNull(i.AcquiredMs));
+
+            // Sessions follow acquisition time: records without one belong to none.
+            Assert.All(undated, i => Assert.Null(i.SessionId));
+            Assert.All(dated, i => Assert.NotNull(i.SessionId));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.Backends), MemberType = typeof(Databases))]
     public void WordsFacetsFiltersSortingAndPaging(string backend)
     {
         var (lib, c) = Library(backend);

@@ -44,6 +44,18 @@ public class BrowserTests
         Assert.Equal("3 records", browser.FindElement(By.Id("summary")).Text);
         wait.Until(b => b.FindElements(By.CssSelector(".card img")).All(i => (bool)((IJavaScriptExecutor)b).ExecuteScript("return arguments[0].complete && arguments[0].naturalWidth > 0", i)!));
 
+        // The year and beam-energy facets toggle: a click narrows to the value's count, a click on it again clears it.
+        foreach (var facet in new[] { "year", "beam_energy_kev" })
+        {
+            var link = browser.FindElement(By.CssSelector($"a[data-facet='{facet}']"));
+            string value = link.GetAttribute("data-value")!;
+            int expected = int.Parse(link.FindElements(By.TagName("span"))[1].Text, System.Globalization.CultureInfo.InvariantCulture);
+            link.Click();
+            wait.Until(b => b.FindElements(By.CssSelector($"a.active[data-facet='{facet}'][data-value='{value}']")).Count == 1 && b.FindElements(By.CssSelector(".card")).Count == expected);
+            browser.FindElement(By.CssSelector($"a.active[data-facet='{facet}']")).Click();
+            wait.Until(b => b.FindElements(By.CssSelector($"a.active[data-facet='{facet}']")).Count == 0 && b.FindElements(By.CssSelector(".card")).Count == 3);
+        }
+
         // A facet narrows the results to the 4D-STEM scan.
         browser.FindElement(By.CssSelector("a[data-facet='signal_type'][data-value='4d_stem']")).Click();
         wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 1);

@@ -87,7 +87,7 @@ public sealed class SearchIndex(CatalogDb db)
             }
 
             int Code(int facet, string? value) => value is null ? -1 : _codes[facet].GetValueOrDefault(value, -2);
-            int instrument = Code(0, q.Instrument), signal = Code(1, q.SignalType), technique = Code(2, q.Technique), format = Code(3, q.Format), project = Code(4, q.Project), sample = Code(8, q.Sample);
+            int instrument = Code(0, q.Instrument), signal = Code(1, q.SignalType), technique = Code(2, q.Technique), format = Code(3, q.Format), project = Code(4, q.Project), sample = Code(8, q.Sample), year = Code(5, q.Year);
             var (wantLow, wantHigh) = ElementMask(elements);
             var counts = _values.Select(v => new long[v.Count]).ToArray();
             var elementCounts = new long[128];
@@ -105,7 +105,7 @@ public sealed class SearchIndex(CatalogDb db)
 
             int me = who.UserId is not null && _ownerCodes.TryGetValue(who.UserId, out var oc) ? oc : -2;
             int myInstitution = who.Institution.Length > 0 && _institutionCodes.TryGetValue(who.Institution, out var ic) ? ic : -2;
-            bool filtered = instrument != -1 || signal != -1 || technique != -1 || format != -1 || project != -1 || sample != -1
+            bool filtered = instrument != -1 || signal != -1 || technique != -1 || format != -1 || project != -1 || sample != -1 || year != -1
                 || q.BeamEnergyMin is not null || q.BeamEnergyMax is not null || q.From is not null || q.To is not null || (wantLow | wantHigh) != 0;
             // Pooled: a fresh 400 KB list per query would land on the large-object heap and bring full collections.
             var pooled = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(1, candidates?.Count ?? n));
@@ -125,7 +125,7 @@ public sealed class SearchIndex(CatalogDb db)
 
                 if (filtered && ((instrument != -1 && _instrument[r] != instrument) || (signal != -1 && _signal[r] != signal) || (technique != -1 && _technique[r] != technique)
                     || (format != -1 && _format[r] != format) || (project != -1 && _project[r] != project)
-                    || (sample != -1 && _sampleCode[r] != sample)
+                    || (sample != -1 && _sampleCode[r] != sample) || (year != -1 && _year[r] != year)
                     || (q.BeamEnergyMin is { } lo && !(_energy[r] >= lo)) || (q.BeamEnergyMax is { } hi && !(_energy[r] <= hi))
                     || (q.From is { } from && _time[r] < from) || (q.To is { } to && _time[r] > to)
                     || (_elementsLow[r] & wantLow) != wantLow || (_elementsHigh[r] & wantHigh) != wantHigh))
@@ -410,7 +410,7 @@ public sealed class SearchIndex(CatalogDb db)
         _technique[row] = Intern(2, d.Technique);
         _format[row] = Intern(3, d.Format);
         _project[row] = Intern(4, d.ProjectName);
-        _year[row] = InternYear(timeMs);
+        _year[row] = d.AcquiredMs is { } acquired ? InternYear(acquired) : Intern(5, SearchQuery.UnknownYear);
         _kev[row] = d.BeamEnergyKeV is { } k ? Intern(6, Math.Round(k).ToString(CultureInfo.InvariantCulture)) : 0;
         _projectCode[row] = Code(_projectCodes, d.ProjectId);
         _ownerCode[row] = d.OwnerId is null ? -1 : Code(_ownerCodes, d.OwnerId);

@@ -35,6 +35,15 @@ public sealed record SearchQuery
     /// <remarks>Units: keV.</remarks>
     public double? BeamEnergyMax { get; init; }
 
+    /// <summary>
+    /// Year of acquisition (the "year" facet's value), or <see cref="UnknownYear"/> for records whose acquisition time
+    /// is not known (they are never counted under their ingest year).
+    /// </summary>
+    public string? Year { get; init; }
+
+    /// <summary>The year facet's value for records without an acquisition time.</summary>
+    public const string UnknownYear = "unknown";
+
     /// <summary>Earliest acquisition (or ingest, when unknown) time.</summary>
     /// <remarks>Units: ms since 1970 UTC.</remarks>
     public long? From { get; init; }

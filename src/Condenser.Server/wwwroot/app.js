@@ -91,7 +91,9 @@ async function searchPage(params) {
     const values = r.facets[key] || [];
     if (!values.length) continue;
     const h = document.createElement("h3"); h.textContent = label; facets.append(h);
-    const filterKey = key === "beam_energy_kev" || key === "year" ? null : key;
+    // Every facet value toggles: a click sets it, a click on the active one clears it. Years filter on the
+    // acquisition year ("unknown" where none is recorded); beam energies on a ±0.5 keV window.
+    const filterKey = key === "beam_energy_kev" ? null : key;
     for (const v of values.slice(0, 12)) {
       const a = document.createElement("a");
       const p = new URLSearchParams(params);
@@ -99,10 +101,11 @@ async function searchPage(params) {
       if (filterKey) {
         if (p.get(filterKey) === v.value) p.delete(filterKey); else p.set(filterKey, v.value);
         if (params.get(filterKey) === v.value) a.className = "active";
-      } else if (key === "year") {
-        p.set("from", `${v.value}-01-01`); p.set("to", `${v.value}-12-31T23:59:59Z`);
       } else {
-        p.set("beam_energy_min", +v.value - 0.5); p.set("beam_energy_max", +v.value + 0.5);
+        const lo = String(+v.value - 0.5), hi = String(+v.value + 0.5);
+        if (params.get("beam_energy_min") === lo && params.get("beam_energy_max") === hi) {
+          p.delete("beam_energy_min"); p.delete("beam_energy_max"); a.className = "active";
+        } else { p.set("beam_energy_min", lo); p.set("beam_energy_max", hi); }
       }
       a.href = "#/?" + p.toString();
       a.dataset.facet = key; a.dataset.value = v.value;

@@ -75,6 +75,9 @@ public static class DatasetEndpoints
             BeamEnergyMax = D(p.BeamEnergyMax, "beam_energy_max"),
             From = S(p.From) is { } f ? DatasetRecord.ParseTime(f, "from") : null,
             To = S(p.To) is { } t ? DatasetRecord.ParseTime(t, "to") : null,
+            Year = S(p.Year) is { } y
+                ? y == SearchQuery.UnknownYear || (y.Length == 4 && y.All(char.IsAsciiDigit)) ? y : throw new CatalogException(CatalogError.Invalid, $"year='{y}': a four-digit year or '{SearchQuery.UnknownYear}'")
+                : null,
             Sort = S(p.Sort) ?? "time",
             Descending = order == "desc",
             Page = I(p.Page, "page", 1),
@@ -222,6 +225,7 @@ public static class DatasetEndpoints
 /// <param name="BeamEnergyMax">Highest beam energy (keV).</param>
 /// <param name="From">Earliest time (ISO 8601 date or time).</param>
 /// <param name="To">Latest time (ISO 8601 date or time).</param>
+/// <param name="Year">Year of acquisition (the year facet's value), or "unknown" for records without an acquisition time.</param>
 /// <param name="Sort">time, ingested, name, beam_energy or size.</param>
 /// <param name="Order">asc or desc (default).</param>
 /// <param name="Page">Page number from 1.</param>
@@ -240,6 +244,7 @@ public sealed record SearchParameters(
     [property: FromQuery(Name = "beam_energy_max")] string? BeamEnergyMax,
     [property: FromQuery(Name = "from")] string? From,
     [property: FromQuery(Name = "to")] string? To,
+    [property: FromQuery(Name = "year")] string? Year,
     [property: FromQuery(Name = "sort")] string? Sort,
     [property: FromQuery(Name = "order")] string? Order,
     [property: FromQuery(Name = "page")] string? Page,
