@@ -27,6 +27,41 @@ public class BrowserTests
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// Where the screenshots of the main pages go: <c>artifacts/screenshots</c> in the repository (or
+    /// <c>CONDENSER_SCREENSHOTS</c>), looked at, not compared pixel by pixel.
+    /// </summary>
+    private static string ScreenshotFolder()
+    {
+        var dir = Environment.GetEnvironmentVariable("CONDENSER_SCREENSHOTS");
+        if (string.IsNullOrEmpty(dir))
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Condenser.slnx")))
+            {
+                root = root.Parent;
+            }
+
+            dir = Path.Combine(root?.FullName ?? Path.GetTempPath(), "artifacts", "screenshots");
+        }
+
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>Saves the page at 1400 × 1000 and 1024 × 768 (then back to 1400 × 1000).</summary>
+    private static void Screenshots(ChromeDriver browser, string name)
+    {
+        foreach (var (w, h) in new[] { (1024, 768), (1400, 1000) })
+        {
+            browser.Manage().Window.Size = new System.Drawing.Size(w, h);
+            Thread.Sleep(300);
+            var path = Path.Combine(ScreenshotFolder(), $"{name}-{w}x{h}.png");
+            browser.GetScreenshot().SaveAsFile(path);
+            Assert.True(new FileInfo(path).Length > 1000, path);
+        }
+    }
+
     [Fact]
     public async Task SearchFacetsAndTheFourDStemViewer()
     {
@@ -42,6 +77,22 @@ public class BrowserTests
         browser.Navigate().GoToUrl(host.Url);
         wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 3);
         Assert.Equal("3 records", browser.FindElement(By.Id("summary")).Text);
+
+        // Cards say what tells them apart (the file beside a title, the sample) and the full name on hover; the page
+        // has an icon.
+        foreach (var card in browser.FindElements(By.CssSelector(".card")))
+        {
+            var record = c.Get(card.GetAttribute("data-id")!, Principal.Anonymous);
+            var hover = card.FindElement(By.CssSelector(".name")).GetAttribute("title")!;
+            Assert.StartsWith(record.Title ?? record.FileName, hover, StringComparison.Ordinal);
+            if (record.Title is { } t && t != record.FileName)
+            {
+                Assert.Contains(record.FileName, card.FindElement(By.CssSelector(".sub")).Text, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Single(browser.FindElements(By.CssSelector("link[rel='icon']")));
+        Screenshots(browser, "search");
         wait.Until(b => b.FindElements(By.CssSelector(".card img")).All(i => (bool)((IJavaScriptExecutor)b).ExecuteScript("return arguments[0].complete && arguments[0].naturalWidth > 0", i)!));
 
         // The year and beam-energy facets toggle: a click narrows to the value's count, a click on it again clears it.
@@ -77,8 +128,19 @@ public class BrowserTests
         wait.Until(b => b.FindElement(By.Id("real-caption")).Text.StartsWith("virtual detector", StringComparison.Ordinal));
         Assert.Empty(browser.FindElements(By.Id("error")));
 
-        // Similar records are offered with thumbnails.
+        Screenshots(browser, "4d-stem");
+
+        // Similar records are offered with thumbnails, each labelled with its title, signal type and score.
         wait.Until(b => b.FindElements(By.CssSelector("#similar img")).Count == 2);
+        foreach (var item in browser.FindElements(By.CssSelector("#similar .similar-item")))
+        {
+            var record = c.Get(item.GetAttribute("data-id")!, Principal.Anonymous);
+            var label = item.FindElement(By.CssSelector(".label")).Text;
+            Assert.Contains(record.Title ?? record.FileName, label, StringComparison.Ordinal);
+            Assert.Contains(record.SignalType, label, StringComparison.Ordinal);
+            Assert.Matches(@"\d\.\d{3}", label);
+            Assert.Contains(record.FileName, item.GetAttribute("title")!, StringComparison.Ordinal);
+        }
 
         // Text search from the header.
         var q = browser.FindElement(By.Id("q"));
@@ -98,6 +160,7 @@ public class BrowserTests
         new Actions(browser).MoveToElement(browser.FindElement(By.Id("image")), 10, 10).Click().Perform();
         wait.Until(b => b.FindElements(By.Id("spectrum")).Count == 1);
         Assert.Empty(browser.FindElements(By.Id("error")));
+        Screenshots(browser, "spectrum-image");
     }
 
     [Fact]

@@ -117,7 +117,8 @@ async function searchPage(params) {
   for (const d of r.items) {
     const a = document.createElement("a");
     a.className = "card"; a.href = "#/d/" + encodeURIComponent(d.id); a.dataset.id = d.id; a.dataset.signal = d.signal_type;
-    a.innerHTML = `<img class="thumb" alt=""><div class="name" title="${esc(d.file)}">${esc(d.title || d.file)}</div>
+    a.innerHTML = `<img class="thumb" alt=""><div class="name" title="${esc(fullName(d))}">${esc(d.title || d.file)}</div>
+      <div class="sub">${esc(whereFrom(d))}</div>
       <div class="meta">${esc(d.signal_type)} · ${esc(d.shape.join("×"))} · ${esc(d.format)}</div>
       <div class="meta">${esc(d.instrument || "")}${d.beam_energy_kev ? " · " + d.beam_energy_kev + " keV" : ""}</div>
       <div><span class="badge ${esc(d.visibility)}">${esc(d.visibility)}</span><span class="badge">${esc(d.project || "")}</span></div>`;
@@ -180,14 +181,30 @@ async function datasetPage(id) {
   buildViewers(d).catch(showError);
 }
 
+// What tells records apart where titles repeat (the datasets of one file, frames named alike): the file, the
+// dataset within it, the sample.
+function whereFrom(d) {
+  const parts = [];
+  if (d.title && d.title !== d.file) parts.push(d.file);
+  const stem = (d.file || "").replace(/\.[^.]*$/, "");
+  if (d.dataset_index > 0 || (d.name && d.name !== d.title && d.name !== d.file && d.name !== stem)) parts.push(`[${d.dataset_index}] ${d.name || ""}`.trim());
+  if (d.sample) parts.push(d.sample);
+  return parts.join(" · ");
+}
+function fullName(d) { return [d.title || d.file, whereFrom(d)].filter(Boolean).join(" — "); }
+
 async function loadSimilar(id) {
   const el = document.getElementById("similar");
   try {
     const r = await json(`/api/datasets/${id}/similar?count=9`);
     el.innerHTML = r.items.length ? "" : "nothing similar yet";
     for (const s of r.items) {
-      const a = document.createElement("a"); a.href = "#/d/" + s.id; a.title = `${s.file} (${s.score.toFixed(3)})`; a.className = "similar-item";
-      const img = document.createElement("img"); a.append(img); el.append(a);
+      const a = document.createElement("a"); a.href = "#/d/" + s.id; a.title = `${fullName(s)} (similarity ${s.score.toFixed(3)})`; a.className = "similar-item";
+      a.dataset.id = s.id;
+      const img = document.createElement("img"); a.append(img);
+      const label = document.createElement("div"); label.className = "label";
+      label.innerHTML = `<span class="name">${esc(s.title || s.file)}</span><span>${esc(s.signal_type)} · ${s.score.toFixed(3)}</span>`;
+      a.append(label); el.append(a);
       loadImage(img, `/api/datasets/${s.id}/preview.png?kind=thumb`);
     }
   } catch (e) { el.textContent = e.message; }
