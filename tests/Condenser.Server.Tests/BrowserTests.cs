@@ -107,6 +107,35 @@ public class BrowserTests
             wait.Until(b => b.FindElements(By.CssSelector($"a.active[data-facet='{facet}']")).Count == 0 && b.FindElements(By.CssSelector(".card")).Count == 3);
         }
 
+        // Active filters show as chips that remove them; they stay when a text search finds nothing; back returns to
+        // the previous search (the URL is the state).
+        browser.FindElement(By.CssSelector("a[data-facet='signal_type'][data-value='image']")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector(".chip[data-filter='signal_type']")).Count == 1 && b.FindElements(By.CssSelector(".card")).Count == 1);
+        var words = browser.FindElement(By.Id("q"));
+        words.Clear();
+        words.SendKeys("EELS" + Keys.Enter);
+        wait.Until(b => b.FindElement(By.Id("summary")).Text.StartsWith("0 records", StringComparison.Ordinal));
+        Assert.Single(browser.FindElements(By.CssSelector(".chip[data-filter='signal_type']")));
+        Assert.Single(browser.FindElements(By.CssSelector(".chip[data-filter='q']")));
+        browser.FindElement(By.CssSelector(".chip[data-filter='signal_type']")).Click();
+        wait.Until(b => b.FindElement(By.Id("summary")).Text.StartsWith("1 record for", StringComparison.Ordinal) && b.FindElements(By.CssSelector(".chip[data-filter='signal_type']")).Count == 0);
+        browser.Navigate().Back();
+        wait.Until(b => b.FindElement(By.Id("summary")).Text.StartsWith("0 records", StringComparison.Ordinal) && b.FindElements(By.CssSelector(".chip[data-filter='signal_type']")).Count == 1);
+        browser.FindElement(By.CssSelector(".chip[data-filter='q']")).Click();
+        browser.FindElement(By.CssSelector(".chip[data-filter='signal_type']")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector(".chip")).Count == 0 && b.FindElements(By.CssSelector(".card")).Count == 3);
+
+        // A late answer to an older search does not overwrite the newer one: the first request is held back 800 ms.
+        ((IJavaScriptExecutor)browser).ExecuteScript("""
+            const original = window.fetch; let n = 0;
+            window.fetch = (u, o) => n++ === 0 ? new Promise(r => setTimeout(() => r(original(u, o)), 800)) : original(u, o);
+            location.hash = "#/?q=nothingmatchesthis";
+            setTimeout(() => { location.hash = "#/?page_size=24"; }, 50);
+            """);
+        Thread.Sleep(1500);
+        wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 3);
+        Assert.Equal("3 records", browser.FindElement(By.Id("summary")).Text);
+
         // A facet narrows the results to the 4D-STEM scan.
         browser.FindElement(By.CssSelector("a[data-facet='signal_type'][data-value='4d_stem']")).Click();
         wait.Until(b => b.FindElements(By.CssSelector(".card")).Count == 1);

@@ -79,13 +79,36 @@ function route() {
   return searchPage(new URLSearchParams(h.split("?")[1] || ""));
 }
 
+// The filters a search carries, shown as chips that remove them (the URL is the search's whole state, so back,
+// forward and shared links give the same search).
+const CHIPS = [["q", "words"], ["signal_type", "signal"], ["technique", "technique"], ["instrument", "instrument"], ["format", "format"],
+  ["project", "project"], ["elements", "elements"], ["sample", "sample"], ["year", "year"], ["from", "from"], ["to", "to"]];
+function chips(params) {
+  const box = document.createElement("div"); box.className = "chips"; box.id = "chips";
+  const add = (label, text, remove) => {
+    const p = new URLSearchParams(params); remove.forEach(k => p.delete(k)); p.delete("page");
+    const a = document.createElement("a"); a.className = "chip"; a.href = "#/?" + p.toString(); a.dataset.filter = remove[0];
+    a.title = "remove this filter"; a.innerHTML = `<span>${esc(label)}: ${esc(text)}</span><span aria-hidden="true">×</span>`;
+    box.append(a);
+  };
+  for (const [key, label] of CHIPS) if (params.get(key)) add(label, params.get(key), [key]);
+  const lo = params.get("beam_energy_min"), hi = params.get("beam_energy_max");
+  if (lo || hi) add("beam energy", `${lo ?? "…"}–${hi ?? "…"} keV`, ["beam_energy_min", "beam_energy_max"]);
+  return box;
+}
+
+let searchSerial = 0;
 async function searchPage(params) {
+  const serial = ++searchSerial;
   document.getElementById("q").value = params.get("q") || "";
   if (!params.get("page_size")) params.set("page_size", "24");
   app.innerHTML = `<div class="layout"><aside class="facets" id="facets"></aside><section><div class="summary" id="summary">searching…</div><div class="grid" id="results"></div><div class="pager" id="pager"></div></section></div>`;
   let r;
-  try { r = await json("/api/datasets?" + params.toString()); } catch (e) { return showError(e); }
+  try { r = await json("/api/datasets?" + params.toString()); } catch (e) { if (serial === searchSerial) showError(e); return; }
+  // A newer search started while this one was on its way: its answer is the one to show.
+  if (serial !== searchSerial || !document.getElementById("summary")) return;
   document.getElementById("summary").textContent = `${r.total} record${r.total === 1 ? "" : "s"}` + (params.get("q") ? ` for “${params.get("q")}”` : "");
+  document.getElementById("summary").after(chips(params));
   const facets = document.getElementById("facets");
   for (const [key, label] of FACETS) {
     const values = r.facets[key] || [];
