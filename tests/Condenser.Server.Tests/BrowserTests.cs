@@ -1,3 +1,4 @@
+using Condenser.Data;
 using Condenser.Catalog.Access;
 using Condenser.Catalog.Ingest;
 using OpenQA.Selenium;
@@ -122,6 +123,7 @@ public class BrowserTests
         browser.Navigate().Back();
         wait.Until(b => b.FindElement(By.Id("summary")).Text.StartsWith("0 records", StringComparison.Ordinal) && b.FindElements(By.CssSelector(".chip[data-filter='signal_type']")).Count == 1);
         browser.FindElement(By.CssSelector(".chip[data-filter='q']")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector(".chip[data-filter='q']")).Count == 0 && b.FindElements(By.CssSelector(".chip[data-filter='signal_type']")).Count == 1);
         browser.FindElement(By.CssSelector(".chip[data-filter='signal_type']")).Click();
         wait.Until(b => b.FindElements(By.CssSelector(".chip")).Count == 0 && b.FindElements(By.CssSelector(".card")).Count == 3);
 
@@ -186,8 +188,44 @@ public class BrowserTests
         Assert.Single(browser.FindElements(By.CssSelector($".card[data-id='{hidden.Ids.Single()}']")));
         browser.FindElement(By.CssSelector(".card[data-signal='spectrum_image']")).Click();
         wait.Until(b => b.FindElement(By.Id("image-caption")).Text.Length > 0);
+
+        // The map's scale bar is written in the unit that puts its number between 1 and 999, as the CLI's figures.
+        var bar = browser.FindElement(By.Id("image")).GetAttribute("data-scale-bar")!;
+        Assert.Matches(@"^[1-9]\d{0,2} (pm|nm|µm|mm)$", bar);
+
+        // The summed spectrum shows at once, its axis calibrated as the file says (ticks inside the energy range).
+        Axis energy;
+        using (var file = Condenser.Formats.FormatRegistry.Open(Path.Combine(dir, "EELS_SI.dm4")))
+        {
+            energy = file.Datasets[0].Axes[^1];
+        }
+
+        wait.Until(b => b.FindElements(By.CssSelector("canvas#spectrum[data-range]")).Count == 1);
+        var spectrum = browser.FindElement(By.Id("spectrum"));
+        double[] Range() => System.Text.Json.JsonSerializer.Deserialize<double[]>(spectrum.GetAttribute("data-range")!)!;
+        Assert.StartsWith("sum over all", spectrum.GetAttribute("data-caption"), StringComparison.Ordinal);
+        Assert.Equal(energy.Units, spectrum.GetAttribute("data-units"));
+        var full = Range();
+        Assert.Equal(energy.Offset, full[0], 1e-6 * Math.Abs(energy.Scale * energy.Size));
+        Assert.Equal(energy.Offset + (energy.Scale * (energy.Size - 1)), full[1], 1e-6 * Math.Abs(energy.Scale * energy.Size));
+        var ticks = System.Text.Json.JsonSerializer.Deserialize<double[]>(spectrum.GetAttribute("data-x-ticks")!)!;
+        Assert.True(ticks.Length >= 3, $"{ticks.Length} energy ticks");
+        Assert.All(ticks, t => Assert.InRange(t, Math.Min(full[0], full[1]), Math.Max(full[0], full[1])));
+        Assert.NotEmpty(System.Text.Json.JsonSerializer.Deserialize<double[]>(spectrum.GetAttribute("data-y-ticks")!)!);
+        Assert.True(spectrum.Size.Height * 2 > spectrum.Size.Width * 0.8, $"shown at {spectrum.Size}: drawn at the size it is shown, 0.45 high per wide");
+
+        // The cursor reads the energy and value; a drag zooms into a range, a double-click shows it all again.
+        new Actions(browser).MoveToElement(spectrum, 0, 0).Perform();
+        wait.Until(b => b.FindElement(By.Id("spectrum-readout")).Text.Contains(energy.Units, StringComparison.Ordinal));
+        new Actions(browser).MoveToElement(spectrum, -spectrum.Size.Width / 4, 0).ClickAndHold().MoveByOffset(spectrum.Size.Width / 3, 0).Release().Perform();
+        wait.Until(_ => Math.Abs(Range()[1] - Range()[0]) < 0.6 * Math.Abs(full[1] - full[0]));
+        new Actions(browser).DoubleClick(spectrum).Perform();
+        wait.Until(_ => Math.Abs(Range()[1] - full[1]) < 1e-6 * Math.Abs(full[1] - full[0]));
+
+        // A position picked on the map shows its own spectrum.
         new Actions(browser).MoveToElement(browser.FindElement(By.Id("image")), 10, 10).Click().Perform();
-        wait.Until(b => b.FindElements(By.Id("spectrum")).Count == 1);
+        wait.Until(b => !b.FindElement(By.Id("spectrum")).GetAttribute("data-caption")!.StartsWith("sum over all", StringComparison.Ordinal));
+        Assert.Single(browser.FindElements(By.Id("spectrum")));
         Assert.Empty(browser.FindElements(By.Id("error")));
         Screenshots(browser, "spectrum-image");
     }

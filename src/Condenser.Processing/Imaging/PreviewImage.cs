@@ -87,6 +87,21 @@ public sealed record PreviewImage(int Width, int Height, double[]? Values, byte[
         return new PreviewImage(width, checked((int)height), map, null, ds.Axes[n - 1], "signal summed at each scan position");
     }
 
+    /// <summary>
+    /// The mean frame over every position: for a spectrum image or line the mean spectrum (one row, the energy
+    /// axis); otherwise what <see cref="From"/> gives (a stack's or 4D-STEM scan's mean frame).
+    /// </summary>
+    public static PreviewImage MeanFrame(EmDataset ds, IProgress<double>? progress = null, CancellationToken cancel = default)
+    {
+        var sig = ds.Shape.Signal;
+        if (sig.Count != 1 || ds.Shape.Navigation.Count == 0)
+        {
+            return From(ds, progress, cancel);
+        }
+
+        return new PreviewImage(sig[0], 1, MeanFrame(ds, sig[0], progress, cancel), null, ds.Axes[^1], $"mean of {ds.FrameCount} spectra");
+    }
+
     private static double[] MeanFrame(EmDataset ds, long per, IProgress<double>? progress = null, CancellationToken cancel = default)
     {
         var acc = new double[per];

@@ -28,7 +28,7 @@ public static class EndpointMetadata
 
     /// <summary>
     /// The endpoint answers 200 with float32 little-endian values, their shape and calibration in the headers
-    /// <c>X-Shape</c> (rows,cols), <c>X-Scale</c>, <c>X-Units</c>, <c>X-Caption</c> (percent-encoded) and <c>X-Binning</c> (b: each value the mean of b × b, for pictures over 16 Mpx).
+    /// <c>X-Shape</c> (rows,cols), <c>X-Scale</c> and <c>X-Offset</c> (of the x axis: columns, or the channels of a spectrum), <c>X-Units</c>, <c>X-Axis-Name</c>, <c>X-Caption</c> (percent-encoded) and <c>X-Binning</c> (b: each value the mean of b × b, for pictures over 16 Mpx).
     /// </summary>
     public static RouteHandlerBuilder ProducesFloat32Values(this RouteHandlerBuilder builder)
         => builder.ProducesFile("application/octet-stream");

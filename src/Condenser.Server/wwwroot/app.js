@@ -162,7 +162,7 @@ async function viewData(url) {
   const r = await api(url);
   const buf = await r.arrayBuffer();
   const [rows, cols] = r.headers.get("X-Shape").split(",").map(Number);
-  return { data: new Float32Array(buf), info: { rows, cols, binning: +(r.headers.get("X-Binning") || 1), scale: +r.headers.get("X-Scale"), units: decodeURIComponent(r.headers.get("X-Units") || ""), caption: decodeURIComponent(r.headers.get("X-Caption") || "") } };
+  return { data: new Float32Array(buf), info: { rows, cols, binning: +(r.headers.get("X-Binning") || 1), scale: +r.headers.get("X-Scale"), offset: +(r.headers.get("X-Offset") || 0), axisName: decodeURIComponent(r.headers.get("X-Axis-Name") || ""), units: decodeURIComponent(r.headers.get("X-Units") || ""), caption: decodeURIComponent(r.headers.get("X-Caption") || "") } };
 }
 
 async function datasetPage(id) {
@@ -281,16 +281,19 @@ async function buildViewers(d) {
     return;
   }
   const v = await viewData(`/api/datasets/${d.id}/view/image`);
-  if (v.info.rows === 1) {
-    const c = document.createElement("canvas"); c.width = 640; c.height = 300; c.id = "spectrum"; box.append(c);
-    return plotSpectrum(c, v.data, v.info.scale, v.info.units, v.info.caption);
-  }
+  if (v.info.rows === 1) return new SpectrumPlot(box, "spectrum").show(v.data, v.info);
   let spectrum = null;
   const view = new ImageView(box, { id: "image", onPick: spectrumImage ? async (y, x) => {
-    try { const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y * view.binning}&x=${x * view.binning}`); plotSpectrum(spectrum, f.data, f.info.scale, f.info.units, f.info.caption); } catch (e) { showError(e); }
+    try { const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y * view.binning}&x=${x * view.binning}`); spectrum.show(f.data, f.info); } catch (e) { showError(e); }
   } : null });
   view.show(v.data, v.info);
-  if (spectrumImage) { spectrum = document.createElement("canvas"); spectrum.width = 420; spectrum.height = 260; spectrum.id = "spectrum"; box.append(spectrum); }
+  if (spectrumImage) {
+    // The summed spectrum at once (the mean frame times the positions); a click on the map shows that position's.
+    spectrum = new SpectrumPlot(box, "spectrum");
+    const positions = d.shape.slice(0, d.navigation_dims).reduce((a, b) => a * b, 1);
+    const mean = await viewData(`/api/datasets/${d.id}/view/mean`);
+    spectrum.show(mean.data.map(x => x * positions), mean.info, `sum over all ${positions} positions`);
+  }
 }
 
 setToken(token);

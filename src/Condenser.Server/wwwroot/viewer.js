@@ -155,6 +155,7 @@ class ImageView {
   }
 
   drawScaleBar(c) {
+    this.canvas.dataset.scaleBar = "";
     if (!this.units || !(this.scale > 0)) return;
     const fov = this.canvas.width / this.zoom * this.scale;
     const target = fov / 5, p = Math.pow(10, Math.floor(Math.log10(target)));
@@ -164,24 +165,108 @@ class ImageView {
     c.fillStyle = "rgba(0,0,0,.55)"; c.fillRect(x0 - 8, y0 - 22, px + 16, 34);
     c.fillStyle = "#fff"; c.fillRect(x0, y0, px, 5);
     c.font = "12px sans-serif"; c.textAlign = "center";
-    c.fillText(`${+len.toPrecision(3)} ${this.units}`, x0 + px / 2, y0 - 6);
+    const label = formatQuantity(len, this.units);
+    c.fillText(label, x0 + px / 2, y0 - 6);
+    this.canvas.dataset.scaleBar = label;
   }
 }
 
-// A spectrum as a line plot on a canvas, with its calibrated axis.
-function plotSpectrum(canvas, data, scale, units, caption) {
-  const c = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
-  c.fillStyle = "#fff"; c.fillRect(0, 0, w, h);
-  let lo = Infinity, hi = -Infinity;
-  for (const v of data) if (isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  if (!(hi > lo)) hi = lo + 1;
-  c.strokeStyle = "#1d5fa0"; c.beginPath();
-  for (let i = 0; i < data.length; i++) {
-    const x = 40 + (w - 50) * i / Math.max(1, data.length - 1), y = h - 25 - (h - 35) * ((data[i] - lo) / (hi - lo));
-    i ? c.lineTo(x, y) : c.moveTo(x, y);
+// A length, reciprocal length or angle in the unit that puts the number between 1 and 999 (as the CLI's figures:
+// Condenser.Rendering.Units): 500 pm, not 0.0005 µm; 5 µm, not 5000 nm.
+function formatQuantity(value, unit) {
+  const lengths = ["pm", "nm", "µm", "mm", "m"], angles = ["µrad", "mrad", "rad"];
+  let u = { um: "µm", micron: "µm", A: "Å", angstrom: "Å" }[unit] || unit, v = value, ladder = null, dir = 1, k = -1;
+  if (u === "Å") { v *= 0.1; u = "nm"; } else if (u === "1/Å" || u === "1/A") { v *= 10; u = "1/nm"; }
+  if (lengths.includes(u)) { ladder = lengths; k = lengths.indexOf(u); }
+  else if (u.startsWith("1/") && lengths.includes(u.slice(2))) { ladder = lengths; k = lengths.indexOf(u.slice(2)); dir = -1; }
+  else if (angles.includes(u)) { ladder = angles; k = angles.indexOf(u); }
+  if (ladder && v !== 0 && isFinite(v)) {
+    while (Math.abs(+v.toFixed(9)) >= 1000 && ladder[k + dir] !== undefined) { v /= 1000; k += dir; }
+    while (Math.abs(+v.toFixed(9)) < 1 && ladder[k - dir] !== undefined) { v *= 1000; k -= dir; }
+    u = (dir < 0 ? "1/" : "") + ladder[k];
   }
-  c.stroke();
-  c.fillStyle = "#333"; c.font = "11px sans-serif";
-  c.fillText(caption || "", 44, 12);
-  if (units) c.fillText(`${data.length} channels × ${+scale.toPrecision(4)} ${units}`, 44, h - 8);
+  return `${+v.toPrecision(3)}${u ? " " + u : ""}`;
+}
+
+// Ticks at 1, 2 or 5 × 10^k covering [lo, hi] with about n of them.
+function niceTicks(lo, hi, n = 6) {
+  const raw = (hi - lo) / n, p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map(m => m * p).find(s => s >= raw) || p;
+  const ticks = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(+t.toPrecision(12));
+  return ticks;
+}
+
+// A spectrum as a line plot with calibrated axes (ticks in the axis' units, intensity), a read-out of the energy and
+// value under the cursor, and zoom: drag across a range to zoom into it, double-click to see it all again. The canvas
+// is drawn at the size it is shown, so the layout never stretches it.
+class SpectrumPlot {
+  constructor(parent, id) {
+    this.canvas = document.createElement("canvas"); this.canvas.id = id; this.canvas.className = "spectrum";
+    this.readout = document.createElement("div"); this.readout.className = "readout"; this.readout.id = id + "-readout";
+    parent.append(this.canvas, this.readout);
+    this.margin = { l: 64, r: 12, t: 20, b: 40 };
+    this.canvas.addEventListener("mousedown", e => { this.dragFrom = this.channelAt(e); });
+    this.canvas.addEventListener("mouseup", e => {
+      const to = this.channelAt(e);
+      if (this.dragFrom !== undefined && Math.abs(to - this.dragFrom) >= 2) this.zoomTo(Math.min(to, this.dragFrom), Math.max(to, this.dragFrom));
+      this.dragFrom = undefined;
+    });
+    this.canvas.addEventListener("dblclick", () => this.zoomTo(0, this.data.length - 1));
+    this.canvas.addEventListener("mousemove", e => this.read(e));
+    new ResizeObserver(() => this.data && this.draw()).observe(this.canvas);
+  }
+
+  show(data, info, caption) {
+    this.data = data; this.scale = info.scale || 1; this.offset = info.offset || 0; this.units = info.units || "";
+    this.name = info.axisName || (info.units === "eV" || info.units === "keV" ? "energy" : "channel");
+    this.caption = caption ?? info.caption;
+    this.range = [0, data.length - 1];
+    this.draw();
+  }
+
+  energy(i) { return this.offset + this.scale * i; }
+  zoomTo(i0, i1) { this.range = [Math.max(0, Math.round(i0)), Math.min(this.data.length - 1, Math.round(i1))]; this.draw(); }
+
+  channelAt(e) {
+    const r = this.canvas.getBoundingClientRect(), m = this.margin, [i0, i1] = this.range;
+    const f = (e.clientX - r.left - m.l) / (r.width - m.l - m.r);
+    return Math.max(i0, Math.min(i1, i0 + f * (i1 - i0)));
+  }
+
+  read(e) {
+    if (!this.data) return;
+    const i = Math.round(this.channelAt(e));
+    this.readout.textContent = `${this.name} ${+this.energy(i).toPrecision(6)} ${this.units}, channel ${i}: ${+this.data[i].toPrecision(6)}`;
+    this.readout.dataset.channel = i;
+  }
+
+  draw() {
+    const cv = this.canvas, w = Math.max(200, Math.round(cv.clientWidth || 640)), h = Math.round(w * 0.45);
+    cv.width = w; cv.height = h;
+    const c = cv.getContext("2d"), m = this.margin, [i0, i1] = this.range;
+    c.fillStyle = "#fff"; c.fillRect(0, 0, w, h);
+    let lo = Infinity, hi = -Infinity;
+    for (let i = i0; i <= i1; i++) if (isFinite(this.data[i])) { lo = Math.min(lo, this.data[i]); hi = Math.max(hi, this.data[i]); }
+    if (!(hi > lo)) { hi = (isFinite(lo) ? lo : 0) + 1; lo = hi - 2; }
+    const e0 = this.energy(i0), e1 = this.energy(Math.max(i1, i0 + 1));
+    const px = e => m.l + (w - m.l - m.r) * (e - e0) / (e1 - e0), py = v => h - m.b - (h - m.t - m.b) * (v - lo) / (hi - lo);
+    const xt = niceTicks(Math.min(e0, e1), Math.max(e0, e1)), yt = niceTicks(lo, hi, 5);
+    c.strokeStyle = "#e3e3e3"; c.fillStyle = "#333"; c.font = "11px sans-serif";
+    c.textAlign = "center";
+    for (const t of xt) { c.beginPath(); c.moveTo(px(t), m.t); c.lineTo(px(t), h - m.b); c.stroke(); c.fillText(String(t), px(t), h - m.b + 14); }
+    c.textAlign = "right";
+    for (const t of yt) { c.beginPath(); c.moveTo(m.l, py(t)); c.lineTo(w - m.r, py(t)); c.stroke(); c.fillText(String(+t.toPrecision(6)), m.l - 4, py(t) + 4); }
+    c.strokeStyle = "#333"; c.strokeRect(m.l, m.t, w - m.l - m.r, h - m.t - m.b);
+    c.save(); c.beginPath(); c.rect(m.l, m.t, w - m.l - m.r, h - m.t - m.b); c.clip();
+    c.strokeStyle = "#1d5fa0"; c.beginPath();
+    for (let i = i0; i <= i1; i++) { const x = px(this.energy(i)), y = py(this.data[i]); i > i0 ? c.lineTo(x, y) : c.moveTo(x, y); }
+    c.stroke(); c.restore();
+    c.textAlign = "center"; c.fillText(`${this.name}${this.units ? ` (${this.units})` : ""}`, m.l + (w - m.l - m.r) / 2, h - 6);
+    c.save(); c.translate(14, m.t + (h - m.t - m.b) / 2); c.rotate(-Math.PI / 2); c.fillText("counts", 0, 0); c.restore();
+    c.textAlign = "left"; c.fillText(this.caption || "", m.l + 4, 13);
+    // What the tests read: the ticks drawn and the range shown, in the axis' units.
+    cv.dataset.xTicks = JSON.stringify(xt); cv.dataset.yTicks = JSON.stringify(yt);
+    cv.dataset.range = JSON.stringify([e0, this.energy(i1)]); cv.dataset.units = this.units; cv.dataset.caption = this.caption || "";
+  }
 }

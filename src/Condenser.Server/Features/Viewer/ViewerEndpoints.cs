@@ -15,7 +15,7 @@ namespace Condenser.Server.Features.Viewer;
 
 /// <summary>
 /// Values for the web viewer, as float32 little-endian arrays with their shape and calibration in headers
-/// (<c>X-Shape: rows,cols</c>, <c>X-Scale</c>, <c>X-Units</c> and <c>X-Caption</c> percent-encoded): the picture of a dataset, the frame
+/// (<c>X-Shape: rows,cols</c>, <c>X-Scale</c>, <c>X-Offset</c>, <c>X-Units</c>, <c>X-Axis-Name</c> and <c>X-Caption</c> percent-encoded): the picture of a dataset, the frame
 /// (pattern or spectrum) at a scan position, and the virtual image of a detector drawn on a 4D-STEM pattern. A picture
 /// of more than <see cref="MaxPixels"/> pixels is sent binned (mean of b × b blocks, <c>X-Binning: b</c>, the scale
 /// multiplied by b), so that no answer exceeds 64 MiB; the cache holds at most <see cref="MaxCacheBytes"/>.
@@ -38,7 +38,7 @@ public static class ViewerEndpoints
     {
         var g = app.MapGroup("/api/datasets/{id}/view").WithTags("viewer");
         g.MapGet("/image", Image).ProducesFloat32Values().WithSummary("The dataset's picture: the image, the mean of a stack, the summed map of a spectrum image, or a 4D-STEM scan's bright-field image");
-        g.MapGet("/mean", Mean).ProducesFloat32Values().WithSummary("The mean frame (a 4D-STEM scan's mean diffraction pattern)");
+        g.MapGet("/mean", Mean).ProducesFloat32Values().WithSummary("The mean frame (a 4D-STEM scan's mean diffraction pattern, a spectrum image's mean spectrum)");
         g.MapGet("/frame", Frame).ProducesFloat32Values().WithSummary("The frame (diffraction pattern or spectrum) at scan position y, x");
         g.MapGet("/virtual", Virtual).ProducesFloat32Values().WithSummary("A 4D-STEM virtual image: the sum over the annulus r_in..r_out (detector pixels) around cy, cx at every scan position");
     }
@@ -67,7 +67,7 @@ public static class ViewerEndpoints
         var p = Cached($"{rec.Id}:mean", () =>
         {
             using var file = catalog.OpenFile(rec);
-            return From(PreviewImage.From(file.Datasets[rec.DatasetIndex], null, ctx.RequestAborted));
+            return From(PreviewImage.MeanFrame(file.Datasets[rec.DatasetIndex], null, ctx.RequestAborted));
         });
         return Send(ctx, p);
     }
@@ -195,7 +195,9 @@ public static class ViewerEndpoints
         h["X-Shape"] = $"{p.Rows},{p.Cols}";
         h["X-Binning"] = p.Binning.ToString(CultureInfo.InvariantCulture);
         h["X-Scale"] = p.XAxis.Scale.ToString("R", CultureInfo.InvariantCulture);
+        h["X-Offset"] = p.XAxis.Offset.ToString("R", CultureInfo.InvariantCulture);
         h["X-Units"] = Uri.EscapeDataString(p.XAxis.Units ?? string.Empty);
+        h["X-Axis-Name"] = Uri.EscapeDataString(p.XAxis.Name ?? string.Empty);
         h["X-Caption"] = Uri.EscapeDataString(p.Caption);
         h.CacheControl = "private, max-age=60";
         return Results.Bytes(MemoryMarshal.AsBytes(p.Values.AsSpan()).ToArray(), "application/octet-stream");
