@@ -290,6 +290,78 @@ public class BrowserTests
     }
 
     [Fact]
+    public async Task TheImageViewerHasAColourBarAReadOutRoomAndAFrameSliderForStacks()
+    {
+        await using var host = await ServerHost.Start("sqlite");
+        var c = host.Catalog;
+        var stackFile = Path.Combine(host.Library.CopyFixtures("emd/fei_example_tem_stack.emd"), "fei_example_tem_stack.emd");
+        var stack = c.Ingestor.IngestFile(stackFile, Principal.Local, new IngestOptions { Project = "demo", Visibility = Visibility.Public });
+        var id = stack.Ids.Single();
+        int frames = c.Get(id, Principal.Anonymous).Shape[0];
+        Assert.True(frames > 1);
+
+        using var browser = Browser(Path.Combine(host.Library.Folder, "chromium-profile"));
+        var js = (IJavaScriptExecutor)browser;
+        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        browser.Navigate().GoToUrl(host.Url + "/#/d/" + id);
+        wait.Until(b => b.FindElements(By.CssSelector("#image-colorbar[data-high]")).Count == 1);
+        double Limit(string which) => double.Parse(browser.FindElement(By.Id("image-colorbar")).GetAttribute("data-" + which)!, System.Globalization.CultureInfo.InvariantCulture);
+        void Slide(string selector, string value) => js.ExecuteScript("const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', { bubbles: true }));", selector, value);
+
+        // The colour bar's limits follow the contrast sliders.
+        double high = Limit("high"), low = Limit("low");
+        Assert.True(high > low, $"limits {low} … {high}");
+        Slide(".viewer input[data-k=high]", "50");
+        wait.Until(_ => Limit("high") < high);
+        Slide(".viewer input[data-k=low]", "20");
+        wait.Until(_ => Limit("low") > low);
+
+        // The read-out names the pixel under the cursor, its calibrated position and its value.
+        new Actions(browser).MoveToElement(browser.FindElement(By.Id("image")), 5, 5).Perform();
+        wait.Until(b => b.FindElement(By.Id("image-readout")).Text.StartsWith("row ", StringComparison.Ordinal));
+        Assert.Matches(@"x \d+(\.\d+)? (pm|nm|µm)", browser.FindElement(By.Id("image-readout")).Text);
+
+        // The view grows to the window and back.
+        int width = browser.FindElement(By.Id("image")).Size.Width;
+        browser.FindElement(By.CssSelector(".viewer button[data-k=window]")).Click();
+        wait.Until(b => b.FindElement(By.Id("image")).Size.Width > width);
+        browser.FindElement(By.CssSelector(".viewer button[data-k=window]")).Click();
+        wait.Until(b => b.FindElement(By.Id("image")).Size.Width == width);
+
+        // A stack starts on its mean; the slider shows each frame, and back to the mean.
+        Assert.StartsWith("mean of", browser.FindElement(By.Id("frame-label")).Text, StringComparison.Ordinal);
+        Slide("#frame-slider", "1");
+        wait.Until(b => b.FindElement(By.Id("image-caption")).Text == $"frame 2 of {frames}");
+
+        // The value under the cursor (the centre pixel) is the file's, in that frame.
+        double[] second;
+        int cols;
+        using (var file = Condenser.Formats.FormatRegistry.Open(stackFile))
+        {
+            var ds = file.Datasets[0];
+            var bytes = new byte[ds.FrameBytes];
+            ds.ReadFrame(1, bytes);
+            second = new double[ds.Shape.SignalCount];
+            ds.DType.ReadInto(bytes, second);
+            cols = ds.Shape.Signal[^1];
+        }
+
+        new Actions(browser).MoveToElement(browser.FindElement(By.Id("image")), 1, 1).Perform();
+        new Actions(browser).MoveToElement(browser.FindElement(By.Id("image")), 0, 0).Perform(); // a move, so the read-out is of this frame
+        wait.Until(b => b.FindElement(By.Id("image-readout")).Text.StartsWith("row ", StringComparison.Ordinal));
+        var readout = browser.FindElement(By.Id("image-readout")).Text;
+        var at = System.Text.RegularExpressions.Regex.Match(readout, @"^row (\d+), column (\d+)");
+        double expectedValue = second[(int.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * cols) + int.Parse(at.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)];
+        Assert.Equal(expectedValue, double.Parse(browser.FindElement(By.Id("image-readout")).GetAttribute("data-value")!, System.Globalization.CultureInfo.InvariantCulture));
+        Slide("#frame-slider", "0");
+        wait.Until(b => b.FindElement(By.Id("image-caption")).Text == $"frame 1 of {frames}");
+        Slide("#frame-slider", "-1");
+        wait.Until(b => b.FindElement(By.Id("frame-label")).Text.StartsWith("mean of", StringComparison.Ordinal));
+        Assert.Empty(browser.FindElements(By.Id("error")));
+        Screenshots(browser, "stack");
+    }
+
+    [Fact]
     public async Task AnAutopilotRunIsStartedFollowedStoppedAndResumedFromThePage()
     {
         await using var host = await ServerHost.Start("sqlite");

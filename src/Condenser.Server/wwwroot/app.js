@@ -287,6 +287,24 @@ async function buildViewers(d) {
     try { const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y * view.binning}&x=${x * view.binning}`); spectrum.show(f.data, f.info); } catch (e) { showError(e); }
   } : null });
   view.show(v.data, v.info);
+  const frames = d.navigation_dims === 1 && d.shape.length === 3 ? d.shape[0] : 0;
+  if (frames > 1 && !spectrumImage) {
+    // A stack or series: the mean frame first, then any frame from the slider.
+    const bar = document.createElement("div"); bar.className = "frames";
+    bar.innerHTML = `<label>frame <input type="range" id="frame-slider" min="-1" max="${frames - 1}" step="1" value="-1"></label><span id="frame-label">mean of ${frames} frames</span>`;
+    box.before(bar);
+    let wanted = -1;
+    bar.querySelector("#frame-slider").addEventListener("input", async e => {
+      const i = wanted = +e.target.value;
+      try {
+        const f = i < 0 ? v : await viewData(`/api/datasets/${d.id}/view/frame?y=0&x=${i}`);
+        if (i !== wanted) return; // a later move of the slider is on its way
+        view.show(f.data, { ...f.info, caption: i < 0 ? v.info.caption : `frame ${i + 1} of ${frames}` }, true);
+        document.getElementById("frame-label").textContent = i < 0 ? `mean of ${frames} frames` : `frame ${i + 1} of ${frames}`;
+        document.getElementById("frame-label").dataset.frame = i;
+      } catch (err) { showError(err); }
+    });
+  }
   if (spectrumImage) {
     // The summed spectrum at once (the mean frame times the positions); a click on the map shows that position's.
     spectrum = new SpectrumPlot(box, "spectrum");

@@ -17,11 +17,21 @@ class ImageView {
       `<label>low <input type="range" min="0" max="50" step="0.5" value="0.5" data-k="low"></label>` +
       `<label>high <input type="range" min="50" max="100" step="0.5" value="99.5" data-k="high"></label>` +
       `<label><input type="checkbox" data-k="log" ${opts.log ? "checked" : ""}> log</label>` +
-      `<button type="button" class="btn" data-k="reset">fit</button>`;
+      `<button type="button" class="btn" data-k="reset">fit</button>` +
+      `<button type="button" class="btn" data-k="window" title="as large as the window allows">fit to window</button>` +
+      `<button type="button" class="btn" data-k="fullscreen">full screen</button>`;
     this.caption = document.createElement("div");
     this.caption.className = "caption";
     if (opts.id) this.caption.id = opts.id + "-caption";
-    this.root.append(this.controls, this.canvas, this.caption);
+    // The contrast limits as a grey ramp with their values, and what is under the cursor.
+    this.colorbar = document.createElement("canvas"); this.colorbar.className = "colorbar"; this.colorbar.width = 18; this.colorbar.height = this.size;
+    if (opts.id) this.colorbar.id = opts.id + "-colorbar";
+    this.barLabels = document.createElement("div"); this.barLabels.className = "colorbar-labels";
+    const picture = document.createElement("div"); picture.className = "picture";
+    picture.append(this.canvas, this.colorbar, this.barLabels);
+    this.readout = document.createElement("div"); this.readout.className = "readout";
+    if (opts.id) this.readout.id = opts.id + "-readout";
+    this.root.append(this.controls, picture, this.caption, this.readout);
     container.append(this.root);
     this.low = 0.5; this.high = 99.5; this.log = !!opts.log;
     this.zoom = 1; this.panX = 0; this.panY = 0;
@@ -34,6 +44,15 @@ class ImageView {
       this.render();
     });
     this.controls.querySelector("[data-k=reset]").addEventListener("click", () => { this.fit(); this.draw(); });
+    this.controls.querySelector("[data-k=window]").addEventListener("click", () => {
+      this.resize(this.canvas.width > this.size ? this.size : Math.max(this.size, Math.min(window.innerWidth - 120, window.innerHeight - 180)));
+    });
+    this.controls.querySelector("[data-k=fullscreen]").addEventListener("click", () => this.root.requestFullscreen?.().catch(() => { }));
+    document.addEventListener("fullscreenchange", () => {
+      if (document.fullscreenElement === this.root) this.resize(Math.min(screen.width - 120, screen.height - 140));
+      else if (this.canvas.width !== this.size) this.resize(this.size);
+    });
+    this.canvas.addEventListener("mousemove", e => this.read(e));
     this.canvas.addEventListener("wheel", e => {
       e.preventDefault();
       const [px, py] = this.canvasPoint(e);
@@ -93,6 +112,23 @@ class ImageView {
     }
   }
 
+  resize(size) {
+    this.canvas.width = this.canvas.height = this.colorbar.height = Math.round(size);
+    this.canvas.style.width = this.canvas.style.height = `${Math.round(size)}px`;
+    if (this.data) { this.fit(); this.draw(); this.drawColorbar(); }
+  }
+
+  // The pixel under the cursor: its indices, its position from the first pixel in the calibration's units, its value.
+  read(e) {
+    if (!this.data) return;
+    const [y, x] = this.dataPoint(e).map(Math.floor);
+    if (y < 0 || x < 0 || y >= this.rows || x >= this.cols) { this.readout.textContent = ""; return; }
+    const v = this.data[y * this.cols + x], b = this.binning;
+    const where = this.units && this.scale > 0 ? ` (x ${formatQuantity(x * this.scale, this.units)}, y ${formatQuantity(y * this.scale, this.units)})` : "";
+    this.readout.textContent = `row ${y * b}, column ${x * b}${where}: ${+v.toPrecision(6)}`;
+    this.readout.dataset.value = v;
+  }
+
   // data: Float32Array; info: {rows, cols, scale, units, caption}
   show(data, info, keepView) {
     this.data = data; this.rows = info.rows; this.cols = info.cols;
@@ -128,8 +164,20 @@ class ImageView {
     this.bitmap = document.createElement("canvas");
     this.bitmap.width = this.cols; this.bitmap.height = this.rows;
     this.bitmap.getContext("2d").putImageData(img, 0, 0);
-    this.limits = [lo, hi];
+    // The limits in the data's own values (the log scale undone).
+    this.limits = this.log ? [Math.expm1(lo) + min, Math.expm1(hi) + min] : [lo, hi];
     this.draw();
+    this.drawColorbar();
+  }
+
+  drawColorbar() {
+    const c = this.colorbar.getContext("2d"), h = this.colorbar.height;
+    const g = c.createLinearGradient(0, h, 0, 0); g.addColorStop(0, "#000"); g.addColorStop(1, "#fff");
+    c.fillStyle = g; c.fillRect(0, 0, this.colorbar.width, h);
+    const [lo, hi] = this.limits, f = v => String(+v.toPrecision(4));
+    this.barLabels.style.height = `${h}px`;
+    this.barLabels.innerHTML = `<span>${f(hi)}</span><span>${this.log ? "log" : ""}</span><span>${f(lo)}</span>`;
+    this.colorbar.dataset.low = lo; this.colorbar.dataset.high = hi;
   }
 
   draw() {
