@@ -212,37 +212,23 @@ public sealed class GaussianMixture
         return max + Math.Log(sum);
     }
 
-    /// <summary>Lower-triangular L with L Lᵀ = A (row-major d × d); A must be positive definite, as a regularised covariance is.</summary>
+    /// <summary>
+    /// Lower-triangular L with L Lᵀ = A (MathNet's Cholesky), row-major d × d for the forward substitution of
+    /// <see cref="LogJoint"/>; A must be positive definite, as a regularised covariance is.
+    /// </summary>
     private static double[] Cholesky(double[] a, int d)
     {
-        var l = new double[d * d];
-        for (int i = 0; i < d; i++)
+        MathNet.Numerics.LinearAlgebra.Matrix<double> lower;
+        try
         {
-            for (int j = 0; j <= i; j++)
-            {
-                double s = a[(i * d) + j];
-                for (int p = 0; p < j; p++)
-                {
-                    s -= l[(i * d) + p] * l[(j * d) + p];
-                }
-
-                if (i == j)
-                {
-                    if (!(s > 0))
-                    {
-                        throw new ArithmeticException($"a component's covariance is not positive definite (pivot {s:g3} at {i}): raise the regularisation or reduce the features");
-                    }
-
-                    l[(i * d) + i] = Math.Sqrt(s);
-                }
-                else
-                {
-                    l[(i * d) + j] = s / l[(j * d) + j];
-                }
-            }
+            lower = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(d, d, a).Cholesky().Factor;
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArithmeticException("a component's covariance is not positive definite: raise the regularisation or reduce the features", e);
         }
 
-        return l;
+        return lower.ToRowMajorArray();
     }
 
     /// <summary>Weighted sufficient statistics per component: Σr, Σr·x, Σr·x xᵀ.</summary>
