@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Condenser.Data;
@@ -149,13 +148,8 @@ public sealed class Hdf5ChunkedTests : IDisposable
                 libver = spec.Libver,
             },
         }));
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "h5py_chunked.py"));
-        psi.ArgumentList.Add(list);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, "h5py_chunked.py failed: " + err);
+        var (code, _, err) = HyperSpy.Run(Path.Combine(AppContext.BaseDirectory, "h5py_chunked.py"), list);
+        Assert.True(code == 0, "h5py_chunked.py failed: " + err);
         return path;
     }
 }

@@ -34,7 +34,8 @@ public static class HyperSpy
         return JsonNode.Parse(stdout)!.AsObject();
     }
 
-    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    /// <summary>Runs Debian's /usr/bin/python3 with <paramref name="args"/> (10 minutes at most).</summary>
+    internal static (int Code, string Stdout, string Stderr) Run(params string[] args)
     {
         if (!File.Exists(Python))
         {
