@@ -160,6 +160,12 @@ public sealed partial class Library : IDisposable
                 if (RecordWriter.Insert(c, tx, full))
                 {
                     inserted.Add(rec.Id);
+                    Derivations.RememberTreeHash(c, tx, rec.FileSha256, rec.FileTreeHash);
+                    if (rec.Derivation is { } derivation)
+                    {
+                        Derivations.Insert(c, tx, rec.Id, derivation);
+                    }
+
                     AuditLog.Write(c, tx, new AuditEntry(Clock.NowMs(), who.UserId, "ingest", rec.Id, rec.FileName));
                     foreach (var (datasetId, result) in analyses ?? [])
                     {
@@ -335,7 +341,8 @@ public sealed partial class Library : IDisposable
     /// <summary>"condenser x.y.z".</summary>
     public static string SoftwareVersion => "condenser " + (typeof(Library).Assembly.GetName().Version?.ToString(3) ?? "0");
 
-    private static string Printable(string s) => new(s.Take(80).Select(ch => char.IsControl(ch) ? '?' : ch).ToArray());
+    /// <summary>At most 80 characters of <paramref name="s"/> with control characters as ?, for messages that quote what a caller sent.</summary>
+    public static string Printable(string s) => new(s.Take(80).Select(ch => char.IsControl(ch) ? '?' : ch).ToArray());
 
     /// <inheritdoc/>
     public void Dispose()

@@ -1,4 +1,5 @@
 using Condenser.Catalog.Sharing;
+using Condenser.Server.Features.Analyses;
 using Condenser.Server.Features.Autopilot;
 using Condenser.Server.Features.Datasets;
 using Condenser.Server.Features.Sharing;
@@ -44,6 +45,7 @@ public static class CondenserServer
         builder.Services.AddSingleton(sp => new Federation(catalog, new HttpClient { Timeout = TimeSpan.FromSeconds(60) }));
         builder.Services.AddHostedService<BackgroundPolls>();
         builder.Services.AddSingleton(sp => new AutopilotService(options, catalog));
+        builder.Services.AddSingleton(new AnalysisJobs(catalog));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Problems>();
         builder.Services.AddOpenApi(o =>
@@ -76,6 +78,7 @@ public static class CondenserServer
         SharingEndpoints.Map(app);
         UserEndpoints.Map(app);
         AutopilotEndpoints.Map(app);
+        AnalysisEndpoints.Map(app);
         app.MapGet("/api/health", () => TypedResults.Ok(new HealthView(
             "ok",
             catalog.DatabaseDescription,

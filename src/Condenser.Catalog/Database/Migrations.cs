@@ -20,6 +20,7 @@ public static class Migrations
         new(2, "embeddings table in place of the descriptor column; annotation regions in dataset coordinates", V2),
         new(3, "the provenance of analyses Condenser ran, as EMD files and --json write it", (c, tx, _) => c.Execute(tx, "ALTER TABLE analyses ADD COLUMN provenance TEXT")),
         new(4, "a file's records unique per project, not per file (a copy for a project that may not see the others)", V4),
+        new(5, "derivations (what a result was computed from, by its provenance) and files' tree hashes", Records.Derivations.Migrate),
     ];
 
     private static void Run(DbConnection c, DbTransaction tx, IEnumerable<string> statements)

@@ -145,7 +145,7 @@ public sealed class Ingestor(Library catalog)
 
             var companions = format.Companions(path);
 
-            var (sha, size, created) = catalog.Store.Put(path, cancel);
+            var (sha, size, created, treeHash) = catalog.Store.Put(path, cancel);
             var projectId = who.IsAdmin ? null : catalog.Users.ProjectId(options.Project);
             string? copyOf = null;
             if (catalog.IdsOfFile(sha).Count > 0)
@@ -167,7 +167,7 @@ public sealed class Ingestor(Library catalog)
             {
                 foreach (var cpath in companions)
                 {
-                    var (csha, csize, ccreated) = catalog.Store.Put(cpath, cancel);
+                    var (csha, csize, ccreated, _) = catalog.Store.Put(cpath, cancel);
                     files.Add(new StoredFile(ObjectStore.SafeName(Path.GetFileName(cpath)), csha, csize));
                     if (ccreated)
                     {
@@ -176,7 +176,7 @@ public sealed class Ingestor(Library catalog)
                 }
 
                 var analyses = new List<(string DatasetId, AnalysisResult Result)>();
-                var records = Describe(files, format, who, options, copyOf, analyses, cancel);
+                var records = Describe(files, format, who, options, copyOf, analyses, cancel).Select(r => r with { FileTreeHash = treeHash }).ToList();
                 var ids = catalog.Commit(records, who, options, analyses);
                 return new IngestOutcome(name, ids.Count > 0 ? IngestStatus.Ingested : IngestStatus.Duplicate, ids.Count > 0 ? ids : catalog.IdsOfFileVisibleTo(sha, who, projectId));
             }
@@ -290,6 +290,7 @@ public sealed class Ingestor(Library catalog)
                 EmbargoMs = options.EmbargoMs,
                 Info = info.ToJsonString(),
                 Descriptor = previews?.Descriptor,
+                Derivation = ds.OriginalMetadata.ContainsKey("provenance") ? Derivation.From(MetadataJson.Tree(ds.OriginalMetadata.Child("provenance"))) : null,
             });
         }
 

@@ -127,6 +127,14 @@ public sealed record DatasetRecord
     /// <summary>The similarity descriptor.</summary>
     public float[]? Descriptor { get; init; }
 
+    /// <summary>The file's tree hash as ingest computed it (kept in <c>file_hashes</c>, not in the record's row).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? FileTreeHash { get; init; }
+
+    /// <summary>What the dataset was computed from, as its provenance says (kept in <c>derivations</c>); null for data that is not a result.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Derivation? Derivation { get; init; }
+
     /// <summary>The columns <see cref="Read"/> expects, over alias <c>d</c>.</summary>
     public const string Columns = "d.id, d.seq, d.file_sha256, d.dataset_index, d.data_sha256, d.file_name, d.file_size, d.files, d.format, d.name, d.shape, d.nav_dims, d.dtype, d.signal_type, d.technique, d.instrument, d.detector, d.beam_energy_kev, d.acquired_ms, d.ingested_ms, d.updated_ms, d.title, d.sample, d.elements, d.description, d.operator, d.project_id, d.owner_id, d.institution, d.visibility, d.embargo_ms, d.session_id, d.experiment_id, d.origin, (SELECT name FROM projects p WHERE p.id = d.project_id) AS project_name";
 

@@ -41,7 +41,7 @@ public sealed partial class Library
     /// Anyone else who can see it reads only: viewers, and contributors of other projects (a public or institution
     /// record is not theirs to label).
     /// </summary>
-    private static void RequireContributor(DatasetRecord rec, Principal who, string what)
+    internal static void RequireContributor(DatasetRecord rec, Principal who, string what)
     {
         if (!who.IsAuthenticated)
         {

@@ -1,3 +1,4 @@
+using Condenser.Data.Identity;
 using System.Security.Cryptography;
 
 namespace Condenser.Catalog.Storage;
@@ -77,17 +78,22 @@ public sealed class ObjectStore
     /// Copies a file into the store (hashing while copying) unless an object with its content is there already;
     /// returns its SHA-256 and size in bytes.
     /// </summary>
-    public (string Sha256, long Size, bool Created) Put(string path, CancellationToken cancel = default)
+    public (string Sha256, long Size, bool Created, string TreeHash) Put(string path, CancellationToken cancel = default)
     {
         var tmp = Path.Combine(Root, "tmp", Guid.NewGuid().ToString("N") + ".part");
         try
         {
             string sha;
             long size;
+            FileTreeHash tree;
             using (var src = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
             using (var dst = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
+                // The tree hash (what analyses' provenance names an input by) in the same read, leaf by leaf.
+                tree = new FileTreeHash(src.Length);
+                var leaf = new System.IO.Hashing.XxHash128();
+                long leafIndex = 0, inLeaf = 0;
                 var buffer = new byte[1 << 20];
                 int n;
                 while ((n = src.Read(buffer)) > 0)
@@ -95,11 +101,38 @@ public sealed class ObjectStore
                     cancel.ThrowIfCancellationRequested();
                     hash.AppendData(buffer, 0, n);
                     dst.Write(buffer, 0, n);
+                    for (int at = 0; at < n;)
+                    {
+                        if (leafIndex >= tree.LeafCount || tree.Leaf(leafIndex).Length == 0)
+                        {
+                            throw new IOException($"{path} grew while it was stored (opened at {tree.FileLength} bytes)");
+                        }
+
+                        int take = (int)Math.Min(n - at, tree.Leaf(leafIndex).Length - inLeaf);
+                        leaf.Append(buffer.AsSpan(at, take));
+                        at += take;
+                        inLeaf += take;
+                        if (inLeaf == tree.Leaf(leafIndex).Length)
+                        {
+                            tree.SetLeafDigest(leafIndex++, leaf.GetCurrentHashAsUInt128());
+                            leaf.Reset();
+                            inLeaf = 0;
+                        }
+                    }
+                }
+
+                if (tree.FileLength == 0)
+                {
+                    tree.SetLeafDigest(0, System.IO.Hashing.XxHash128.HashToUInt128([]));
                 }
 
                 dst.Flush(flushToDisk: true);
                 size = dst.Length;
                 sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+                if (size != tree.FileLength || !tree.IsComplete)
+                {
+                    throw new IOException($"{path} changed while it was stored ({tree.FileLength} bytes when opened, {size} read)");
+                }
             }
 
             var final = ObjectPath(sha);
@@ -116,7 +149,7 @@ public sealed class ObjectStore
                 SyncDirectory(Path.GetDirectoryName(final)!);
             }
 
-            return (sha, size, created);
+            return (sha, size, created, tree.Root());
         }
         catch
         {

@@ -83,7 +83,7 @@ public sealed class AnalysisRun
     {
         if (SourcePath is null || _stamp is null)
         {
-            return new InputIdentity(SourcePath, null, null, null, null, Dataset.Name);
+            return new InputIdentity(Options.InputName ?? SourcePath, null, null, null, null, Dataset.Name, Options.InputRecord);
         }
 
         bool learned = false;
@@ -109,7 +109,7 @@ public sealed class AnalysisRun
             _cache?.Store(_stamp, _tree, _sha256);
         }
 
-        return new InputIdentity(SourcePath, _stamp.Length, _stamp.Modified, _tree, _sha256, Dataset.Name);
+        return new InputIdentity(Options.InputName ?? SourcePath, _stamp.Length, _stamp.Modified, _tree, _sha256, Dataset.Name, Options.InputRecord);
     }
 
     /// <summary>Files up to this size also get their SHA-256 on the first run (≤ ~40 ms here); larger ones only from the cache.</summary>
@@ -162,4 +162,10 @@ public sealed record AnalysisRunOptions
 
     /// <summary>The file's SHA-256 when the caller knows it already (the catalogue's stored hash).</summary>
     public string? KnownSha256 { get; init; }
+
+    /// <summary>The name the provenance gives the input file (default: its full path); the library gives the file's own name, not its store's path.</summary>
+    public string? InputName { get; init; }
+
+    /// <summary>The catalogue record the input is (its id), written into the provenance as <c>input_record</c>.</summary>
+    public string? InputRecord { get; init; }
 }

@@ -13,7 +13,8 @@ namespace Condenser.Processing.Analyses;
 /// <param name="TreeHash">The file's <see cref="Condenser.Data.Identity.FileTreeHash"/> (hex).</param>
 /// <param name="Sha256">The file's SHA-256 (hex) where known: from the hash cache, or computed when asked for.</param>
 /// <param name="Dataset">Name of the dataset within the file.</param>
-public sealed record InputIdentity(string? Path, long? Bytes, DateTime? Modified, string? TreeHash, string? Sha256, string Dataset);
+/// <param name="Record">The catalogue record read (its id), when the input came from the library.</param>
+public sealed record InputIdentity(string? Path, long? Bytes, DateTime? Modified, string? TreeHash, string? Sha256, string Dataset, string? Record = null);
 
 /// <summary>
 /// Where a result comes from: the analysis and its version, its parameters, its inputs, the software and the time.
@@ -45,6 +46,7 @@ public sealed record AnalysisProvenance(string Analysis, int Version, MetadataTr
         t["input_tree_hash_algorithm"] = input?.TreeHash is null ? null : Condenser.Data.Identity.FileTreeHash.Algorithm;
         t["input_sha256"] = input?.Sha256;
         t["input_dataset"] = input?.Dataset;
+        t["input_record"] = input?.Record;
         t["positions_visited"] = Positions;
         t["parameters"] = Parameters;
         t["created"] = Created.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);

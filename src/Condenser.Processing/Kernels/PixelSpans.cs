@@ -50,6 +50,37 @@ public static class PixelSpans
         return [.. spans];
     }
 
+    /// <summary>
+    /// The pixels (y, x) of a <paramref name="height"/> × <paramref name="width"/> detector with
+    /// <c>top ≤ y &lt; top + rows</c> and <c>left ≤ x &lt; left + cols</c> (LiberTEM's rectangle for whole-pixel corners).
+    /// </summary>
+    /// <remarks>Units: detector pixels.</remarks>
+    public static PixelSpan[] Rectangle(int height, int width, double top, double left, double rows, double cols)
+    {
+        if (height < 0 || width < 0 || !double.IsFinite(top) || !double.IsFinite(left) || !(rows > 0) || !(cols > 0) || !double.IsFinite(rows) || !double.IsFinite(cols))
+        {
+            throw new ArgumentException($"rectangle {rows}×{cols} at ({top}, {left}) on a {height}×{width} detector is not valid");
+        }
+
+        int y0 = (int)Math.Clamp(Math.Ceiling(top), 0, height), y1 = (int)Math.Clamp(Math.Ceiling(top + rows), 0, height);
+        int x0 = (int)Math.Clamp(Math.Ceiling(left), 0, width), x1 = (int)Math.Clamp(Math.Ceiling(left + cols), 0, width);
+        var spans = new List<PixelSpan>(Math.Max(0, y1 - y0));
+        for (int y = y0; y < y1 && x1 > x0; y++)
+        {
+            spans.Add(new PixelSpan((y * width) + x0, x1 - x0));
+        }
+
+        return [.. spans];
+    }
+
+    /// <summary>The one pixel nearest (<paramref name="y"/>, <paramref name="x"/>) (halves round up), or none when it is off the detector.</summary>
+    /// <remarks>Units: detector pixels.</remarks>
+    public static PixelSpan[] Point(int height, int width, double y, double x)
+    {
+        double py = Math.Floor(y + 0.5), px = Math.Floor(x + 0.5);
+        return py >= 0 && py < height && px >= 0 && px < width ? [new PixelSpan(((int)py * width) + (int)px, 1)] : [];
+    }
+
     /// <summary>Runs of the non-zero entries of a boolean mask (row-major, <paramref name="width"/> wide).</summary>
     public static PixelSpan[] FromMask(ReadOnlySpan<bool> mask, int width)
     {

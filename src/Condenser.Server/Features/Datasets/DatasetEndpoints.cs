@@ -6,6 +6,7 @@ using Condenser.Catalog.Ingest;
 using Condenser.Catalog.Records;
 using Condenser.Catalog.Search;
 using Condenser.Catalog.Sharing;
+using Condenser.Server.Features.Analyses;
 using Condenser.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -31,7 +32,7 @@ public static class DatasetEndpoints
         g.MapGet("/{id}/annotations", (string id, HttpContext ctx, Catalog.Library c) => TypedResults.Ok(c.Annotations(id, ctx.Caller()))).WithSummary("The record's labels, notes and regions (regions in dataset coordinates)");
         g.MapPost("/{id}/annotations", Annotate).DescribesBody<AnnotationRequest>("application/json").WithSummary("Add a label, note or region (JSON geometry) to a record");
         g.MapGet("/{id}/analyses", (string id, HttpContext ctx, Catalog.Library c) => TypedResults.Ok(c.Analyses(id, ctx.Caller()))).WithSummary("The analyses recorded on the record, with their provenance");
-        g.MapPost("/{id}/analyses", RecordAnalysis).DescribesBody<AnalysisRequest>("application/json").WithSummary("Record an analysis with its parameters and outputs; inputs are recorded by hash");
+        g.MapPost("/{id}/analyses", RecordAnalysis).DescribesBody<AnalysisRequest>("application/json").WithSummary("Contributors: run an analysis on the record (analysis, parameters: see /api/analyses): 202 with the job, whose results become records linked to this one; with 'outputs', record an analysis run elsewhere (201)");
         app.MapGet("/api/sessions", Sessions).WithTags("datasets").WithSummary("Sessions (instrument + time-gap groups) with the number of visible records");
         app.MapGet("/api/annotations", Labels).WithTags("datasets").WithSummary("Every annotation on records the caller may see (kind=label|note|region to narrow): a labelled set for training models");
         app.MapGet("/api/experiments", Experiments).WithTags("datasets").WithSummary("Experiments (sample, elements, goal, instrument, operator) with the number of visible records");
@@ -196,10 +197,16 @@ public static class DatasetEndpoints
         return TypedResults.Created((string?)null, a);
     }
 
-    private static async Task<Created<AnalysisRecord>> RecordAnalysis(string id, HttpContext ctx, Catalog.Library catalog)
+    private static async Task<Results<Created<AnalysisRecord>, Accepted<JobView>>> RecordAnalysis(string id, HttpContext ctx, Catalog.Library catalog, AnalysisJobs jobs)
     {
         var body = await JsonBody.Read<AnalysisRequest>(ctx).ConfigureAwait(false);
         var name = body.Analysis ?? throw new CatalogException(CatalogError.Invalid, "the body needs 'analysis' (its name)");
+        if (body.Outputs is null)
+        {
+            var job = jobs.Start(id, ctx.Caller(), name, body.Parameters);
+            return TypedResults.Accepted($"/api/jobs/{job.Id}", job);
+        }
+
         var a = catalog.RecordAnalysis(id, ctx.Caller(), name, body.Parameters ?? new JsonObject(), body.Outputs ?? new JsonObject(), body.Software);
         return TypedResults.Created((string?)null, a);
     }

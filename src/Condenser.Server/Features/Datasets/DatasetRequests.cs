@@ -27,10 +27,10 @@ public sealed record AnnotationRequest(
     [property: JsonPropertyName("text")] string? Text,
     [property: JsonPropertyName("region")] JsonObject? Region);
 
-/// <summary>The body of <c>POST /api/datasets/{id}/analyses</c>: an analysis run elsewhere, recorded with its provenance.</summary>
-/// <param name="Analysis">Its name (virtual-image, com, strain…).</param>
+/// <summary>The body of <c>POST /api/datasets/{id}/analyses</c>: an analysis to run on the record, or (with outputs) one run elsewhere, recorded with its provenance.</summary>
+/// <param name="Analysis">Its name (virtual-image, com, strain…: <c>GET /api/analyses</c> lists those the server runs).</param>
 /// <param name="Parameters">Its parameters (JSON object).</param>
-/// <param name="Outputs">Its outputs: names, hashes, values (JSON object).</param>
+/// <param name="Outputs">Its outputs: names, hashes, values (JSON object); absent: run the analysis here, as a job.</param>
 /// <param name="Software">Software and version that ran it (default: this server's).</param>
 public sealed record AnalysisRequest(
     [property: JsonPropertyName("analysis")] string? Analysis,

@@ -40,7 +40,8 @@ public static class ViewerEndpoints
         g.MapGet("/image", Image).ProducesFloat32Values().WithSummary("The dataset's picture: the image, the mean of a stack, the summed map of a spectrum image, or a 4D-STEM scan's bright-field image");
         g.MapGet("/mean", Mean).ProducesFloat32Values().WithSummary("The mean frame (a 4D-STEM scan's mean diffraction pattern, a spectrum image's mean spectrum)");
         g.MapGet("/frame", Frame).ProducesFloat32Values().WithSummary("The frame (diffraction pattern or spectrum) at scan position y, x");
-        g.MapGet("/virtual", Virtual).ProducesFloat32Values().WithSummary("A 4D-STEM virtual image: the sum over the annulus r_in..r_out (detector pixels) around cy, cx at every scan position");
+        g.MapGet("/virtual", Virtual).ProducesFloat32Values().WithSummary("A 4D-STEM virtual image at every scan position: shape annulus (default; r_in ≤ r < r_out), disk (r < r_out), rectangle (height × width centred on cy, cx) or point (the pixel at cy, cx); detector pixels");
+        g.MapGet("/com", CenterOfMass).ProducesFloat32Values().WithSummary("A 4D-STEM centre-of-mass view: map shift_y, shift_x, magnitude (default), divergence, curl or idpc (detector pixels), around the reference centre cy, cx (default: the bright-field disk)");
     }
 
     private static IResult Image(string id, HttpContext ctx, Catalog.Library catalog)
@@ -100,32 +101,122 @@ public static class ViewerEndpoints
         return Send(ctx, new Picture(values.Select(v => (float)v).ToArray(), r, cols, ds.Axes[^1], $"frame at y={yy}, x={xx}"));
     }
 
-    private static IResult Virtual(string id, double cy, double cx, double? r_in, double r_out, HttpContext ctx, Catalog.Library catalog)
+    private static IResult Virtual(string id, double cy, double cx, double? r_in, double? r_out, string? shape, double? height, double? width, HttpContext ctx, Catalog.Library catalog)
     {
         var rec = catalog.Get(id, ctx.Caller(), "view");
-        double inner = r_in ?? 0;
-        if (!(r_out > inner) || inner < 0 || !double.IsFinite(cy) || !double.IsFinite(cx) || r_out > 1e5)
+        if (!double.IsFinite(cy) || !double.IsFinite(cx) || Math.Abs(cy) > 1e5 || Math.Abs(cx) > 1e5)
         {
-            throw new CatalogException(CatalogError.Invalid, "the detector needs 0 ≤ r_in < r_out ≤ 1e5 and a finite centre");
+            throw new CatalogException(CatalogError.Invalid, "the detector needs a finite centre cy, cx (detector pixels)");
         }
 
-        var key = string.Create(CultureInfo.InvariantCulture, $"{rec.Id}:virtual:{cy:F2}:{cx:F2}:{inner:F2}:{r_out:F2}");
-        var p = Cached(key, () =>
+        double inner = r_in ?? 0, outer = r_out ?? 0;
+        VirtualImageParameters p;
+        string described;
+        switch (shape ?? "annulus")
+        {
+            case "annulus" or "disk":
+                if (!(outer > inner) || inner < 0 || outer > 1e5)
+                {
+                    throw new CatalogException(CatalogError.Invalid, "an annulus or disk needs 0 ≤ r_in < r_out ≤ 1e5 (detector pixels)");
+                }
+
+                p = shape == "disk" ? new VirtualImageParameters(0, outer, false, (cy, cx)) { Shape = DetectorShape.Disk } : new VirtualImageParameters(inner, outer, false, (cy, cx));
+                described = string.Create(CultureInfo.InvariantCulture, $"virtual detector {(shape == "disk" ? 0 : inner):G4}–{outer:G4} px around ({cy:G4}, {cx:G4})");
+                break;
+            case "rectangle":
+                if (!(height > 0) || !(width > 0) || height > 1e5 || width > 1e5)
+                {
+                    throw new CatalogException(CatalogError.Invalid, "a rectangle needs 0 < height, width ≤ 1e5 (detector pixels)");
+                }
+
+                p = VirtualImageParameters.RectangleAt((cy, cx), height!.Value, width!.Value);
+                described = string.Create(CultureInfo.InvariantCulture, $"virtual detector: rectangle {height:G4} × {width:G4} px around ({cy:G4}, {cx:G4})");
+                break;
+            case "point":
+                p = VirtualImageParameters.PointAt((cy, cx));
+                described = string.Create(CultureInfo.InvariantCulture, $"virtual detector: the pixel at ({Math.Floor(cy + 0.5):G4}, {Math.Floor(cx + 0.5):G4})");
+                break;
+            default:
+                throw new CatalogException(CatalogError.Invalid, $"shape '{Catalog.Library.Printable(shape!)}': give annulus, disk, rectangle or point");
+        }
+
+        var key = string.Create(CultureInfo.InvariantCulture, $"{rec.Id}:virtual:{shape}:{cy:F2}:{cx:F2}:{inner:F2}:{outer:F2}:{height:F2}:{width:F2}");
+        var picture = Cached(key, () =>
         {
             using var file = catalog.OpenFile(rec);
-            var ds = file.Datasets[rec.DatasetIndex];
-            if (!FourDStemInputs.IsDiffractionScan(ds))
+            var ds = FourDStemOf(file, rec);
+            var run = new AnalysisRun(ds, null, new AnalysisRunOptions { Cancel = ctx.RequestAborted, Identify = false });
+            double[] image;
+            try
             {
-                throw new CatalogException(CatalogError.Invalid, $"dataset {id} is not a 4D-STEM scan");
+                image = VirtualImage.Run(run, p).Values(VirtualImage.Title);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CatalogException(CatalogError.Invalid, e.Message, e);
             }
 
-            var run = new AnalysisRun(ds, null, new AnalysisRunOptions { Cancel = ctx.RequestAborted, Identify = false });
-            var image = VirtualImage.Run(run, new VirtualImageParameters(inner, r_out, false, (cy, cx))).Values(VirtualImage.Title);
             int nx = ds.Shape.Navigation[^1];
-            return new Picture(image.Select(v => (float)v).ToArray(), (int)(ds.FrameCount / nx), nx, ds.Axes[ds.Shape.Navigation.Count - 1],
-                string.Create(CultureInfo.InvariantCulture, $"virtual detector {inner:G4}–{r_out:G4} px around ({cy:G4}, {cx:G4})"));
+            return new Picture(image.Select(v => (float)v).ToArray(), (int)(ds.FrameCount / nx), nx, ds.Axes[ds.Shape.Navigation.Count - 1], described);
         });
-        return Send(ctx, p);
+        return Send(ctx, picture);
+    }
+
+    /// <summary>The maps a centre-of-mass view can show, by the names the endpoint takes.</summary>
+    private static readonly Dictionary<string, string> ComMaps = new(StringComparer.Ordinal)
+    {
+        ["shift_y"] = "com shift y", ["shift_x"] = "com shift x", ["magnitude"] = "com shift magnitude",
+        ["divergence"] = "dpc divergence", ["curl"] = "dpc curl", ["idpc"] = CenterOfMassAnalysis.Idpc,
+    };
+
+    private static IResult CenterOfMass(string id, double? cy, double? cx, string? map, HttpContext ctx, Catalog.Library catalog)
+    {
+        var rec = catalog.Get(id, ctx.Caller(), "view");
+        map ??= "magnitude";
+        if (!ComMaps.TryGetValue(map, out var title))
+        {
+            throw new CatalogException(CatalogError.Invalid, $"map '{Catalog.Library.Printable(map)}': give {string.Join(", ", ComMaps.Keys)}");
+        }
+
+        if (cy is { } y && cx is { } x ? !double.IsFinite(y) || !double.IsFinite(x) : cy is not null || cx is not null)
+        {
+            throw new CatalogException(CatalogError.Invalid, "the reference centre needs both cy and cx, finite (detector pixels), or neither (the bright-field disk)");
+        }
+
+        var key = string.Create(CultureInfo.InvariantCulture, $"{rec.Id}:com:{map}:{cy:F2}:{cx:F2}");
+        var picture = Cached(key, () =>
+        {
+            using var file = catalog.OpenFile(rec);
+            var ds = FourDStemOf(file, rec);
+            var run = new AnalysisRun(ds, null, new AnalysisRunOptions { Cancel = ctx.RequestAborted, Identify = false });
+            var result = CenterOfMassAnalysis.Run(run, new CenterOfMassParameters(cy is null ? null : (cy.Value, cx!.Value)));
+            double[] values;
+            if (map == "magnitude")
+            {
+                var (sy, sx) = (result.Values("com shift y"), result.Values("com shift x"));
+                values = [.. sy.Zip(sx, (a, b) => Math.Sqrt((a * a) + (b * b)))];
+            }
+            else if (result.Datasets.Any(d => d.Name == title))
+            {
+                values = result.Values(title);
+            }
+            else
+            {
+                throw new CatalogException(CatalogError.Invalid, $"dataset {id}: {result.Summary["rotation_undetermined"]?.GetValue<string>() ?? "no DPC maps for a scan that is not 2-d"}");
+            }
+
+            var center = result.Summary["center"]!.AsArray();
+            int nx = ds.Shape.Navigation[^1];
+            return new Picture(values.Select(v => (float)v).ToArray(), (int)(ds.FrameCount / nx), nx, ds.Axes[ds.Shape.Navigation.Count - 1],
+                string.Create(CultureInfo.InvariantCulture, $"{title} (px), centre of mass around ({center[0]!.GetValue<double>():G4}, {center[1]!.GetValue<double>():G4})"));
+        });
+        return Send(ctx, picture);
+    }
+
+    private static EmDataset FourDStemOf(Condenser.Formats.EmFile file, DatasetRecord rec)
+    {
+        var ds = file.Datasets[rec.DatasetIndex];
+        return FourDStemInputs.IsDiffractionScan(ds) ? ds : throw new CatalogException(CatalogError.Invalid, $"dataset {rec.Id} is not a 4D-STEM scan");
     }
 
     private static Picture From(PreviewImage p)
