@@ -18,6 +18,7 @@ public class MigrationTests
         var ids = new List<string>();
         Dictionary<string, byte[]> vectors;
         List<string> similarBefore;
+        string derived;
         using (var c = lib.Open())
         {
             for (int i = 0; i < 6; i++)
@@ -27,6 +28,16 @@ public class MigrationTests
             }
 
             c.Annotate(ids[0], Principal.Local, "label", "grain", null);
+
+            // A result with its provenance (as the CLI writes it), ingested beside its input.
+            var source = Path.Combine(dir, "im0.tif");
+            using (var file = Condenser.Formats.FormatRegistry.Open(source))
+            {
+                var stats = Condenser.Processing.Analyses.PatternStatisticsAnalysis.Run(new Condenser.Processing.Analyses.AnalysisRun(file.Datasets[0], source, new Condenser.Processing.Analyses.AnalysisRunOptions { HashCache = new Condenser.Data.Identity.FileHashCache(Path.Combine(lib.Folder, "hashes")) }));
+                Condenser.Formats.FormatRegistry.WriterFor(Path.Combine(lib.Folder, "stats.emd")).Write(Path.Combine(lib.Folder, "stats.emd"), stats.Datasets);
+            }
+
+            derived = c.Ingestor.IngestFile(Path.Combine(lib.Folder, "stats.emd"), Principal.Local, new IngestOptions()).Ids[0];
             similarBefore = c.Similar(ids[0], Principal.Local, 5).Select(s => s.Record.Id).ToList();
 
             // Back to the layout of version 1, as the first libraries were written: the descriptor in a column of
@@ -58,6 +69,8 @@ public class MigrationTests
                     conn.Execute(tx, "ALTER TABLE datasets ADD CONSTRAINT datasets_file_sha256_dataset_index_key UNIQUE (file_sha256, dataset_index)");
                 }
 
+                conn.Execute(tx, "DROP TABLE derivations");
+                conn.Execute(tx, "DROP TABLE file_hashes");
                 conn.Execute(tx, "DELETE FROM schema_migrations");
                 conn.Execute(tx, "UPDATE schema_info SET version = 1");
                 conn.Execute(tx, "INSERT INTO annotations (dataset_id, user_id, created_ms, kind, text, region) VALUES (@d, NULL, 1, 'region', 'precipitate', @r)",
@@ -72,9 +85,13 @@ public class MigrationTests
         using (var c = lib.Open())
         {
             Assert.Equal(Schema.Version, c.Db.Read(conn => Schema.Current(conn, null)));
-            Assert.Equal(4, Schema.Version);
+            Assert.Equal(5, Schema.Version);
+
+            // Results ingested before lineage was kept are linked to their input from the provenance they kept.
+            Assert.Equal(ids[0], Assert.Single(c.Lineage(derived, Principal.Local).MadeFrom).Id);
+            Assert.Contains(c.Lineage(ids[0], Principal.Local).MadeInto, l => l.Id == derived);
             var migrated = c.Db.Read(conn => conn.Query(null, "SELECT dataset_id, vector FROM embeddings WHERE model = 'descriptor' AND model_version = '1'", r => (r.GetString(0), r.Bytes("vector")!)));
-            Assert.Equal(ids.Count, migrated.Count);
+            Assert.Equal(ids.Count + 4, migrated.Count);
             Assert.All(migrated, m => Assert.Equal(vectors[m.Item1], m.Item2));
             Assert.Equal(0L, c.Db.Read(conn => conn.Query(null, "SELECT 1 FROM schema_migrations WHERE version = 1", r => 1L).Count));
             Assert.Equal(similarBefore, c.Similar(ids[0], Principal.Local, 5).Select(s => s.Record.Id).ToList());
@@ -103,7 +120,7 @@ public class MigrationTests
             var copy = c.Ingestor.IngestFile(Path.Combine(dir, "im0.tif"), c.Users.PrincipalOf(user.Id)!, new IngestOptions { Project = "gamma" });
             Assert.True(copy.Status == IngestStatus.Ingested, copy.Error);
             Assert.NotEqual(ids[0], copy.Ids.Single());
-            Assert.Equal(ids.Count + 2, c.Db.Read(conn => Convert.ToInt32(conn.Scalar(null, "SELECT COUNT(*) FROM datasets"), System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.Equal(ids.Count + 2 + 4, c.Db.Read(conn => Convert.ToInt32(conn.Scalar(null, "SELECT COUNT(*) FROM datasets"), System.Globalization.CultureInfo.InvariantCulture)));
 
             // A region is checked against the dataset and kept in its coordinates, calibrated.
             var a = c.Annotate(ids[2], Principal.Local, "region", "defect", """{"space": "signal", "shape": "point", "points": [[12.5, 40]]}""");

@@ -20,7 +20,7 @@ public sealed class OrphanSweepTests
         {
             var f = Path.Combine(dir, name);
             File.WriteAllBytes(f, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * seed))]);
-            var (sha, _, _) = c.Store.Put(f);
+            var (sha, _, _, _) = c.Store.Put(f);
             File.SetLastWriteTimeUtc(c.Store.ObjectPath(sha), DateTime.UtcNow - age);
             return sha;
         }

@@ -86,7 +86,7 @@ internal static class Derivations
         c.Execute(tx, "CREATE INDEX IF NOT EXISTS derivations_dataset ON derivations (dataset_id)");
         c.Execute(tx, "CREATE INDEX IF NOT EXISTS derivations_sha ON derivations (input_sha256)");
         c.Execute(tx, "CREATE INDEX IF NOT EXISTS derivations_tree ON derivations (input_tree_hash)");
-        var found = c.Query(tx, "SELECT id, info FROM datasets WHERE info LIKE '%\"provenance\"%'", r => (Id: r.GetString(0), Info: r.GetString(1)));
+        var found = c.Query(tx, "SELECT d.id, d.info FROM datasets d WHERE d.info LIKE '%\"provenance\"%' AND NOT EXISTS (SELECT 1 FROM derivations x WHERE x.dataset_id = d.id)", r => (Id: r.GetString(0), Info: r.GetString(1)));
         foreach (var (id, info) in found)
         {
             JsonNode? node = null;

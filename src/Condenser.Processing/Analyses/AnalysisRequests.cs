@@ -196,7 +196,7 @@ public static class AnalysisRequests
         public (double Y, double X)? Pair(string key) => Numbers(key, 2) is { } v ? (v[0], v[1]) : null;
 
         private double Finite(JsonNode? node, string key) =>
-            node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.GetValue<double>() is var d && double.IsFinite(d)
+            node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && double.TryParse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
                 ? d : throw new ArgumentException($"{analysis}: parameter '{key}' is {node?.ToJsonString() ?? "null"}: it is a finite number");
     }
 }
