@@ -46,7 +46,7 @@ public class AccessMatrixTests
             ["outsider"] = ["public"],
             ["admin"] = ["private", "project", "institution", "public", "embargoed"],
         };
-        string[] endpoints = ["", "/preview.png", "/preview.png?kind=thumb", "/similar", "/file", "/jsonld", "/view/image", "/annotations", "/analyses"];
+        string[] endpoints = ["", "/preview.png", "/preview.png?kind=thumb", "/similar", "/file", "/jsonld", "/view/image", "/annotations", "/analyses", "/lineage"];
         var failures = new StringBuilder();
         foreach (var (who, token) in tokens)
         {

@@ -28,6 +28,9 @@ public sealed class ServerHost : IAsyncDisposable
     /// <summary>The catalogue the server uses.</summary>
     public Catalog.Library Catalog { get; }
 
+    /// <summary>The server's services.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Base URL.</summary>
     public string Url { get; }
 

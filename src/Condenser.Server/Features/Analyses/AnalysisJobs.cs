@@ -25,6 +25,9 @@ public enum JobState
     Cancelled,
 }
 
+/// <summary>Job states in JSON as lower-case names.</summary>
+public sealed class JobStateNames() : JsonStringEnumConverter<JobState>(System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+
 /// <summary>What a job looks like through the API.</summary>
 /// <param name="Id">Job id.</param>
 /// <param name="Dataset">The input record.</param>
@@ -44,7 +47,7 @@ public sealed record JobView(
     [property: JsonPropertyName("dataset")] string Dataset,
     [property: JsonPropertyName("analysis")] string Analysis,
     [property: JsonPropertyName("parameters")] JsonObject Parameters,
-    [property: JsonPropertyName("state"), JsonConverter(typeof(JsonStringEnumConverter<JobState>))] JobState State,
+    [property: JsonPropertyName("state"), JsonConverter(typeof(JobStateNames))] JobState State,
     [property: JsonPropertyName("stage")] string? Stage,
     [property: JsonPropertyName("progress")] double Progress,
     [property: JsonPropertyName("records")] IReadOnlyList<string> Records,
@@ -125,6 +128,18 @@ public sealed class AnalysisJobs(Library catalog)
         }
 
         return (job.View, Interlocked.Read(ref job.Version));
+    }
+
+    /// <summary>Takes the one slot, so that jobs started meanwhile stay queued until the answer is disposed (for tests of the queue).</summary>
+    internal async Task<IDisposable> HoldSlotAsync()
+    {
+        await _slot.WaitAsync().ConfigureAwait(false);
+        return new Releaser(_slot);
+    }
+
+    private sealed class Releaser(SemaphoreSlim slot) : IDisposable
+    {
+        public void Dispose() => slot.Release();
     }
 
     private Job Find(string id, Principal who) =>
