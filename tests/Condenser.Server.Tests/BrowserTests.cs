@@ -45,6 +45,10 @@ public class BrowserTests
     }
 
     /// <summary>Saves the page at 1400 × 1000 and 1024 × 768 (then back to 1400 × 1000).</summary>
+    /// <summary>Chooses <paramref name="value"/> in the select <paramref name="id"/>, as a user's pick does (a change event).</summary>
+    private static void Choose(ChromeDriver browser, string id, string value) =>
+        ((IJavaScriptExecutor)browser).ExecuteScript("const s = document.getElementById(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change'));", id, value);
+
     private static void Screenshots(ChromeDriver browser, string name)
     {
         foreach (var (w, h) in new[] { (1024, 768), (1400, 1000) })
@@ -403,5 +407,75 @@ public class BrowserTests
         wait.Until(b => b.FindElement(By.Id("ap-state")).GetAttribute("data-state") == "finished");
         Assert.Contains("922 of 922 probes", browser.FindElement(By.Id("ap-state")).Text);
         Assert.Empty(browser.FindElements(By.Id("error")));
+    }
+
+    [Fact]
+    public async Task ADetectorIsEditedSavedAsAnAnalysisAndItsResultIsALinkedRecord()
+    {
+        await using var host = await ServerHost.Start("sqlite");
+        var c = host.Catalog;
+        var (ada, token) = c.Users.Add("ada", Role.Contributor, "Lab A", ["alpha"]);
+        var dir = host.Library.CopyFixtures("quantumdetector/001_4x2_6bit.mib", "quantumdetector/001_4x2_6bit.hdr");
+        var input = c.Ingestor.IngestPaths([dir], c.Users.PrincipalOf(ada.Id)!, new IngestOptions { Project = "alpha" }).Single().Ids.Single();
+
+        using var browser = Browser(Path.Combine(host.Library.Folder, "chromium-profile"));
+        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(60));
+        browser.Navigate().GoToUrl(host.Url);
+        browser.FindElement(By.Id("token")).SendKeys(token);
+        browser.FindElement(By.Id("sign-in")).Click();
+        wait.Until(b => b.FindElement(By.Id("who-name")).Text.StartsWith("ada", StringComparison.Ordinal));
+        browser.Navigate().GoToUrl($"{host.Url}/#/d/{input}");
+        wait.Until(b => b.FindElement(By.Id("real-caption")).Text.Contains("bright field", StringComparison.Ordinal));
+        wait.Until(b => b.FindElement(By.Id("pattern-caption")).Text.Contains("mean pattern", StringComparison.Ordinal));
+
+        // A rectangle typed in detector pixels: the scan shows that detector's image.
+        Choose(browser, "detector-shape", "rectangle");
+        Assert.False(browser.FindElement(By.Id("det-h")).Displayed && browser.FindElement(By.Id("det-rout")).Displayed);
+        foreach (var (field, value) in new[] { ("det-cy", "100"), ("det-cx", "150"), ("det-h", "30"), ("det-w", "8") })
+        {
+            browser.FindElement(By.Id(field)).Clear();
+            browser.FindElement(By.Id(field)).SendKeys(value);
+        }
+
+        browser.FindElement(By.Id("det-apply")).Click();
+        wait.Until(b => b.FindElement(By.Id("real-caption")).Text.Contains("rectangle 30 × 8 px around (100, 150)", StringComparison.Ordinal));
+
+        // The centre-of-mass view takes its reference centre from a click on the pattern.
+        Choose(browser, "detector-shape", "com");
+        Choose(browser, "com-map", "shift_x");
+        wait.Until(b => b.FindElement(By.Id("real-caption")).Text.StartsWith("com shift x (px)", StringComparison.Ordinal));
+        Choose(browser, "detector-shape", "rectangle");
+        wait.Until(b => b.FindElement(By.Id("real-caption")).Text.Contains("rectangle 30 × 8 px", StringComparison.Ordinal));
+
+        // Saved as an analysis: a job with its progress, then the result as a record linked to this one.
+        browser.FindElement(By.Id("save-analysis")).Click();
+        wait.Until(b => b.FindElement(By.Id("job-status")).GetAttribute("data-state") == "done" && b.FindElements(By.CssSelector("#job-status a.job-record")).Count == 1);
+        Assert.Empty(browser.FindElements(By.Id("error")));
+        var resultId = browser.FindElement(By.CssSelector("#job-status a.job-record")).Text;
+        Assert.Single(browser.FindElements(By.CssSelector($"#lineage-into a.lineage-link[data-id='{resultId}']")));
+        var row = c.Analyses(input, Principal.Local).Single(a => a.Provenance is not null && a.Outputs.Contains(resultId, StringComparison.Ordinal));
+        var saved = System.Text.Json.Nodes.JsonNode.Parse(row.Parameters)!;
+        Assert.Equal((30.0, 8.0, "rectangle"), (saved["rectangle_height_px"]!.GetValue<double>(), saved["rectangle_width_px"]!.GetValue<double>(), saved["detector_shape"]!.GetValue<string>()));
+        Screenshots(browser, "analysis-saved");
+
+        // The result's page names its input; an analysis of it runs from the panel's form.
+        browser.FindElement(By.CssSelector("#job-status a.job-record")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector($"#lineage-from a.lineage-link[data-id='{input}']")).Count == 1);
+        Assert.Contains("virtual-image", browser.FindElement(By.Id("lineage-from")).Text, StringComparison.Ordinal);
+        wait.Until(b => b.FindElements(By.CssSelector("#run-analysis option")).Count > 3);
+        Choose(browser, "run-analysis", "pattern-stats");
+        browser.FindElement(By.Id("run-start")).Click();
+        wait.Until(b => b.FindElement(By.Id("job-status")).GetAttribute("data-state") == "done");
+        Assert.Equal(4, c.Lineage(resultId, Principal.Local).MadeInto.Count);
+        Screenshots(browser, "lineage");
+
+        // Bad parameters fail the job with the reason on the page.
+        wait.Until(b => b.FindElements(By.CssSelector("#run-analysis option")).Count > 3);
+        Choose(browser, "run-analysis", "pattern-stats");
+        browser.FindElement(By.Id("run-parameters")).Clear();
+        browser.FindElement(By.Id("run-parameters")).SendKeys("{\"bins\": 3}");
+        browser.FindElement(By.Id("run-start")).Click();
+        wait.Until(b => b.FindElement(By.Id("job-status")).GetAttribute("data-state") == "failed");
+        Assert.Contains("'bins'", browser.FindElement(By.Id("job-status")).Text, StringComparison.Ordinal);
     }
 }

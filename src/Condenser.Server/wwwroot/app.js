@@ -233,13 +233,83 @@ async function loadSimilar(id) {
   } catch (e) { el.textContent = e.message; }
 }
 
+// The record's analyses, its lineage both ways (by the provenance results carry) and, for contributors, a form to run
+// an analysis whose results become records linked to this one.
 async function loadAnalyses(id, d) {
   const el = document.getElementById("analyses");
   try {
-    const list = await json(`/api/datasets/${id}/analyses`);
+    const [list, lineage] = await Promise.all([json(`/api/datasets/${id}/analyses`), json(`/api/datasets/${id}/lineage`)]);
+    const link = l => `<a class="lineage-link" data-id="${esc(l.id)}" href="#/d/${esc(l.id)}" title="${esc(l.file)} [${esc(l.dataset)}]">${esc(l.title)}</a> <small>${esc(l.signal_type)}</small>`;
     const ingest = `<div>ingested ${esc(d.ingested)} from <code>${esc(d.file)}</code> (sha256 ${esc(d.sha256.slice(0, 12))}…) by ${esc(d.info?.software || "condenser")}</div>`;
-    el.innerHTML = ingest + list.map(a => `<details><summary>${esc(a.name)} · ${new Date(a.createdMs).toISOString()} · ${esc(a.user || "")}</summary><pre>parameters ${esc(a.parameters)}\ninputs ${esc(a.inputs)}\noutputs ${esc(a.outputs)}\nsoftware ${esc(a.software)}</pre></details>`).join("");
+    const from = lineage.made_from.length
+      ? `<div id="lineage-from">made by <b>${esc(lineage.analysis)}</b> from ${lineage.made_from.map(link).join(", ")}</div>`
+      : lineage.analysis ? `<div id="lineage-from">made by <b>${esc(lineage.analysis)}</b> from an input that is not in the library, or not open to you</div>` : "";
+    const into = lineage.made_into.length
+      ? `<div id="lineage-into">results made from this record: <ul>${lineage.made_into.map(l => `<li><b>${esc(l.analysis)}</b> → ${link(l)}</li>`).join("")}</ul></div>` : "";
+    el.innerHTML = ingest + from + into + list.map(a => `<details><summary>${esc(a.name)} · ${new Date(a.createdMs).toISOString()} · ${esc(a.user || "")}</summary><pre>parameters ${esc(a.parameters)}\ninputs ${esc(a.inputs)}\noutputs ${esc(a.outputs)}\nsoftware ${esc(a.software)}</pre></details>`).join("")
+      + (d.can_edit && token ? `<div class="controls" id="run-form"><label>run <select id="run-analysis"></select></label> <input id="run-parameters" value="{}" size="40" title="parameters as JSON"> <button class="btn" id="run-start" type="button">run</button></div>` : "")
+      + `<div id="job-status" hidden></div>`;
+    const select = document.getElementById("run-analysis");
+    if (select) {
+      const all = await json("/api/analyses");
+      select.innerHTML = all.map(a => `<option value="${esc(a.name)}" title="${esc(a.reads)}">${esc(a.name)} (${esc(a.reads)})</option>`).join("");
+      const describe = () => {
+        const a = all.find(x => x.name === select.value);
+        document.getElementById("run-parameters").title = Object.entries(a?.parameters || {}).map(([k, v]) => `${k}: ${v}`).join("\n") || "no parameters";
+      };
+      select.addEventListener("change", describe); describe();
+      document.getElementById("run-start").addEventListener("click", () => {
+        let parameters;
+        try { parameters = JSON.parse(document.getElementById("run-parameters").value || "{}"); } catch (e) { return showError(new Error("the parameters are not JSON: " + e.message)); }
+        runJob(d, select.value, parameters);
+      });
+    }
   } catch (e) { el.textContent = e.message; }
+}
+
+// Runs an analysis on a record as a job, following its server-sent events (through fetch, so that the token goes
+// with them) in a progress bar with a cancel button; when done, the panel shows the linked results.
+async function runJob(d, analysis, parameters) {
+  const status = document.getElementById("job-status");
+  status.hidden = false; status.dataset.state = "starting";
+  status.innerHTML = `<span class="job-label">${esc(analysis)}: starting…</span> <progress id="job-progress" max="1" value="0"></progress> <button class="btn" id="job-cancel" type="button">cancel</button>`;
+  const label = status.querySelector(".job-label");
+  let job;
+  try {
+    job = await json(`/api/datasets/${d.id}/analyses`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ analysis, parameters }) });
+  } catch (e) { label.textContent = `${analysis}: ${e.message}`; status.dataset.state = "failed"; document.getElementById("job-cancel").hidden = true; return; }
+  status.dataset.job = job.id;
+  document.getElementById("job-cancel").addEventListener("click", () => api(`/api/jobs/${job.id}`, { method: "DELETE" }).catch(showError));
+  const show = j => {
+    status.dataset.state = j.state;
+    document.getElementById("job-progress").value = j.progress;
+    label.textContent = `${analysis}: ${j.state}${j.stage ? " — " + j.stage : ""} ${Math.round(j.progress * 100)} %${j.error ? " — " + j.error : ""}`;
+  };
+  show(job);
+  try {
+    const r = await api(`/api/jobs/${job.id}/events`);
+    const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let i;
+      while ((i = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, i); buffer = buffer.slice(i + 2);
+        if (!/^event: job$/m.test(block)) continue;
+        job = JSON.parse(block.split("\n").filter(l => l.startsWith("data: ")).map(l => l.slice(6)).join("\n"));
+        show(job);
+      }
+    }
+  } catch (e) { showError(e); }
+  document.getElementById("job-cancel").hidden = true;
+  if (job.state === "done") {
+    await loadAnalyses(d.id, d);
+    const again = document.getElementById("job-status");
+    again.hidden = false; again.dataset.state = "done"; again.dataset.job = job.id;
+    again.innerHTML = `${esc(analysis)}: done — ${job.records.map(r => `<a class="job-record" href="#/d/${esc(r)}">${esc(r)}</a>`).join(", ")}`;
+  }
 }
 
 async function loadAnnotations(id) {
@@ -259,21 +329,75 @@ async function buildViewers(d) {
     return loadImage(img, `/api/datasets/${d.id}/preview.png`);
   }
   if (fourD) {
-    let innerRatio = 0;
-    const tools = document.createElement("div"); tools.className = "controls";
-    tools.innerHTML = `Click the scan to see its pattern; drag on the pattern to draw a virtual detector (alt-drag pans). <label>inner / outer radius <input id="inner-ratio" type="number" min="0" max="0.95" step="0.05" value="0"></label>`;
+    let innerRatio = 0.5, current = null;
+    const tools = document.createElement("div"); tools.className = "controls detector-tools";
+    const field = (id, label) => `<label>${label} <input id="${id}" type="number" step="0.5" size="5"></label>`;
+    tools.innerHTML = `<div>Click the scan to see its pattern. On the pattern, drag to draw a detector (alt-drag pans); for a point or the centre of mass, click.</div>
+      <label>detector <select id="detector-shape"><option value="disk">disk</option><option value="annulus">annulus</option><option value="rectangle">rectangle</option><option value="point">point</option><option value="com">centre of mass / DPC</option></select></label>
+      <label class="for-annulus">inner / outer <input id="inner-ratio" type="number" min="0" max="0.95" step="0.05" value="0.5"></label>
+      <label class="for-com">map <select id="com-map">${["magnitude", "shift_x", "shift_y", "divergence", "curl", "idpc"].map(m => `<option>${m}</option>`).join("")}</select></label>
+      <span id="detector-params">${field("det-cy", "centre y")}${field("det-cx", "x")}<span class="for-round">${field("det-rin", "r in")}${field("det-rout", "r out")}</span><span class="for-rectangle">${field("det-h", "height")}${field("det-w", "width")}</span> px <button class="btn" id="det-apply" type="button">apply</button></span>
+      ${d.can_edit && token ? `<button class="btn" id="save-analysis" type="button" disabled title="run this detector over the whole scan and keep the result as a record linked to this one">save as analysis</button>` : ""}`;
     box.before(tools);
-    tools.querySelector("#inner-ratio").addEventListener("input", e => innerRatio = Math.max(0, Math.min(0.95, +e.target.value || 0)));
+    const $ = id => tools.querySelector("#" + id);
+    const shape = () => $("detector-shape").value;
+    const showFields = () => {
+      const s = shape();
+      tools.querySelectorAll(".for-annulus").forEach(e => e.hidden = s !== "annulus");
+      tools.querySelectorAll(".for-com").forEach(e => e.hidden = s !== "com");
+      tools.querySelectorAll(".for-round").forEach(e => e.hidden = s !== "disk" && s !== "annulus");
+      tools.querySelectorAll(".for-rectangle").forEach(e => e.hidden = s !== "rectangle");
+    };
+    showFields();
+    $("detector-shape").addEventListener("change", () => { showFields(); if (pattern.detector) apply(); });
+    $("inner-ratio").addEventListener("input", e => innerRatio = Math.max(0, Math.min(0.95, +e.target.value || 0)));
+    $("com-map").addEventListener("change", () => { if (shape() === "com" && pattern.detector) apply(); });
     const real = new ImageView(box, { id: "real", onPick: async (y, x) => {
       try { const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y * real.binning}&x=${x * real.binning}`); pattern.show(f.data, f.info, true); } catch (e) { showError(e); }
     } });
-    const pattern = new ImageView(box, { id: "pattern", log: true, innerRatio: () => innerRatio, onDetector: async det => {
+    // A detector in detector pixels (the pattern may be shown binned): the view to ask for and the analysis that keeps it.
+    const fix = v => +(+v).toFixed(2);
+    async function showDetector(det) {
+      const b = pattern.binning, cy = fix(det.cy * b), cx = fix(det.cx * b);
+      let url, analysis;
+      if (det.shape === "rectangle") {
+        const h = fix(det.height * b), w = fix(det.width * b);
+        url = `view/virtual?shape=rectangle&cy=${cy}&cx=${cx}&height=${h}&width=${w}`;
+        analysis = { analysis: "virtual-image", parameters: { shape: "rectangle", center: [cy, cx], height: h, width: w } };
+        $("det-h").value = h; $("det-w").value = w;
+      } else if (det.shape === "point") {
+        url = `view/virtual?shape=point&cy=${cy}&cx=${cx}`;
+        analysis = { analysis: "virtual-image", parameters: { shape: "point", center: [cy, cx] } };
+      } else if (det.shape === "com") {
+        url = `view/com?map=${$("com-map").value}&cy=${cy}&cx=${cx}`;
+        analysis = { analysis: "com", parameters: { center: [cy, cx] } };
+      } else {
+        const rIn = det.shape === "disk" ? 0 : fix(det.rIn * b), rOut = fix(det.rOut * b);
+        url = `view/virtual?shape=${det.shape}&cy=${cy}&cx=${cx}&r_in=${rIn}&r_out=${rOut}`;
+        analysis = { analysis: "virtual-image", parameters: det.shape === "disk" ? { shape: "disk", center: [cy, cx], outer: rOut } : { shape: "annulus", center: [cy, cx], inner: rIn, outer: rOut } };
+        $("det-rin").value = rIn; $("det-rout").value = rOut;
+      }
+      $("det-cy").value = cy; $("det-cx").value = cx;
       try {
-        const b = pattern.binning;
-        const v = await viewData(`/api/datasets/${d.id}/view/virtual?cy=${(det.cy * b).toFixed(2)}&cx=${(det.cx * b).toFixed(2)}&r_in=${(det.rIn * b).toFixed(2)}&r_out=${(det.rOut * b).toFixed(2)}`);
+        const v = await viewData(`/api/datasets/${d.id}/${url}`);
         real.show(v.data, v.info, true);
+        current = analysis;
+        tools.dataset.analysis = JSON.stringify(analysis);
+        if ($("save-analysis")) $("save-analysis").disabled = false;
       } catch (e) { showError(e); }
-    } });
+    }
+    // The typed parameters (detector pixels) as the drawn detector.
+    function apply() {
+      const b = pattern.binning, s = shape(), v = id => +$(id).value / b;
+      if ($("det-cy").value === "" || $("det-cx").value === "") return;
+      const det = { shape: s, cy: v("det-cy"), cx: v("det-cx") };
+      if (s === "rectangle") { det.height = v("det-h") || 8 / b; det.width = v("det-w") || 8 / b; }
+      if (s === "disk" || s === "annulus") { det.rOut = v("det-rout") || 8 / b; det.rIn = s === "annulus" ? (v("det-rin") || det.rOut * innerRatio) : 0; }
+      pattern.detector = det; pattern.draw(); showDetector(det);
+    }
+    $("det-apply").addEventListener("click", apply);
+    const pattern = new ImageView(box, { id: "pattern", log: true, shape, innerRatio: () => innerRatio, onDetector: showDetector });
+    if ($("save-analysis")) $("save-analysis").addEventListener("click", () => current && runJob(d, current.analysis, current.parameters));
     const [img, mean] = await Promise.all([viewData(`/api/datasets/${d.id}/view/image`), viewData(`/api/datasets/${d.id}/view/mean`)]);
     real.show(img.data, img.info);
     mean.info.caption = "mean pattern — " + mean.info.caption;

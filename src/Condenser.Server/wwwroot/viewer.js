@@ -89,9 +89,12 @@ class ImageView {
     if (!this.drag.moved) return;
     if (this.drag.detector) {
       const [y, x] = this.dataPoint(e);
+      const shape = this.opts.shape ? this.opts.shape() : "annulus";
       const r = Math.hypot(y - this.drag.y, x - this.drag.x);
-      const ratio = this.opts.innerRatio ? this.opts.innerRatio() : 0;
-      this.detector = { cy: this.drag.y, cx: this.drag.x, rOut: r, rIn: r * ratio };
+      const ratio = shape === "annulus" && this.opts.innerRatio ? this.opts.innerRatio() : 0;
+      this.detector = shape === "rectangle"
+        ? { shape, cy: this.drag.y, cx: this.drag.x, height: 2 * Math.abs(y - this.drag.y), width: 2 * Math.abs(x - this.drag.x) }
+        : { shape: shape === "annulus" || shape === "disk" ? shape : "disk", cy: this.drag.y, cx: this.drag.x, rOut: r, rIn: r * ratio };
     } else {
       const s = this.canvas.width / this.canvas.getBoundingClientRect().width;
       this.panX = this.drag.panX + dx * s; this.panY = this.drag.panY + dy * s;
@@ -102,12 +105,17 @@ class ImageView {
   up(e) {
     if (!this.drag) return;
     const d = this.drag; this.drag = null;
-    if (!d.moved) {
+    const shape = this.opts.shape ? this.opts.shape() : "annulus";
+    if (!d.moved && d.detector && (shape === "point" || shape === "com")) {
+      // A click places a point detector, or the reference centre of the centre-of-mass view.
+      this.detector = { shape, cy: Math.floor(d.y), cx: Math.floor(d.x) }; // the pixel clicked
+      this.draw(); this.opts.onDetector(this.detector);
+    } else if (!d.moved) {
       const y = Math.floor(d.y), x = Math.floor(d.x);
       if (y >= 0 && x >= 0 && y < this.rows && x < this.cols && this.opts.onPick) {
         this.marker = [y, x]; this.draw(); this.opts.onPick(y, x);
       }
-    } else if (d.detector && this.detector && this.detector.rOut > 0.5) {
+    } else if (d.detector && this.detector && (this.detector.rOut > 0.5 || (this.detector.height >= 1 && this.detector.width >= 1))) {
       this.opts.onDetector(this.detector);
     }
   }
@@ -193,10 +201,19 @@ class ImageView {
       c.strokeStyle = "#ff4040";
       c.strokeRect(this.marker[1], this.marker[0], 1, 1);
     }
-    if (this.detector) {
+    const det = this.detector;
+    if (det) {
       c.strokeStyle = "#40c0ff";
-      c.beginPath(); c.arc(this.detector.cx, this.detector.cy, this.detector.rOut, 0, 2 * Math.PI); c.stroke();
-      if (this.detector.rIn > 0) { c.beginPath(); c.arc(this.detector.cx, this.detector.cy, this.detector.rIn, 0, 2 * Math.PI); c.stroke(); }
+      if (det.shape === "rectangle") c.strokeRect(det.cx - det.width / 2, det.cy - det.height / 2, det.width, det.height);
+      else if (det.shape === "point" || det.shape === "com") {
+        // The pixel clicked, and a cross on its middle.
+        const a = 4 / this.zoom, my = det.cy + 0.5, mx = det.cx + 0.5;
+        c.beginPath(); c.moveTo(mx - a, my); c.lineTo(mx + a, my); c.moveTo(mx, my - a); c.lineTo(mx, my + a); c.stroke();
+        if (det.shape === "point") c.strokeRect(det.cx, det.cy, 1, 1);
+      } else {
+        c.beginPath(); c.arc(det.cx, det.cy, det.rOut, 0, 2 * Math.PI); c.stroke();
+        if (det.rIn > 0) { c.beginPath(); c.arc(det.cx, det.cy, det.rIn, 0, 2 * Math.PI); c.stroke(); }
+      }
     }
     c.setTransform(1, 0, 0, 1, 0, 0);
     this.drawScaleBar(c);
