@@ -73,7 +73,8 @@ public sealed class AnalysisRefusalTests
         Assert.Contains("diffraction pattern", e.Message);
     }
 
-    private static EmDataset Scan(int ny, int nx, int det)
+    /// <summary>A float32 scan of whole random counts 0..9.</summary>
+    internal static EmDataset Scan(int ny, int nx, int det)
     {
         var values = new float[ny * nx * det * det];
         var rng = new Random(2);

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Condenser.Data;
-using Condenser.Data.Storage;
 using Condenser.Processing.Analyses;
 using Condenser.Processing.Kernels;
 
@@ -13,17 +12,8 @@ public sealed class DetectorShapeTests
 
     private static (EmDataset Scan, float[] Values) Scan(int ny, int nx)
     {
-        var values = new float[ny * nx * Det * Det];
-        var rng = new Random(5);
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = rng.Next(100);
-        }
-
-        var bytes = new byte[values.Length * 4];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        var ds = new EmDataset("scan", new DatasetShape([ny, nx], [Det, Det]), [Axis.Plain("y", ny, true), Axis.Plain("x", nx, true), Axis.Plain("ky", Det, false), Axis.Plain("kx", Det, false)], DType.Float32, new MemoryStorage(bytes));
-        return (ds, values);
+        var ds = AnalysisRefusalTests.Scan(ny, nx, Det);
+        return (ds, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(ds.ReadAll()).ToArray());
     }
 
     /// <summary>The image of the detector that counts the pixels <paramref name="inside"/> says, summed plainly.</summary>

@@ -257,5 +257,38 @@ public class ApiTests
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"/api/datasets/{id}/view/virtual?cy=1&cx=1&r_in=5&r_out=2")).StatusCode);
         var (picture, _) = await Get($"/api/datasets/{id}/view/mean");
         Assert.Equal(h * w, picture.Length);
+
+        // LiberTEM's other shapes and the centre-of-mass view: the sums over the file's frames.
+        var (rect, _) = await Get($"/api/datasets/{id}/view/virtual?shape=rectangle&cy=100&cx=150&height=30&width=8");
+        var (point, _) = await Get($"/api/datasets/{id}/view/virtual?shape=point&cy=90.4&cx=33.6");
+        var (comX, _) = await Get($"/api/datasets/{id}/view/com?map=shift_x&cy=127.5&cx=127.5");
+        for (int p = 0; p < ds.FrameCount; p++)
+        {
+            ds.ReadFrame(p, bytes);
+            ds.DType.ReadInto(bytes, expected);
+            double sum = 0, total = 0, moment = 0;
+            for (int y = 85; y < 115; y++)
+            {
+                for (int x = 146; x < 154; x++)
+                {
+                    sum += expected[(y * 256) + x];
+                }
+            }
+
+            for (int i = 0; i < expected.Length; i++)
+            {
+                total += expected[i];
+                moment += expected[i] * ((i % 256) - 127.5);
+            }
+
+            Assert.Equal((float)sum, rect[p]);
+            Assert.Equal((float)expected[(90 * 256) + 34], point[p]);
+            Assert.Equal((float)(moment / total), comX[p], 3);
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"/api/datasets/{id}/view/virtual?shape=hexagon&cy=1&cx=1")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"/api/datasets/{id}/view/virtual?shape=rectangle&cy=1&cx=1&height=4")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"/api/datasets/{id}/view/com?map=vorticity")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"/api/datasets/{id}/view/com?cy=4")).StatusCode);
     }
 }
