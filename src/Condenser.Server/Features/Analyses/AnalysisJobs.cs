@@ -174,6 +174,13 @@ public sealed class AnalysisJobs(Library catalog)
         {
             job.Update(v => v with { State = JobState.Failed, Error = e.Message, FinishedMs = Clock.NowMs() });
         }
+#pragma warning disable CA1031 // a job runs on its own: whatever stops it is its failure, said on the job, never an unobserved task
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Console.Error.WriteLine($"analysis job {job.View.Id} ({job.View.Analysis} on {job.View.Dataset}) failed: {e}");
+            job.Update(v => v with { State = JobState.Failed, Error = $"the analysis failed ({e.GetType().Name}: {e.Message}); the server's log has the details", FinishedMs = Clock.NowMs() });
+        }
         finally
         {
             _slot.Release();
