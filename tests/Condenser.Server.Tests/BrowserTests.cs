@@ -219,9 +219,19 @@ public class BrowserTests
         new Actions(browser).DoubleClick(spectrum).Perform();
         wait.Until(_ => Math.Abs(Range()[1] - full[1]) < 1e-6 * Math.Abs(full[1] - full[0]));
 
-        // A position picked on the map shows its own spectrum.
+        // Log counts: ticks at whole decades within the counts shown.
+        var linearTicks = spectrum.GetAttribute("data-y-ticks");
+        browser.FindElement(By.Id("spectrum-log")).Click();
+        wait.Until(_ => spectrum.GetAttribute("data-log") == "true");
+        var decades = System.Text.Json.JsonSerializer.Deserialize<double[]>(spectrum.GetAttribute("data-y-ticks")!)!;
+        Assert.NotEqual(linearTicks, spectrum.GetAttribute("data-y-ticks"));
+        Assert.True(decades.Length >= 2, string.Join(",", decades));
+        Assert.All(decades, t => Assert.InRange(t, -30, 30)); // exponents of ten, not the summed counts themselves
+
+        // A position picked on the map shows its own spectrum, the mean over the map in grey behind it.
         new Actions(browser).MoveToElement(browser.FindElement(By.Id("image")), 10, 10).Click().Perform();
         wait.Until(b => !b.FindElement(By.Id("spectrum")).GetAttribute("data-caption")!.StartsWith("sum over all", StringComparison.Ordinal));
+        Assert.Equal("mean over the map", browser.FindElement(By.Id("spectrum")).GetAttribute("data-overlay"));
         Assert.Single(browser.FindElements(By.Id("spectrum")));
         Assert.Empty(browser.FindElements(By.Id("error")));
         Screenshots(browser, "spectrum-image");

@@ -406,9 +406,13 @@ async function buildViewers(d) {
   }
   const v = await viewData(`/api/datasets/${d.id}/view/image`);
   if (v.info.rows === 1) return new SpectrumPlot(box, "spectrum").show(v.data, v.info);
-  let spectrum = null;
+  let spectrum = null, meanSpectrum = null;
   const view = new ImageView(box, { id: "image", onPick: spectrumImage ? async (y, x) => {
-    try { const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y * view.binning}&x=${x * view.binning}`); spectrum.show(f.data, f.info); } catch (e) { showError(e); }
+    try {
+      const f = await viewData(`/api/datasets/${d.id}/view/frame?y=${y * view.binning}&x=${x * view.binning}`);
+      spectrum.show(f.data, f.info);
+      if (meanSpectrum) spectrum.overlay(meanSpectrum, "mean over the map");
+    } catch (e) { showError(e); }
   } : null });
   view.show(v.data, v.info);
   const frames = d.navigation_dims === 1 && d.shape.length === 3 ? d.shape[0] : 0;
@@ -434,6 +438,7 @@ async function buildViewers(d) {
     spectrum = new SpectrumPlot(box, "spectrum");
     const positions = d.shape.slice(0, d.navigation_dims).reduce((a, b) => a * b, 1);
     const mean = await viewData(`/api/datasets/${d.id}/view/mean`);
+    meanSpectrum = mean.data;
     spectrum.show(mean.data.map(x => x * positions), mean.info, `sum over all ${positions} positions`);
   }
 }

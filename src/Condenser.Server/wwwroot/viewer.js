@@ -269,7 +269,11 @@ class SpectrumPlot {
   constructor(parent, id) {
     this.canvas = document.createElement("canvas"); this.canvas.id = id; this.canvas.className = "spectrum";
     this.readout = document.createElement("div"); this.readout.className = "readout"; this.readout.id = id + "-readout";
-    parent.append(this.canvas, this.readout);
+    const tools = document.createElement("div"); tools.className = "controls spectrum-tools";
+    tools.innerHTML = `<label><input type="checkbox" id="${id}-log"> log counts</label>`;
+    tools.querySelector("input").addEventListener("change", e => { this.log = e.target.checked; if (this.data) this.draw(); });
+    this.log = false; this.reference = null;
+    parent.append(tools, this.canvas, this.readout);
     this.margin = { l: 64, r: 12, t: 20, b: 40 };
     this.canvas.addEventListener("mousedown", e => { this.dragFrom = this.channelAt(e); });
     this.canvas.addEventListener("mouseup", e => {
@@ -287,8 +291,12 @@ class SpectrumPlot {
     this.name = info.axisName || (info.units === "eV" || info.units === "keV" ? "energy" : "channel");
     this.caption = caption ?? info.caption;
     this.range = [0, data.length - 1];
+    this.reference = null;
     this.draw();
   }
+
+  // A second spectrum drawn in grey behind the first on the same axes (e.g. the mean over a spectrum image).
+  overlay(data, label) { this.reference = data && data.length === this.data.length ? { data, label } : null; this.draw(); }
 
   energy(i) { return this.offset + this.scale * i; }
   zoomTo(i0, i1) { this.range = [Math.max(0, Math.round(i0)), Math.min(this.data.length - 1, Math.round(i1))]; this.draw(); }
@@ -311,27 +319,44 @@ class SpectrumPlot {
     cv.width = w; cv.height = h;
     const c = cv.getContext("2d"), m = this.margin, [i0, i1] = this.range;
     c.fillStyle = "#fff"; c.fillRect(0, 0, w, h);
+    // On a log scale the counts below the smallest positive one in view sit at that floor.
+    const series = [this.data, ...(this.reference ? [this.reference.data] : [])];
+    let floor = Infinity;
+    if (this.log) for (const d of series) for (let i = i0; i <= i1; i++) if (d[i] > 0) floor = Math.min(floor, d[i]);
+    if (!isFinite(floor)) floor = 1;
+    const f = v => this.log ? Math.log10(Math.max(v, floor)) : v;
     let lo = Infinity, hi = -Infinity;
-    for (let i = i0; i <= i1; i++) if (isFinite(this.data[i])) { lo = Math.min(lo, this.data[i]); hi = Math.max(hi, this.data[i]); }
+    for (const d of series) for (let i = i0; i <= i1; i++) if (isFinite(d[i])) { lo = Math.min(lo, f(d[i])); hi = Math.max(hi, f(d[i])); }
     if (!(hi > lo)) { hi = (isFinite(lo) ? lo : 0) + 1; lo = hi - 2; }
     const e0 = this.energy(i0), e1 = this.energy(Math.max(i1, i0 + 1));
     const px = e => m.l + (w - m.l - m.r) * (e - e0) / (e1 - e0), py = v => h - m.b - (h - m.t - m.b) * (v - lo) / (hi - lo);
-    const xt = niceTicks(Math.min(e0, e1), Math.max(e0, e1)), yt = niceTicks(lo, hi, 5);
+    const xt = niceTicks(Math.min(e0, e1), Math.max(e0, e1));
+    // Log ticks at whole decades (at least two: else the nice ticks of the exponent).
+    let yt = niceTicks(lo, hi, 5);
+    if (this.log) { const decades = []; for (let k = Math.ceil(lo); k <= Math.floor(hi); k++) decades.push(k); if (decades.length >= 2) yt = decades; }
+    const label = t => this.log ? (Number.isInteger(t) ? `1e${t}` : String(+Math.pow(10, t).toPrecision(3))) : String(+t.toPrecision(6));
     c.strokeStyle = "#e3e3e3"; c.fillStyle = "#333"; c.font = "11px sans-serif";
     c.textAlign = "center";
     for (const t of xt) { c.beginPath(); c.moveTo(px(t), m.t); c.lineTo(px(t), h - m.b); c.stroke(); c.fillText(String(t), px(t), h - m.b + 14); }
     c.textAlign = "right";
-    for (const t of yt) { c.beginPath(); c.moveTo(m.l, py(t)); c.lineTo(w - m.r, py(t)); c.stroke(); c.fillText(String(+t.toPrecision(6)), m.l - 4, py(t) + 4); }
+    for (const t of yt) { c.beginPath(); c.moveTo(m.l, py(t)); c.lineTo(w - m.r, py(t)); c.stroke(); c.fillText(label(t), m.l - 4, py(t) + 4); }
     c.strokeStyle = "#333"; c.strokeRect(m.l, m.t, w - m.l - m.r, h - m.t - m.b);
     c.save(); c.beginPath(); c.rect(m.l, m.t, w - m.l - m.r, h - m.t - m.b); c.clip();
-    c.strokeStyle = "#1d5fa0"; c.beginPath();
-    for (let i = i0; i <= i1; i++) { const x = px(this.energy(i)), y = py(this.data[i]); i > i0 ? c.lineTo(x, y) : c.moveTo(x, y); }
-    c.stroke(); c.restore();
+    const line = (d, colour) => {
+      c.strokeStyle = colour; c.beginPath();
+      for (let i = i0; i <= i1; i++) { const x = px(this.energy(i)), y = py(f(d[i])); i > i0 ? c.lineTo(x, y) : c.moveTo(x, y); }
+      c.stroke();
+    };
+    if (this.reference) line(this.reference.data, "#a8a8a8");
+    line(this.data, "#1d5fa0");
+    c.restore();
+    if (this.reference) { c.textAlign = "right"; c.fillStyle = "#888"; c.fillText(`grey: ${this.reference.label}`, w - m.r - 4, 13); c.fillStyle = "#333"; }
     c.textAlign = "center"; c.fillText(`${this.name}${this.units ? ` (${this.units})` : ""}`, m.l + (w - m.l - m.r) / 2, h - 6);
-    c.save(); c.translate(14, m.t + (h - m.t - m.b) / 2); c.rotate(-Math.PI / 2); c.fillText("counts", 0, 0); c.restore();
+    c.save(); c.translate(14, m.t + (h - m.t - m.b) / 2); c.rotate(-Math.PI / 2); c.fillText(this.log ? "counts (log)" : "counts", 0, 0); c.restore();
     c.textAlign = "left"; c.fillText(this.caption || "", m.l + 4, 13);
     // What the tests read: the ticks drawn and the range shown, in the axis' units.
     cv.dataset.xTicks = JSON.stringify(xt); cv.dataset.yTicks = JSON.stringify(yt);
     cv.dataset.range = JSON.stringify([e0, this.energy(i1)]); cv.dataset.units = this.units; cv.dataset.caption = this.caption || "";
+    cv.dataset.log = String(this.log); cv.dataset.overlay = this.reference ? this.reference.label : "";
   }
 }
