@@ -233,6 +233,8 @@ async function loadSimilar(id) {
   } catch (e) { el.textContent = e.message; }
 }
 
+let lastRun = { analysis: null, parameters: "{}" }; // the run form keeps its last choice when the panel is redrawn
+
 // The record's analyses, its lineage both ways (by the provenance results carry) and, for contributors, a form to run
 // an analysis whose results become records linked to this one.
 async function loadAnalyses(id, d) {
@@ -253,6 +255,7 @@ async function loadAnalyses(id, d) {
     if (select) {
       const all = await json("/api/analyses");
       select.innerHTML = all.map(a => `<option value="${esc(a.name)}" title="${esc(a.reads)}">${esc(a.name)} (${esc(a.reads)})</option>`).join("");
+      if (all.some(a => a.name === lastRun.analysis)) { select.value = lastRun.analysis; document.getElementById("run-parameters").value = lastRun.parameters; }
       const describe = () => {
         const a = all.find(x => x.name === select.value);
         document.getElementById("run-parameters").title = Object.entries(a?.parameters || {}).map(([k, v]) => `${k}: ${v}`).join("\n") || "no parameters";
@@ -261,6 +264,7 @@ async function loadAnalyses(id, d) {
       document.getElementById("run-start").addEventListener("click", () => {
         let parameters;
         try { parameters = JSON.parse(document.getElementById("run-parameters").value || "{}"); } catch (e) { return showError(new Error("the parameters are not JSON: " + e.message)); }
+        lastRun = { analysis: select.value, parameters: document.getElementById("run-parameters").value };
         runJob(d, select.value, parameters);
       });
     }
