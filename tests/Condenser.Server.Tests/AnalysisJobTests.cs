@@ -155,4 +155,42 @@ public class AnalysisJobTests
         using var admin = host.Client(c.Users.Add("root", Role.Admin, "Lab A").Token);
         Assert.Contains("analysis-cancel", await admin.GetStringAsync($"/api/audit?dataset={input}"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ADetectorCalibratedInMradIsOfferedAndSavedInMrad()
+    {
+        await using var host = await ServerHost.Start("sqlite");
+        var c = host.Catalog;
+        var (ada, adaToken) = c.Users.Add("ada", Role.Contributor, "Lab A", ["alpha"]);
+
+        // A 3 × 4 scan of 32² patterns on a detector of 0.5 mrad per pixel.
+        var values = new double[3 * 4 * 32 * 32];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (i * 7) % 13;
+        }
+
+        var md = new Metadata { SignalType = SignalTypes.FourDStem, BeamEnergyKeV = 200 };
+        using var scan = Condenser.Processing.Analyses.ResultDatasets.Float64("scan", new DatasetShape([3, 4], [32, 32]),
+            [Axis.Plain("y", 3, true), Axis.Plain("x", 4, true), new Axis("ky", 32, 0.5, -8, "mrad"), new Axis("kx", 32, 0.5, -8, "mrad")], values, md);
+        var path = Path.Combine(host.Library.Folder, "calibrated.emd");
+        FormatRegistry.WriterFor(path).Write(path, [scan]);
+        var input = c.Ingestor.IngestFile(path, c.Users.PrincipalOf(ada.Id)!, new IngestOptions { Project = "alpha" }).Ids.Single();
+        using var http = host.Client(adaToken);
+
+        var mean = await http.GetAsync($"/api/datasets/{input}/view/mean");
+        Assert.Equal(0.5, double.Parse(mean.Headers.GetValues("X-Mrad-Per-Pixel").Single(), System.Globalization.CultureInfo.InvariantCulture));
+
+        var job = JsonNode.Parse(await (await http.PostAsync($"/api/datasets/{input}/analyses", Body("""{"analysis": "virtual-image", "parameters": {"shape": "disk", "center": [16, 16], "outer": 4, "units": "mrad"}}"""))).Content.ReadAsStringAsync())!;
+        var done = (await Events(http, job["id"]!.GetValue<string>()))[^1];
+        Assert.Equal("done", done["state"]!.GetValue<string>());
+        var row = c.Analyses(input, Principal.Local).Single(a => a.Name == "virtual-image" && a.Provenance is not null && a.Outputs.Contains("records", StringComparison.Ordinal));
+        var parameters = JsonNode.Parse(row.Parameters)!;
+        Assert.Equal((8.0, "mrad"), (parameters["annulus_outer_px"]!.GetValue<double>(), parameters["radii_given_in"]!.GetValue<string>()));
+
+        // An uncalibrated detector says nothing of mrad.
+        var dir = host.Library.CopyFixtures("quantumdetector/001_4x2_6bit.mib", "quantumdetector/001_4x2_6bit.hdr");
+        var mib = c.Ingestor.IngestPaths([dir], c.Users.PrincipalOf(ada.Id)!, new IngestOptions { Project = "alpha" }).Single().Ids.Single();
+        Assert.False((await http.GetAsync($"/api/datasets/{mib}/view/mean")).Headers.Contains("X-Mrad-Per-Pixel"));
+    }
 }

@@ -438,6 +438,9 @@ public class BrowserTests
         wait.Until(b => b.FindElement(By.Id("real-caption")).Text.Contains("bright field", StringComparison.Ordinal));
         wait.Until(b => b.FindElement(By.Id("pattern-caption")).Text.Contains("mean pattern", StringComparison.Ordinal));
 
+        // This detector has no calibration: radii and sizes are in pixels only.
+        Assert.False(browser.FindElement(By.CssSelector("#det-units option[value='mrad']")).Enabled);
+
         // A rectangle typed in detector pixels: the scan shows that detector's image.
         Choose(browser, "detector-shape", "rectangle");
         Assert.False(browser.FindElement(By.Id("det-h")).Displayed && browser.FindElement(By.Id("det-rout")).Displayed);

@@ -162,7 +162,7 @@ async function viewData(url) {
   const r = await api(url);
   const buf = await r.arrayBuffer();
   const [rows, cols] = r.headers.get("X-Shape").split(",").map(Number);
-  return { data: new Float32Array(buf), info: { rows, cols, binning: +(r.headers.get("X-Binning") || 1), scale: +r.headers.get("X-Scale"), offset: +(r.headers.get("X-Offset") || 0), axisName: decodeURIComponent(r.headers.get("X-Axis-Name") || ""), units: decodeURIComponent(r.headers.get("X-Units") || ""), caption: decodeURIComponent(r.headers.get("X-Caption") || "") } };
+  return { data: new Float32Array(buf), info: { rows, cols, binning: +(r.headers.get("X-Binning") || 1), scale: +r.headers.get("X-Scale"), offset: +(r.headers.get("X-Offset") || 0), axisName: decodeURIComponent(r.headers.get("X-Axis-Name") || ""), units: decodeURIComponent(r.headers.get("X-Units") || ""), caption: decodeURIComponent(r.headers.get("X-Caption") || ""), mradPerPixel: r.headers.get("X-Mrad-Per-Pixel") ? +r.headers.get("X-Mrad-Per-Pixel") : null } };
 }
 
 async function datasetPage(id) {
@@ -333,14 +333,14 @@ async function buildViewers(d) {
     return loadImage(img, `/api/datasets/${d.id}/preview.png`);
   }
   if (fourD) {
-    let innerRatio = 0.5, current = null;
+    let innerRatio = 0.5, current = null, mradPerPixel = null;
     const tools = document.createElement("div"); tools.className = "controls detector-tools";
     const field = (id, label) => `<label>${label} <input id="${id}" type="number" step="0.5" size="5"></label>`;
     tools.innerHTML = `<div>Click the scan to see its pattern. On the pattern, drag to draw a detector (alt-drag pans); for a point or the centre of mass, click.</div>
       <label>detector <select id="detector-shape"><option value="disk">disk</option><option value="annulus">annulus</option><option value="rectangle">rectangle</option><option value="point">point</option><option value="com">centre of mass / DPC</option></select></label>
       <label class="for-annulus">inner / outer <input id="inner-ratio" type="number" min="0" max="0.95" step="0.05" value="0.5"></label>
       <label class="for-com">map <select id="com-map">${["magnitude", "shift_x", "shift_y", "divergence", "curl", "idpc"].map(m => `<option>${m}</option>`).join("")}</select></label>
-      <span id="detector-params">${field("det-cy", "centre y")}${field("det-cx", "x")}<span class="for-round">${field("det-rin", "r in")}${field("det-rout", "r out")}</span><span class="for-rectangle">${field("det-h", "height")}${field("det-w", "width")}</span> px <button class="btn" id="det-apply" type="button">apply</button></span>
+      <span id="detector-params">${field("det-cy", "centre y")}${field("det-cx", "x")}<span class="for-round">${field("det-rin", "r in")}${field("det-rout", "r out")}</span><span class="for-rectangle">${field("det-h", "height")}${field("det-w", "width")}</span> <select id="det-units" title="units of the radii and sizes (the centre is in detector pixels)"><option value="px">px</option><option value="mrad" disabled>mrad</option></select> <button class="btn" id="det-apply" type="button">apply</button></span>
       ${d.can_edit && token ? `<button class="btn" id="save-analysis" type="button" disabled title="run this detector over the whole scan and keep the result as a record linked to this one">save as analysis</button>` : ""}`;
     box.before(tools);
     const $ = id => tools.querySelector("#" + id);
@@ -361,14 +361,17 @@ async function buildViewers(d) {
     } });
     // A detector in detector pixels (the pattern may be shown binned): the view to ask for and the analysis that keeps it.
     const fix = v => +(+v).toFixed(2);
+    const mrad = () => $("det-units").value === "mrad" && mradPerPixel;
+    const k = () => mrad() ? mradPerPixel : 1; // radii and sizes: shown units per detector pixel
+    $("det-units").addEventListener("change", () => { if (pattern.detector) showDetector(pattern.detector); });
     async function showDetector(det) {
-      const b = pattern.binning, cy = fix(det.cy * b), cx = fix(det.cx * b);
+      const b = pattern.binning, cy = fix(det.cy * b), cx = fix(det.cx * b), u = mrad() ? { units: "mrad" } : {};
       let url, analysis;
       if (det.shape === "rectangle") {
-        const h = fix(det.height * b), w = fix(det.width * b);
+        const h = fix(det.height * b), w = fix(det.width * b), hu = fix(det.height * b * k()), wu = fix(det.width * b * k());
         url = `view/virtual?shape=rectangle&cy=${cy}&cx=${cx}&height=${h}&width=${w}`;
-        analysis = { analysis: "virtual-image", parameters: { shape: "rectangle", center: [cy, cx], height: h, width: w } };
-        $("det-h").value = h; $("det-w").value = w;
+        analysis = { analysis: "virtual-image", parameters: { shape: "rectangle", center: [cy, cx], height: hu, width: wu, ...u } };
+        $("det-h").value = hu; $("det-w").value = wu;
       } else if (det.shape === "point") {
         url = `view/virtual?shape=point&cy=${cy}&cx=${cx}`;
         analysis = { analysis: "virtual-image", parameters: { shape: "point", center: [cy, cx] } };
@@ -376,10 +379,10 @@ async function buildViewers(d) {
         url = `view/com?map=${$("com-map").value}&cy=${cy}&cx=${cx}`;
         analysis = { analysis: "com", parameters: { center: [cy, cx] } };
       } else {
-        const rIn = det.shape === "disk" ? 0 : fix(det.rIn * b), rOut = fix(det.rOut * b);
+        const rIn = det.shape === "disk" ? 0 : fix(det.rIn * b), rOut = fix(det.rOut * b), inU = fix(rIn * k()), outU = fix(rOut * k());
         url = `view/virtual?shape=${det.shape}&cy=${cy}&cx=${cx}&r_in=${rIn}&r_out=${rOut}`;
-        analysis = { analysis: "virtual-image", parameters: det.shape === "disk" ? { shape: "disk", center: [cy, cx], outer: rOut } : { shape: "annulus", center: [cy, cx], inner: rIn, outer: rOut } };
-        $("det-rin").value = rIn; $("det-rout").value = rOut;
+        analysis = { analysis: "virtual-image", parameters: det.shape === "disk" ? { shape: "disk", center: [cy, cx], outer: outU, ...u } : { shape: "annulus", center: [cy, cx], inner: inU, outer: outU, ...u } };
+        $("det-rin").value = inU; $("det-rout").value = outU;
       }
       $("det-cy").value = cy; $("det-cx").value = cx;
       try {
@@ -392,11 +395,11 @@ async function buildViewers(d) {
     }
     // The typed parameters (detector pixels) as the drawn detector.
     function apply() {
-      const b = pattern.binning, s = shape(), v = id => +$(id).value / b;
+      const b = pattern.binning, s = shape(), v = id => +$(id).value / b, size = id => +$(id).value / k() / b;
       if ($("det-cy").value === "" || $("det-cx").value === "") return;
       const det = { shape: s, cy: v("det-cy"), cx: v("det-cx") };
-      if (s === "rectangle") { det.height = v("det-h") || 8 / b; det.width = v("det-w") || 8 / b; }
-      if (s === "disk" || s === "annulus") { det.rOut = v("det-rout") || 8 / b; det.rIn = s === "annulus" ? (v("det-rin") || det.rOut * innerRatio) : 0; }
+      if (s === "rectangle") { det.height = size("det-h") || 8 / b; det.width = size("det-w") || 8 / b; }
+      if (s === "disk" || s === "annulus") { det.rOut = size("det-rout") || 8 / b; det.rIn = s === "annulus" ? (size("det-rin") || det.rOut * innerRatio) : 0; }
       pattern.detector = det; pattern.draw(); showDetector(det);
     }
     $("det-apply").addEventListener("click", apply);
@@ -405,6 +408,8 @@ async function buildViewers(d) {
     const [img, mean] = await Promise.all([viewData(`/api/datasets/${d.id}/view/image`), viewData(`/api/datasets/${d.id}/view/mean`)]);
     real.show(img.data, img.info);
     mean.info.caption = "mean pattern — " + mean.info.caption;
+    mradPerPixel = mean.info.mradPerPixel;
+    if (mradPerPixel) { $("det-units").querySelector("option[value=mrad]").disabled = false; $("det-units").title += ` (${+mradPerPixel.toPrecision(4)} mrad per pixel)`; }
     pattern.show(mean.data, mean.info);
     return;
   }

@@ -38,7 +38,7 @@ public static class ViewerEndpoints
     {
         var g = app.MapGroup("/api/datasets/{id}/view").WithTags("viewer");
         g.MapGet("/image", Image).ProducesFloat32Values().WithSummary("The dataset's picture: the image, the mean of a stack, the summed map of a spectrum image, or a 4D-STEM scan's bright-field image");
-        g.MapGet("/mean", Mean).ProducesFloat32Values().WithSummary("The mean frame (a 4D-STEM scan's mean diffraction pattern, a spectrum image's mean spectrum)");
+        g.MapGet("/mean", Mean).ProducesFloat32Values().WithSummary("The mean frame (a 4D-STEM scan's mean diffraction pattern, with the detector's calibration in X-Mrad-Per-Pixel where known; a spectrum image's mean spectrum)");
         g.MapGet("/frame", Frame).ProducesFloat32Values().WithSummary("The frame (diffraction pattern or spectrum) at scan position y, x");
         g.MapGet("/virtual", Virtual).ProducesFloat32Values().WithSummary("A 4D-STEM virtual image at every scan position: shape annulus (default; r_in ≤ r < r_out), disk (r < r_out), rectangle (height × width centred on cy, cx) or point (the pixel at cy, cx); detector pixels");
         g.MapGet("/com", CenterOfMass).ProducesFloat32Values().WithSummary("A 4D-STEM centre-of-mass view: map shift_y, shift_x, magnitude (default), divergence, curl or idpc (detector pixels), around the reference centre cy, cx (default: the bright-field disk)");
@@ -70,6 +70,17 @@ public static class ViewerEndpoints
             using var file = catalog.OpenFile(rec);
             return From(PreviewImage.MeanFrame(file.Datasets[rec.DatasetIndex], null, ctx.RequestAborted));
         });
+        if (rec.NavigationDims > 0 && rec.Shape.Length - rec.NavigationDims == 2)
+        {
+            // The detector's calibration, so that the viewer can give radii and sizes in mrad.
+            using var file = catalog.OpenFile(rec);
+            var ds = file.Datasets[rec.DatasetIndex];
+            if (FourDStemInputs.IsDiffractionScan(ds) && DetectorCalibration.MradPerPixel(ds) is { } mrad)
+            {
+                ctx.Response.Headers["X-Mrad-Per-Pixel"] = mrad.ToString("R", CultureInfo.InvariantCulture);
+            }
+        }
+
         return Send(ctx, p);
     }
 
