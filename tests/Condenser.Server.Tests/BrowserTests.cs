@@ -453,10 +453,17 @@ public class BrowserTests
         browser.FindElement(By.Id("det-apply")).Click();
         wait.Until(b => b.FindElement(By.Id("real-caption")).Text.Contains("rectangle 30 × 8 px around (100, 150)", StringComparison.Ordinal));
 
-        // The centre-of-mass view takes its reference centre from a click on the pattern.
+        // The centre-of-mass view; a map chosen while the previous one is still on its way (held back 800 ms here)
+        // is the one shown, not overwritten by the late answer.
+        ((IJavaScriptExecutor)browser).ExecuteScript("""
+            const original = window.fetch; let held = false;
+            window.fetch = (u, o) => !held && String(u).includes("/view/com?map=magnitude") ? (held = true, new Promise(r => setTimeout(() => r(original(u, o)), 800))) : original(u, o);
+            """);
         Choose(browser, "detector-shape", "com");
         Choose(browser, "com-map", "shift_x");
         wait.Until(b => b.FindElement(By.Id("real-caption")).Text.StartsWith("com shift x (px)", StringComparison.Ordinal));
+        Thread.Sleep(1200);
+        Assert.StartsWith("com shift x (px)", browser.FindElement(By.Id("real-caption")).Text, StringComparison.Ordinal);
         Choose(browser, "detector-shape", "rectangle");
         wait.Until(b => b.FindElement(By.Id("real-caption")).Text.Contains("rectangle 30 × 8 px", StringComparison.Ordinal));
 

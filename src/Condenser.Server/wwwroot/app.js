@@ -333,7 +333,7 @@ async function buildViewers(d) {
     return loadImage(img, `/api/datasets/${d.id}/preview.png`);
   }
   if (fourD) {
-    let innerRatio = 0.5, current = null, mradPerPixel = null;
+    let innerRatio = 0.5, current = null, mradPerPixel = null, shown = 0;
     const tools = document.createElement("div"); tools.className = "controls detector-tools";
     const field = (id, label) => `<label>${label} <input id="${id}" type="number" step="0.5" size="5"></label>`;
     tools.innerHTML = `<div>Click the scan to see its pattern. On the pattern, drag to draw a detector (alt-drag pans); for a point or the centre of mass, click.</div>
@@ -385,8 +385,10 @@ async function buildViewers(d) {
         $("det-rin").value = inU; $("det-rout").value = outU;
       }
       $("det-cy").value = cy; $("det-cx").value = cx;
+      const serial = ++shown;
       try {
         const v = await viewData(`/api/datasets/${d.id}/${url}`);
+        if (serial !== shown) return; // a later detector's image is on its way: this one is stale
         real.show(v.data, v.info, true);
         current = analysis;
         tools.dataset.analysis = JSON.stringify(analysis);
