@@ -67,28 +67,32 @@ public static class AnalysisRequests
     /// </summary>
     public static AnalysisResult Run(string name, JsonObject? parameters, AnalysisRun run)
     {
+        // Every parameter is read and checked, and any left over refused, before the pass starts.
         var p = new RequestParameters(name, parameters);
-        Func<AnalysisResult> start = name switch
+        switch (name)
         {
-            VirtualImage.Name => VirtualImageRun(p, run),
-            CenterOfMassAnalysis.Name => Bind(p, () => CenterOfMassAnalysis.Run(run, new CenterOfMassParameters(p.Pair("center")))),
-            PatternStatisticsAnalysis.Name => Bind(p, () => PatternStatisticsAnalysis.Run(run)),
-            StrainAnalysis.Name => StrainRun(p, run),
-            ZeroLossAnalysis.Name => EelsZeroLossRun(p, run),
-            EelsEdgeMap.Name => EelsMapRun(p, run),
-            AtomColumnsAnalysis.Name => AtomsRun(p, run),
-            _ => throw new ArgumentException($"no analysis '{name}': the analyses are {string.Join(", ", All.Select(a => a.Name))}"),
-        };
-        return start();
+            case VirtualImage.Name:
+                return VirtualImage.Run(run, VirtualImageParametersOf(p));
+            case CenterOfMassAnalysis.Name:
+                return CenterOfMassAnalysis.Run(run, p.Checked(new CenterOfMassParameters(p.Pair("center"))));
+            case PatternStatisticsAnalysis.Name:
+                p.Checked(0);
+                return PatternStatisticsAnalysis.Run(run);
+            case StrainAnalysis.Name:
+                return StrainAnalysis.Run(run, StrainParametersOf(p));
+            case ZeroLossAnalysis.Name:
+                var (scale, offset) = p.Checked((p.Number("energy_scale_ev"), p.Number("energy_offset_ev")));
+                return ZeroLossAnalysis.Run(run, scale, offset);
+            case EelsEdgeMap.Name:
+                return EelsEdgeMap.Run(run, EelsParametersOf(p));
+            case AtomColumnsAnalysis.Name:
+                return AtomColumnsAnalysis.Run(run, p.Checked(new AtomColumnsParameters(p.Required("separation_px"), p.Number("threshold") ?? 0.2, p.Flag("dark")))).Result;
+            default:
+                throw new ArgumentException($"no analysis '{name}': the analyses are {string.Join(", ", All.Select(a => a.Name))}");
+        }
     }
 
-    private static Func<AnalysisResult> Bind(RequestParameters p, Func<AnalysisResult> run)
-    {
-        p.RefuseUnknown();
-        return run;
-    }
-
-    private static Func<AnalysisResult> VirtualImageRun(RequestParameters p, AnalysisRun run)
+    private static VirtualImageParameters VirtualImageParametersOf(RequestParameters p)
     {
         var shape = p.Text("shape") switch
         {
@@ -113,35 +117,21 @@ public static class AnalysisRequests
             DetectorShape.Disk => new VirtualImageParameters(0, p.Required("outer"), mrad, center) { Shape = DetectorShape.Disk },
             _ => new VirtualImageParameters(p.Number("inner") ?? 0, p.Required("outer"), mrad, center),
         };
-        return Bind(p, () => VirtualImage.Run(run, parameters with { Descan = descan }));
+        return p.Checked(parameters with { Descan = descan });
     }
 
-    private static Func<AnalysisResult> StrainRun(RequestParameters p, AnalysisRun run)
+    private static StrainParameters StrainParametersOf(RequestParameters p)
     {
         var region = p.Numbers("reference", 4);
         var reference = region is null ? (ScanRegion?)null : new ScanRegion(Whole(region[0], "reference"), Whole(region[1], "reference"), Whole(region[2], "reference"), Whole(region[3], "reference"));
-        var parameters = new StrainParameters(reference, p.Number("min_spacing_px") ?? 5, p.Number("min_relative_intensity") ?? 0.02);
-        return Bind(p, () => StrainAnalysis.Run(run, parameters));
+        return p.Checked(new StrainParameters(reference, p.Number("min_spacing_px") ?? 5, p.Number("min_relative_intensity") ?? 0.02));
     }
 
-    private static Func<AnalysisResult> EelsZeroLossRun(RequestParameters p, AnalysisRun run)
-    {
-        double? scale = p.Number("energy_scale_ev"), offset = p.Number("energy_offset_ev");
-        return Bind(p, () => ZeroLossAnalysis.Run(run, scale, offset));
-    }
-
-    private static Func<AnalysisResult> EelsMapRun(RequestParameters p, AnalysisRun run)
+    private static EelsEdgeParameters EelsParametersOf(RequestParameters p)
     {
         var background = p.Numbers("background_ev", 2) ?? throw new ArgumentException($"{EelsEdgeMap.Name}: parameter 'background_ev' ([start, end] in eV) is needed");
         var edge = p.Numbers("edge_ev", 2) ?? throw new ArgumentException($"{EelsEdgeMap.Name}: parameter 'edge_ev' ([start, end] in eV) is needed");
-        var parameters = new EelsEdgeParameters(new EnergyWindow(background[0], background[1]), new EnergyWindow(edge[0], edge[1]), p.Number("energy_scale_ev"), p.Number("energy_offset_ev"));
-        return Bind(p, () => EelsEdgeMap.Run(run, parameters));
-    }
-
-    private static Func<AnalysisResult> AtomsRun(RequestParameters p, AnalysisRun run)
-    {
-        var parameters = new AtomColumnsParameters(p.Required("separation_px"), p.Number("threshold") ?? 0.2, p.Flag("dark"));
-        return Bind(p, () => AtomColumnsAnalysis.Run(run, parameters).Result);
+        return p.Checked(new EelsEdgeParameters(new EnergyWindow(background[0], background[1]), new EnergyWindow(edge[0], edge[1]), p.Number("energy_scale_ev"), p.Number("energy_offset_ev")));
     }
 
     private static int Whole(double v, string key) => v == Math.Floor(v) && Math.Abs(v) < int.MaxValue
@@ -158,7 +148,14 @@ public static class AnalysisRequests
             return body?[key];
         }
 
-        public void RefuseUnknown()
+        /// <summary><paramref name="value"/>, once every parameter given was read: any left over is refused by name.</summary>
+        public T Checked<T>(T value)
+        {
+            RefuseUnknown();
+            return value;
+        }
+
+        private void RefuseUnknown()
         {
             var unknown = body?.Select(kv => kv.Key).Where(k => !_read.Contains(k)).ToList() ?? [];
             if (unknown.Count > 0)

@@ -31,7 +31,7 @@ public static class ViewerEndpoints
     private static readonly ConcurrentDictionary<string, Picture> Cache = new(StringComparer.Ordinal);
     private const int CacheEntries = 64;
 
-    private sealed record Picture(float[] Values, int Rows, int Cols, Axis XAxis, string Caption, int Binning = 1);
+    private sealed record Picture(float[] Values, int Rows, int Cols, Axis XAxis, string Caption, int Binning = 1, double? MradPerPixel = null);
 
     /// <summary>Maps the endpoints.</summary>
     public static void Map(WebApplication app)
@@ -68,19 +68,12 @@ public static class ViewerEndpoints
         var p = Cached($"{rec.Id}:mean", () =>
         {
             using var file = catalog.OpenFile(rec);
-            return From(PreviewImage.MeanFrame(file.Datasets[rec.DatasetIndex], null, ctx.RequestAborted));
-        });
-        if (rec.NavigationDims > 0 && rec.Shape.Length - rec.NavigationDims == 2)
-        {
-            // The detector's calibration, so that the viewer can give radii and sizes in mrad.
-            using var file = catalog.OpenFile(rec);
             var ds = file.Datasets[rec.DatasetIndex];
-            if (FourDStemInputs.IsDiffractionScan(ds) && DetectorCalibration.MradPerPixel(ds) is { } mrad)
-            {
-                ctx.Response.Headers["X-Mrad-Per-Pixel"] = mrad.ToString("R", CultureInfo.InvariantCulture);
-            }
-        }
 
+            // With the detector's calibration, so that the viewer can give radii and sizes in mrad.
+            var mrad = FourDStemInputs.IsDiffractionScan(ds) ? DetectorCalibration.MradPerPixel(ds) : null;
+            return From(PreviewImage.MeanFrame(ds, null, ctx.RequestAborted)) with { MradPerPixel = mrad };
+        });
         return Send(ctx, p);
     }
 
@@ -115,62 +108,63 @@ public static class ViewerEndpoints
     private static IResult Virtual(string id, double cy, double cx, double? r_in, double? r_out, string? shape, double? height, double? width, HttpContext ctx, Catalog.Library catalog)
     {
         var rec = catalog.Get(id, ctx.Caller(), "view");
-        if (!double.IsFinite(cy) || !double.IsFinite(cx) || Math.Abs(cy) > 1e5 || Math.Abs(cx) > 1e5)
+
+        // The query as the analysis' own parameters, checked by the same parser a saved detector goes through.
+        var parameters = new System.Text.Json.Nodes.JsonObject { ["shape"] = shape ?? "annulus", ["center"] = new System.Text.Json.Nodes.JsonArray(cy, cx) };
+        // The query's keys that the shape has (a disk's r_in, say, is not a parameter of it and is left out).
+        (string Key, double? Value)[] given = (shape ?? "annulus") switch
         {
-            throw new CatalogException(CatalogError.Invalid, "the detector needs a finite centre cy, cx (detector pixels)");
+            "annulus" => [("inner", r_in), ("outer", r_out)],
+            "disk" => [("outer", r_out)],
+            "rectangle" => [("height", height), ("width", width)],
+            _ => [],
+        };
+        foreach (var (key, value) in given)
+        {
+            if (value is { } v)
+            {
+                parameters[key] = v;
+            }
         }
 
-        double inner = r_in ?? 0, outer = r_out ?? 0;
-        VirtualImageParameters p;
-        string described;
-        switch (shape ?? "annulus")
-        {
-            case "annulus" or "disk":
-                if (!(outer > inner) || inner < 0 || outer > 1e5)
-                {
-                    throw new CatalogException(CatalogError.Invalid, "an annulus or disk needs 0 ≤ r_in < r_out ≤ 1e5 (detector pixels)");
-                }
-
-                p = shape == "disk" ? new VirtualImageParameters(0, outer, false, (cy, cx)) { Shape = DetectorShape.Disk } : new VirtualImageParameters(inner, outer, false, (cy, cx));
-                described = string.Create(CultureInfo.InvariantCulture, $"virtual detector {(shape == "disk" ? 0 : inner):G4}–{outer:G4} px around ({cy:G4}, {cx:G4})");
-                break;
-            case "rectangle":
-                if (!(height > 0) || !(width > 0) || height > 1e5 || width > 1e5)
-                {
-                    throw new CatalogException(CatalogError.Invalid, "a rectangle needs 0 < height, width ≤ 1e5 (detector pixels)");
-                }
-
-                p = VirtualImageParameters.RectangleAt((cy, cx), height!.Value, width!.Value);
-                described = string.Create(CultureInfo.InvariantCulture, $"virtual detector: rectangle {height:G4} × {width:G4} px around ({cy:G4}, {cx:G4})");
-                break;
-            case "point":
-                p = VirtualImageParameters.PointAt((cy, cx));
-                described = string.Create(CultureInfo.InvariantCulture, $"virtual detector: the pixel at ({Math.Floor(cy + 0.5):G4}, {Math.Floor(cx + 0.5):G4})");
-                break;
-            default:
-                throw new CatalogException(CatalogError.Invalid, $"shape '{Catalog.Library.Printable(shape!)}': give annulus, disk, rectangle or point");
-        }
-
-        var key = string.Create(CultureInfo.InvariantCulture, $"{rec.Id}:virtual:{shape}:{cy:F2}:{cx:F2}:{inner:F2}:{outer:F2}:{height:F2}:{width:F2}");
-        var picture = Cached(key, () =>
+        var cacheKey = string.Create(CultureInfo.InvariantCulture, $"{rec.Id}:virtual:{parameters.ToJsonString()}");
+        var picture = Cached(cacheKey, () =>
         {
             using var file = catalog.OpenFile(rec);
             var ds = FourDStemOf(file, rec);
             var run = new AnalysisRun(ds, null, new AnalysisRunOptions { Cancel = ctx.RequestAborted, Identify = false });
-            double[] image;
+            AnalysisResult result;
             try
             {
-                image = VirtualImage.Run(run, p).Values(VirtualImage.Title);
+                result = AnalysisRequests.Run(VirtualImage.Name, parameters, run);
             }
             catch (ArgumentException e)
             {
                 throw new CatalogException(CatalogError.Invalid, e.Message, e);
             }
 
-            int nx = ds.Shape.Navigation[^1];
-            return new Picture(image.Select(v => (float)v).ToArray(), (int)(ds.FrameCount / nx), nx, ds.Axes[ds.Shape.Navigation.Count - 1], described);
+            return ScanPicture(ds, result.Values(VirtualImage.Title), "virtual detector" + Described(result.Provenance.Parameters));
         });
         return Send(ctx, picture);
+    }
+
+    /// <summary>The detector a virtual image used, in detector pixels, from its provenance's parameters.</summary>
+    private static string Described(MetadataTree p)
+    {
+        double D(string key) => Convert.ToDouble(p[key], CultureInfo.InvariantCulture);
+        return (p["detector_shape"] as string) switch
+        {
+            "rectangle" => string.Create(CultureInfo.InvariantCulture, $": rectangle {D("rectangle_height_px"):G4} × {D("rectangle_width_px"):G4} px around ({D("center_y_px"):G4}, {D("center_x_px"):G4})"),
+            "point" => string.Create(CultureInfo.InvariantCulture, $": the pixel at ({Math.Floor(D("center_y_px") + 0.5):G4}, {Math.Floor(D("center_x_px") + 0.5):G4})"),
+            _ => string.Create(CultureInfo.InvariantCulture, $" {D("annulus_inner_px"):G4}–{D("annulus_outer_px"):G4} px around ({D("center_y_px"):G4}, {D("center_x_px"):G4})"),
+        };
+    }
+
+    /// <summary>Values over <paramref name="ds"/>'s scan as a picture (rows of the last scan axis).</summary>
+    private static Picture ScanPicture(EmDataset ds, double[] values, string caption)
+    {
+        int nx = ds.Shape.Navigation[^1];
+        return new Picture(values.Select(v => (float)v).ToArray(), (int)(ds.FrameCount / nx), nx, ds.Axes[ds.Shape.Navigation.Count - 1], caption);
     }
 
     /// <summary>The maps a centre-of-mass view can show, by the names the endpoint takes.</summary>
@@ -194,33 +188,34 @@ public static class ViewerEndpoints
             throw new CatalogException(CatalogError.Invalid, "the reference centre needs both cy and cx, finite (detector pixels), or neither (the bright-field disk)");
         }
 
-        var key = string.Create(CultureInfo.InvariantCulture, $"{rec.Id}:com:{map}:{cy:F2}:{cx:F2}");
-        var picture = Cached(key, () =>
+        string Key(string m) => string.Create(CultureInfo.InvariantCulture, $"{rec.Id}:com:{m}:{cy:F2}:{cx:F2}");
+        if (!Cache.TryGetValue(Key(map), out var picture))
         {
+            // One pass gives every map: all are kept, so that choosing another map of the same centre reads nothing.
             using var file = catalog.OpenFile(rec);
             var ds = FourDStemOf(file, rec);
             var run = new AnalysisRun(ds, null, new AnalysisRunOptions { Cancel = ctx.RequestAborted, Identify = false });
             var result = CenterOfMassAnalysis.Run(run, new CenterOfMassParameters(cy is null ? null : (cy.Value, cx!.Value)));
-            double[] values;
-            if (map == "magnitude")
+            var center = result.Summary["center"]!.AsArray();
+            var around = string.Create(CultureInfo.InvariantCulture, $"centre of mass around ({center[0]!.GetValue<double>():G4}, {center[1]!.GetValue<double>():G4})");
+            var (sy, sx) = (result.Values("com shift y"), result.Values("com shift x"));
+            foreach (var (name, mapTitle) in ComMaps)
             {
-                var (sy, sx) = (result.Values("com shift y"), result.Values("com shift x"));
-                values = [.. sy.Zip(sx, (a, b) => Math.Sqrt((a * a) + (b * b)))];
+                double[]? values = name == "magnitude" ? [.. sy.Zip(sx, (a, b) => Math.Sqrt((a * a) + (b * b)))]
+                    : result.Datasets.Any(d => d.Name == mapTitle) ? result.Values(mapTitle) : null;
+                if (values is not null)
+                {
+                    var made = Remember(Key(name), ScanPicture(ds, values, $"{mapTitle} (px), {around}"));
+                    picture = name == map ? made : picture;
+                }
             }
-            else if (result.Datasets.Any(d => d.Name == title))
-            {
-                values = result.Values(title);
-            }
-            else
+
+            if (picture is null)
             {
                 throw new CatalogException(CatalogError.Invalid, $"dataset {id}: {result.Summary["rotation_undetermined"]?.GetValue<string>() ?? "no DPC maps for a scan that is not 2-d"}");
             }
+        }
 
-            var center = result.Summary["center"]!.AsArray();
-            int nx = ds.Shape.Navigation[^1];
-            return new Picture(values.Select(v => (float)v).ToArray(), (int)(ds.FrameCount / nx), nx, ds.Axes[ds.Shape.Navigation.Count - 1],
-                string.Create(CultureInfo.InvariantCulture, $"{title} (px), centre of mass around ({center[0]!.GetValue<double>():G4}, {center[1]!.GetValue<double>():G4})"));
-        });
         return Send(ctx, picture);
     }
 
@@ -242,7 +237,13 @@ public static class ViewerEndpoints
             return hit;
         }
 
-        var p = Binned(make());
+        return Remember(key, make());
+    }
+
+    /// <summary>Keeps <paramref name="picture"/> (binned) for the next request of <paramref name="key"/>, within the cache's bounds.</summary>
+    private static Picture Remember(string key, Picture picture)
+    {
+        var p = Binned(picture);
         long held = Cache.Values.Sum(c => (long)c.Values.Length * sizeof(float));
         if (Cache.Count >= CacheEntries || held + ((long)p.Values.Length * sizeof(float)) > MaxCacheBytes)
         {
@@ -301,6 +302,11 @@ public static class ViewerEndpoints
         h["X-Units"] = Uri.EscapeDataString(p.XAxis.Units ?? string.Empty);
         h["X-Axis-Name"] = Uri.EscapeDataString(p.XAxis.Name ?? string.Empty);
         h["X-Caption"] = Uri.EscapeDataString(p.Caption);
+        if (p.MradPerPixel is { } mrad)
+        {
+            h["X-Mrad-Per-Pixel"] = mrad.ToString("R", CultureInfo.InvariantCulture);
+        }
+
         h.CacheControl = "private, max-age=60";
         return Results.Bytes(MemoryMarshal.AsBytes(p.Values.AsSpan()).ToArray(), "application/octet-stream");
     }
