@@ -430,6 +430,7 @@ public class BrowserTests
 
         using var browser = Browser(Path.Combine(host.Library.Folder, "chromium-profile"));
         var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(60));
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException)); // the panel is redrawn when a job ends
         browser.Navigate().GoToUrl(host.Url);
         browser.FindElement(By.Id("token")).SendKeys(token);
         browser.FindElement(By.Id("sign-in")).Click();
